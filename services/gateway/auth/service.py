@@ -1,0 +1,34 @@
+from sqlalchemy.orm import Session
+
+from services.gateway.auth.schemas import CreditBalance, TokenOut, UserOut
+from services.gateway.settings import GatewaySettings
+from shared.auth import repository
+from shared.auth.accounts import create_user
+from shared.auth.models import User
+from shared.auth.passwords import verify_password
+from shared.auth.tokens import issue_access_token
+from shared.credits import ledger
+from shared.errors import ConveyorError, ErrorCode
+
+
+def register(session: Session, settings: GatewaySettings, *, email: str, password: str
+             ) -> UserOut:
+    user = create_user(session, email=email, password=password,
+                       signup_credits=settings.signup_credits)
+    return user_out(session, user)
+
+
+def login(session: Session, settings: GatewaySettings, *, email: str, password: str
+          ) -> TokenOut:
+    user = repository.get_by_email(session, email)
+    if user is None or not verify_password(password, user.password_hash):
+        raise ConveyorError(ErrorCode.UNAUTHORIZED, "Incorrect email or password")
+    token = issue_access_token(settings, user_id=user.id)
+    return TokenOut(access_token=token.access_token, expires_in=token.expires_in)
+
+
+def user_out(session: Session, user: User) -> UserOut:
+    balance = ledger.get_balance(session, user.id)
+    return UserOut(id=user.id, email=user.email, is_admin=user.is_admin,
+                   created_at=user.created_at,
+                   credits=CreditBalance(available=balance.available, reserved=balance.reserved))

@@ -1,0 +1,33 @@
+"""Credit balance and ledger; admin grants."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, EmailStr, Field
+
+from services.gateway.credits import service
+from services.gateway.credits.schemas import CreditsOut
+from services.gateway.deps import AdminDep, SessionDep, UserIdDep
+
+router = APIRouter(prefix="/api/v1", tags=["credits"])
+
+
+class GrantIn(BaseModel):
+    email: EmailStr
+    amount: int = Field(gt=0, le=10_000_000)
+    note: str | None = Field(default=None, max_length=500)
+
+
+@router.get("/credits")
+def credits(user_id: UserIdDep, session: SessionDep,
+            limit: Annotated[int, Query(ge=1, le=200)] = 50,
+            offset: Annotated[int, Query(ge=0)] = 0) -> CreditsOut:
+    """Your balance, what is reserved by running jobs, and the ledger (newest first)."""
+    return service.credits_of(session, user_id=user_id, limit=limit, offset=offset)
+
+
+@router.post("/admin/credits")
+def grant_credits(body: GrantIn, admin: AdminDep, session: SessionDep) -> CreditsOut:
+    """Grant credits to a user (administrators only)."""
+    return service.grant(session, email=body.email, amount=body.amount,
+                         note=body.note or f"granted by {admin.email}")

@@ -1,0 +1,56 @@
+"""Gateway dependencies: unit of work, the current user, the job-service client."""
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import OAuth2PasswordBearer
+from sqlalchemy.orm import Session
+
+from services.gateway.jobs_client import JobsClient
+from services.gateway.settings import GatewaySettings, get_gateway_settings
+from shared.auth.models import User
+from shared.auth.tokens import user_id_from_token
+from shared.db import session_scope
+from shared.errors import ConveyorError, ErrorCode
+
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/login", auto_error=False)
+
+
+def _session() -> Iterator[Session]:
+    with session_scope() as session:
+        yield session
+
+
+def current_user_id(token: Annotated[str | None, Depends(oauth2_scheme)],
+                    settings: Annotated[GatewaySettings, Depends(get_gateway_settings)]) -> int:
+    """The user named by a valid bearer token (no database round trip)."""
+    if not token:
+        raise ConveyorError(ErrorCode.UNAUTHORIZED, "Not authenticated")
+    return user_id_from_token(settings, token)
+
+
+def current_user(user_id: Annotated[int, Depends(current_user_id)],
+                 session: Annotated[Session, Depends(_session)]) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise ConveyorError(ErrorCode.UNAUTHORIZED, "the account no longer exists")
+    return user
+
+
+def admin_user(user: Annotated[User, Depends(current_user)]) -> User:
+    if not user.is_admin:
+        raise ConveyorError(ErrorCode.FORBIDDEN, "administrators only")
+    return user
+
+
+def jobs_client(request: Request) -> JobsClient:
+    return request.app.state.jobs_client
+
+
+SessionDep = Annotated[Session, Depends(_session)]
+UserIdDep = Annotated[int, Depends(current_user_id)]
+UserDep = Annotated[User, Depends(current_user)]
+AdminDep = Annotated[User, Depends(admin_user)]
+JobsDep = Annotated[JobsClient, Depends(jobs_client)]
+SettingsDep = Annotated[GatewaySettings, Depends(get_gateway_settings)]

@@ -1,0 +1,83 @@
+"""Job service views rendered in the seed documents' shapes and status words."""
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from shared.jobs.models import JobStatus
+from shared.jobs.states import Vocabulary, public_status
+
+MODEL_NAMES = {"balanced": "gemini-2.5-flash", "quality": "gemini-2.5-pro",
+               "speed": "gemini-2.5-flash-lite"}
+
+
+def status_document(job: dict[str, Any]) -> dict[str, Any]:
+    """Seed 001's `GET /api/v1/jobs/{job_id}` document, plus failure and credit details."""
+    status = JobStatus(job["status"])
+    chunks, metrics = job["chunks"], job["metrics"]
+    return {
+        "id": job["id"], "uuid": job["uuid"], "user_id": job["user_id"], "kind": job["kind"],
+        "status": public_status(status, Vocabulary.V1_JOBS),
+        "original_filename": job["original_filename"],
+        "model": MODEL_NAMES.get(job["params"].get("gemini_model") or "balanced"),
+        "page_count": job["page_count"],
+        "estimated_credits": job["estimated_credits"],
+        "reserved_credits": job["reserved_credits"],
+        "charged_credits": job["charged_credits"],
+        "finalized": job["finalized_at"] is not None,
+        "created_at": job["created_at"], "started_at": job["started_at"],
+        "finished_at": job["finished_at"], "updated_at": job["updated_at"],
+        "progress_percent": job["progress_percent"], "current_step": job["current_step"],
+        "total_chunks": chunks["total"], "processed_chunks": chunks["completed"],
+        "active_chunks": chunks["active"], "failed_chunks": job["failed_chunks"],
+        "celery_task_id": job["celery_task_id"],
+        "task_state": {"state": public_status(status, Vocabulary.V3_RECEIPTS,
+                                              progress=job["progress_percent"]),
+                       "info": {"current": chunks["completed"] + chunks["failed"],
+                                "total": chunks["total"]}},
+        "processing_time_seconds": job["processing_time_seconds"],
+        "gemini_api_calls": metrics.get("gemini_api_calls", 0),
+        "gemini_tokens_used": metrics.get("gemini_tokens_used", 0),
+        "error": job["error"], "error_type": job["error_type"], "retryable": job["retryable"],
+        "result": _result_summary(job),
+    }
+
+
+def _result_summary(job: dict[str, Any]) -> dict[str, Any] | None:
+    if job["status"] != JobStatus.COMPLETED or not job["result"]:
+        return None
+    base = f"/api/v1/jobs/{job['id']}/result"
+    return {"sentence_count": job["result"].get("item_count", 0),
+            "downloads": {"json": f"{base}?format=json", "text": f"{base}?format=txt"}}
+
+
+def progress_document(job: dict[str, Any]) -> dict[str, Any]:
+    """Seed 004's chunk statistics."""
+    chunks = job["chunks"]
+    return {
+        "job_id": job["id"],
+        "status": public_status(JobStatus(job["status"]), Vocabulary.V1_CRAWL),
+        "progress": job["progress_percent"],
+        "total_chunks": chunks["total"], "active_chunks": chunks["active"],
+        "completed_chunks": chunks["completed"], "failed_chunks": chunks["failed"],
+        "downloaded_images": job["metrics"].get("downloaded_images", 0),
+        "estimated_completion": _eta(job),
+        "started_at": job["started_at"], "updated_at": job["updated_at"],
+    }
+
+
+def _eta(job: dict[str, Any]) -> str | None:
+    progress, started = job["progress_percent"], job["started_at"]
+    if JobStatus(job["status"]) not in (JobStatus.RUNNING, JobStatus.RETRYING) or not progress:
+        return None
+    started_at = datetime.fromisoformat(started) if isinstance(started, str) else started
+    elapsed = (datetime.now(UTC) - started_at).total_seconds()
+    remaining = elapsed * (100 - progress) / progress
+    return (datetime.now(UTC) + timedelta(seconds=remaining)).isoformat()
+
+
+def cancel_document(view: dict[str, Any]) -> dict[str, Any]:
+    revoked = view["revoked_tasks"]
+    return {"job_id": view["job"]["id"],
+            "status": public_status(JobStatus(view["job"]["status"]), Vocabulary.V1_JOBS),
+            "revoked_tasks": revoked,
+            "message": f"Job cancelled successfully. {revoked} task(s) revoked."}

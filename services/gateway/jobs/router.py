@@ -1,0 +1,105 @@
+"""Job routes of any kind (seeds 001 and 004)."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse, PlainTextResponse
+
+from services.gateway.deps import JobsDep, UserIdDep
+from services.gateway.jobs.presenters import (
+    cancel_document,
+    progress_document,
+    status_document,
+)
+from services.gateway.ratelimit import limiter
+from services.gateway.settings import get_gateway_settings
+from shared.jobs.models import JobKind, JobStatus
+from shared.jobs.states import Vocabulary, public_status
+
+router = APIRouter(prefix="/api/v1/jobs", tags=["jobs"])
+
+_PUBLIC_TO_INTERNAL = {
+    "pending": ["pending", "queued"], "processing": ["running", "retrying"],
+    "running": ["running", "retrying"], "completed": ["completed"], "failed": ["failed"],
+    "cancelled": ["cancelled"],
+}
+
+
+@router.get("")
+async def list_jobs(user_id: UserIdDep, jobs: JobsDep, status: str | None = None,
+                    kind: JobKind | None = None,
+                    limit: Annotated[int, Query(ge=1, le=200)] = 20,
+                    offset: Annotated[int, Query(ge=0)] = 0) -> dict[str, Any]:
+    """Your jobs, newest first; filter by `status` (pending, processing, ...) and `kind`."""
+    params: dict[str, Any] = {"limit": limit, "offset": offset}
+    if status:
+        params["status"] = _PUBLIC_TO_INTERNAL.get(status, [status])
+    if kind:
+        params["kind"] = kind.value
+    page = await jobs.list_jobs(user_id, params)
+    return {"jobs": [status_document(j) for j in page["items"]], "total": page["total"],
+            "limit": limit, "offset": offset}
+
+
+@router.get("/{job_id}")
+async def get_job(job_id: int, user_id: UserIdDep, jobs: JobsDep) -> dict[str, Any]:
+    """A job's status document: progress, chunks, metrics, errors."""
+    return status_document(await jobs.job(user_id, job_id))
+
+
+@router.get("/{job_id}/progress")
+async def job_progress(job_id: int, user_id: UserIdDep, jobs: JobsDep) -> dict[str, Any]:
+    """Chunk statistics of a job."""
+    return progress_document(await jobs.job(user_id, job_id))
+
+
+@router.get("/{job_id}/events")
+async def job_events(job_id: int, user_id: UserIdDep, jobs: JobsDep,
+                     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+                     offset: Annotated[int, Query(ge=0)] = 0) -> dict[str, Any]:
+    """Every state change, attempt and credit movement of a job, oldest first."""
+    events = await jobs.job(user_id, job_id, "events", params={"limit": limit, "offset": offset})
+    return {"job_id": job_id, "events": events}
+
+
+@router.post("/{job_id}/start")
+@limiter.limit(get_gateway_settings().rate_limit_job_start)
+async def start_job(request: Request, job_id: int, user_id: UserIdDep,
+                    jobs: JobsDep) -> dict[str, Any]:
+    """Start a pending job: one task per chunk (400 unless pending)."""
+    view = await jobs.job(user_id, job_id, "start", method="POST", json={"params": {}})
+    total = view["chunks"]["total"]
+    return {"job_id": view["id"], "status": "running", "task_ids": view["task_ids"],
+            "total_chunks": total, "message": f"Job started with {total} tasks"}
+
+
+@router.post("/{job_id}/cancel")
+async def cancel_job(job_id: int, user_id: UserIdDep, jobs: JobsDep) -> dict[str, Any]:
+    """Cancel a pending or processing job; its reserved credits are refunded."""
+    return cancel_document(await jobs.job(user_id, job_id, "cancel", method="POST"))
+
+
+@router.post("/{job_id}/finalize")
+async def finalize_job(job_id: int, user_id: UserIdDep, jobs: JobsDep) -> dict[str, Any]:
+    """Settle a completed job: charge what it used, release the rest of the reservation."""
+    view = await jobs.job(user_id, job_id, "finalize", method="POST")
+    charged = view["charged_credits"] or 0
+    return {"job_id": view["id"],
+            "status": public_status(JobStatus(view["status"]), Vocabulary.V1_JOBS),
+            "reserved_credits": view["reserved_credits"], "charged_credits": charged,
+            "released_credits": view["reserved_credits"] - charged, "finalized": True,
+            "message": "Job finalized"}
+
+
+@router.get("/{job_id}/result", response_model=None)
+async def job_result(job_id: int, user_id: UserIdDep, jobs: JobsDep,
+                     format: Annotated[str, Query(pattern="^(json|txt)$")] = "json"
+                     ) -> JSONResponse | PlainTextResponse:
+    """Download a completed job's result as JSON or plain text (one sentence a line)."""
+    result = await jobs.job(user_id, job_id, "result")
+    headers = {"Content-Disposition": f'attachment; filename="job_{job_id}.{format}"'}
+    if format == "txt":
+        return PlainTextResponse("\n".join(result["items"]) + "\n", headers=headers)
+    return JSONResponse({"job_id": job_id, "sentences": result["items"],
+                         "sentence_count": len(result["items"]),
+                         "failed_chunks": result["failed_chunks"]}, headers=headers)

@@ -1,0 +1,52 @@
+"""The gateway's HTTP client for the internal job service (service-token authenticated)."""
+
+from typing import Any
+
+import httpx
+
+from shared.errors import ConveyorError, ErrorCode
+
+
+class JobsClient:
+    def __init__(self, *, base_url: str, service_token: str, timeout: float) -> None:
+        self._http = httpx.AsyncClient(
+            base_url=base_url, timeout=timeout, headers={"X-Service-Token": service_token},
+            limits=httpx.Limits(max_connections=200, max_keepalive_connections=50))
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def call(self, method: str, path: str, *, json: Any = None,
+                   params: Any = None) -> Any:
+        """Send a request; job-service errors come back as the same ConveyorError."""
+        try:
+            response = await self._http.request(method, path, json=json, params=params)
+        except httpx.HTTPError as exc:
+            raise ConveyorError(ErrorCode.UPSTREAM_UNAVAILABLE,
+                                "the job service is unavailable; try again shortly") from exc
+        if response.status_code >= 400:
+            raise _as_error(response)
+        return response.json()
+
+    async def create_job(self, payload: dict[str, Any]) -> dict[str, Any]:
+        return await self.call("POST", "/internal/jobs", json=payload)
+
+    async def job(self, user_id: int, job_id: int, action: str = "", *,
+                  method: str = "GET", json: Any = None, params: Any = None) -> Any:
+        suffix = f"/{action}" if action else ""
+        return await self.call(method, f"/internal/users/{user_id}/jobs/{job_id}{suffix}",
+                               json=json, params=params)
+
+    async def list_jobs(self, user_id: int, params: dict[str, Any]) -> dict[str, Any]:
+        return await self.call("GET", f"/internal/users/{user_id}/jobs", params=params)
+
+
+def _as_error(response: httpx.Response) -> ConveyorError:
+    try:
+        body = response.json()
+        code = ErrorCode[body["error_type"]]
+        extra = {k: v for k, v in body.items() if k not in ("error_type", "detail", "retryable")}
+        return ConveyorError(code, str(body["detail"]), **extra)
+    except (ValueError, KeyError):
+        return ConveyorError(ErrorCode.UPSTREAM_UNAVAILABLE,
+                             f"the job service answered {response.status_code}")

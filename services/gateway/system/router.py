@@ -1,0 +1,59 @@
+"""Liveness and readiness."""
+
+import asyncio
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+
+from shared.celery_app import Queue, create_celery_app
+from shared.db import session_scope
+
+router = APIRouter(tags=["system"])
+_INSPECT_TIMEOUT = 1.0
+
+
+@router.get("/health")
+async def health() -> dict[str, str]:
+    """Liveness: the gateway process answers."""
+    return {"status": "ok"}
+
+
+@router.get("/health/ready", response_model=None)
+async def ready() -> JSONResponse:
+    """Readiness: database and broker reachable, and live workers per queue."""
+    database, (broker, workers) = await asyncio.gather(
+        run_in_threadpool(_check_database), run_in_threadpool(_check_broker_and_workers))
+    ok = database == "ok" and broker == "ok"
+    body: dict[str, Any] = {"status": "ready" if ok else "unavailable", "database": database,
+                            "broker": broker, "workers": workers}
+    return JSONResponse(body, status_code=200 if ok else 503)
+
+
+def _check_database() -> str:
+    try:
+        with session_scope() as session:
+            session.execute(text("SELECT 1"))
+    except Exception as exc:
+        return f"error: {type(exc).__name__}"
+    return "ok"
+
+
+def _check_broker_and_workers() -> tuple[str, dict[str, int] | str]:
+    app = create_celery_app("conveyor-health")
+    try:
+        with app.connection_for_write() as connection:
+            connection.ensure_connection(max_retries=1, timeout=2)
+    except Exception as exc:
+        return f"error: {type(exc).__name__}", {}
+    try:
+        replies = app.control.inspect(timeout=_INSPECT_TIMEOUT).active_queues() or {}
+    except Exception:  # transports without broadcast (the embedded SQLite broker)
+        return "ok", "unknown"
+    counts = {q.value: 0 for q in Queue}
+    for queues in replies.values():
+        for name in {q["name"] for q in queues}:
+            counts[name] = counts.get(name, 0) + 1
+    return "ok", counts

@@ -1,0 +1,109 @@
+"""Job lifecycle as the job service offers it: create+reserve, start, cancel, finalize."""
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from services.jobs.jobs import views
+from services.jobs.jobs.schemas import CancelView, CreateJob, JobView, ResultItems
+from services.jobs.planners import plan_work, validate_units
+from shared.credits import ledger
+from shared.credits.prices import estimate_credits
+from shared.errors import ConveyorError, ErrorCode
+from shared.jobs import lifecycle
+from shared.jobs import repository as repo
+from shared.jobs.models import Job, JobStatus
+
+
+def owned_job(session: Session, *, user_id: int, job_id: int, for_update: bool = False) -> Job:
+    job = repo.get_job(session, job_id, for_update=for_update)
+    if job is None or job.user_id != user_id:
+        raise ConveyorError(ErrorCode.NOT_FOUND, "Job not found")
+    return job
+
+
+def create_job(session: Session, request: CreateJob) -> JobView:
+    """Insert the job and reserve its estimate in one transaction (402 when short)."""
+    replay = _idempotent_replay(session, request)
+    if replay is not None:
+        return replay
+    validate_units(request.kind, request.units)
+    estimate = estimate_credits(request.kind, request.units)
+    job = Job(user_id=request.user_id, kind=request.kind, status=JobStatus.PENDING,
+              original_filename=request.original_filename, input_path=request.input_path,
+              input_sha256=request.input_sha256, input_size=request.input_size,
+              page_count=request.page_count, params=request.params,
+              estimated_credits=estimate, reserved_credits=estimate,
+              idempotency_key=request.idempotency_key,
+              request_fingerprint=request.request_fingerprint)
+    session.add(job)
+    try:
+        session.flush()
+    except IntegrityError as exc:  # the same key raced in from a parallel request
+        raise ConveyorError(ErrorCode.IDEMPOTENCY_CONFLICT,
+                            "a request with this Idempotency-Key is in progress") from exc
+    ledger.reserve(session, user_id=job.user_id, job_id=job.id, amount=estimate)
+    repo.add_event(session, job_id=job.id, event_type="status", to_status="pending")
+    repo.add_event(session, job_id=job.id, event_type="credit", movement="reserve",
+                   amount=estimate)
+    return views.job_view(session, job)
+
+
+def _idempotent_replay(session: Session, request: CreateJob) -> JobView | None:
+    if not request.idempotency_key:
+        return None
+    job = repo.find_by_idempotency_key(session, user_id=request.user_id,
+                                       key=request.idempotency_key)
+    if job is None:
+        return None
+    if job.request_fingerprint != request.request_fingerprint or job.kind != request.kind:
+        raise ConveyorError(ErrorCode.IDEMPOTENCY_CONFLICT,
+                            "this Idempotency-Key was used with a different request")
+    return views.job_view(session, job).model_copy(update={"idempotent_replay": True})
+
+
+def start_job(session: Session, *, user_id: int, job_id: int, params: dict) -> JobView:
+    job = owned_job(session, user_id=user_id, job_id=job_id, for_update=True)
+    if job.status != JobStatus.PENDING:
+        raise ConveyorError(ErrorCode.INVALID_STATE,
+                            f"Cannot start job with status '{views.v1_word(job)}'. "
+                            "Only pending jobs can be started.")
+    job.params = {**job.params, **params}
+    plan = plan_work(job)
+    lifecycle.start_job(session, job=job, chunk_specs=plan.chunk_specs,
+                        parallelism=plan.parallelism, chunk_task=plan.chunk_task,
+                        units_per_chunk=plan.units_per_chunk)
+    return views.job_view(session, job)
+
+
+def cancel_job(session: Session, *, user_id: int, job_id: int) -> tuple[CancelView, list[str]]:
+    job = owned_job(session, user_id=user_id, job_id=job_id, for_update=True)
+    task_ids = lifecycle.cancel_job(session, job)
+    if task_ids is None:
+        raise ConveyorError(ErrorCode.INVALID_STATE,
+                            f"Cannot cancel job with status: {views.v1_word(job)}")
+    return CancelView(job=views.job_view(session, job), revoked_tasks=len(task_ids)), task_ids
+
+
+def finalize_job(session: Session, *, user_id: int, job_id: int) -> JobView:
+    """Settle a completed job: charge the units it processed, release the rest. Once."""
+    job = owned_job(session, user_id=user_id, job_id=job_id, for_update=True)
+    if job.status != JobStatus.COMPLETED:
+        raise ConveyorError(ErrorCode.INVALID_STATE,
+                            f"Only completed jobs can be finalized; this one is "
+                            f"{views.v1_word(job)}")
+    if job.finalized_at is None:
+        used_units = (job.result or {}).get("completed_units", 0)
+        lifecycle.finalize_job(session, job, used_credits=estimate_credits(job.kind, used_units))
+    return views.job_view(session, job)
+
+
+def result_items(session: Session, *, user_id: int, job_id: int) -> ResultItems:
+    job = owned_job(session, user_id=user_id, job_id=job_id)
+    if job.status != JobStatus.COMPLETED:
+        raise ConveyorError(ErrorCode.INVALID_STATE,
+                            f"the job is {views.v1_word(job)}; results exist once it completed")
+    items: list = []
+    for chunk in repo.chunks_of(session, job.id):
+        items.extend((chunk.result or {}).get("items", []))
+    return ResultItems(job_id=job.id, items=items,
+                       failed_chunks=(job.result or {}).get("failed_chunks", []))

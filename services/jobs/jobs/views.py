@@ -1,0 +1,54 @@
+"""Turning job rows into the job service's JobView."""
+
+from sqlalchemy.orm import Session
+
+from services.jobs.jobs.schemas import ChunkStats, JobView
+from shared.jobs import lifecycle
+from shared.jobs import repository as repo
+from shared.jobs.models import Job, JobStatus
+from shared.jobs.states import ACTIVE, Vocabulary, public_status
+
+S = JobStatus
+
+
+def v1_word(job: Job) -> str:
+    return public_status(job.status, Vocabulary.V1_JOBS)
+
+
+def job_view(session: Session, job: Job) -> JobView:
+    chunks = repo.chunks_of(session, job.id)
+    stats = ChunkStats(
+        total=job.total_chunks,
+        pending=sum(c.status == S.PENDING for c in chunks),
+        active=sum(c.status in ACTIVE for c in chunks),
+        completed=sum(c.status == S.COMPLETED for c in chunks),
+        failed=sum(c.status == S.FAILED for c in chunks),
+        cancelled=sum(c.status == S.CANCELLED for c in chunks))
+    summary = lifecycle.summarise_chunks(chunks)
+    progress = job.progress_percent
+    if job.status in ACTIVE and chunks:
+        done = sum(c.units_total if c.status in (S.COMPLETED, S.FAILED) else c.units_done
+                   for c in chunks)
+        progress = min(99, int(100 * done / max(1, sum(c.units_total for c in chunks))))
+    end = job.finished_at
+    elapsed = (end - job.started_at).total_seconds() if end and job.started_at else None
+    return JobView(
+        id=job.id, uuid=job.uuid, user_id=job.user_id, kind=job.kind, status=job.status,
+        cancel_requested=job.cancel_requested, original_filename=job.original_filename,
+        input_path=job.input_path, input_sha256=job.input_sha256, page_count=job.page_count,
+        params=job.params, progress_percent=progress, current_step=_step(job, stats),
+        chunks=stats, failed_chunks=summary["failed_chunks"], error=job.error,
+        error_type=job.error_type, retryable=job.retryable, celery_task_id=job.celery_task_id,
+        task_ids=[c.task_id for c in chunks if c.task_id], attempts=job.attempts,
+        estimated_credits=job.estimated_credits, reserved_credits=job.reserved_credits,
+        charged_credits=job.charged_credits, finalized_at=job.finalized_at,
+        created_at=job.created_at, started_at=job.started_at, finished_at=job.finished_at,
+        updated_at=job.updated_at, processing_time_seconds=elapsed, result=job.result,
+        metrics=summary["metrics"] if job.status in ACTIVE else (job.metrics or {}))
+
+
+def _step(job: Job, stats: ChunkStats) -> str | None:
+    if job.status in ACTIVE and stats.total:
+        current = min(stats.total, stats.completed + stats.failed + 1)
+        return f"Processing chunk {current}/{stats.total}"
+    return job.current_step

@@ -1,0 +1,33 @@
+"""The job-tracking service (internal, port 8001): job lifecycle and the credit ledger."""
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+
+from services.jobs.deps import SessionDep, require_service_token
+from services.jobs.jobs.router import router as jobs_router
+from shared.errors import ConveyorError
+from shared.logging import configure_logging
+
+
+async def _render_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ConveyorError)
+    return JSONResponse(exc.to_dict(), status_code=exc.code.http_status)
+
+
+def create_app() -> FastAPI:
+    configure_logging("jobs")
+    app = FastAPI(title="Conveyor job service", version="1.0.0")
+    app.add_exception_handler(ConveyorError, _render_error)
+    app.include_router(jobs_router, dependencies=[Depends(require_service_token)])
+
+    @app.get("/health")
+    def health(session: SessionDep) -> dict[str, str]:
+        """Liveness plus a database round trip."""
+        session.execute(text("SELECT 1"))
+        return {"status": "ok"}
+
+    return app
+
+
+app = create_app()

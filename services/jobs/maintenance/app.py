@@ -1,0 +1,23 @@
+"""Beat and the maintenance worker.
+
+Run as `celery -A services.jobs.maintenance.app worker -B -Q maintenance`.
+
+Every periodic task is safe to run from several beats at once (guarded updates and an
+advisory lock), so a second beat started by mistake costs nothing but queries.
+"""
+
+from shared.celery_app import TaskName, create_celery_app
+from shared.logging import configure_logging
+from shared.settings import get_settings
+
+configure_logging("beat")
+settings = get_settings()
+app = create_celery_app("conveyor-beat", include=["services.jobs.maintenance.tasks"])
+app.conf.beat_schedule = {
+    "relay-outbox": {"task": TaskName.RELAY_OUTBOX.value,
+                     "schedule": max(1.0, settings.outbox_relay_after_seconds / 2)},
+    "reap-stale-jobs": {"task": TaskName.REAP_STALE_JOBS.value,
+                        "schedule": settings.reaper_interval_seconds},
+    "clean-old-files": {"task": TaskName.CLEAN_OLD_FILES.value, "schedule": 3600.0},
+}
+app.conf.beat_schedule_filename = str(settings.data_dir / "celerybeat-schedule")

@@ -1,0 +1,46 @@
+"""Periodic lifecycle tasks that beat schedules: outbox relay, reaper, file cleanup."""
+
+import logging
+from dataclasses import asdict
+
+from celery import current_app, shared_task
+from sqlalchemy import select
+
+from shared import storage
+from shared.celery_app import TaskName
+from shared.db import session_scope
+from shared.jobs.models import Job
+from shared.jobs.outbox import relay_unsent
+from shared.jobs.reaper import reap_stale_jobs
+from shared.jobs.states import TERMINAL
+from shared.settings import get_settings
+
+log = logging.getLogger(__name__)
+
+
+@shared_task(name=TaskName.RELAY_OUTBOX.value, ignore_result=True)
+def relay_outbox() -> int:
+    """Publish task messages whose post-commit publish never happened."""
+    sent = relay_unsent(current_app, older_than_seconds=get_settings().outbox_relay_after_seconds)
+    if sent:
+        log.info("outbox relay published %d messages", sent)
+    return sent
+
+
+@shared_task(name=TaskName.REAP_STALE_JOBS.value, ignore_result=True)
+def reap() -> dict[str, object]:
+    """Requeue chunks whose worker went quiet; fail jobs past their deadline."""
+    report = reap_stale_jobs()
+    if report.requeued or report.chunks_failed or report.jobs_timed_out or report.republished:
+        log.warning("reaper: %s", report)
+    return asdict(report)
+
+
+@shared_task(name=TaskName.CLEAN_OLD_FILES.value, ignore_result=True)
+def clean_old_files() -> int:
+    """Delete uploads of finished jobs once they are older than the retention period."""
+    max_age = get_settings().file_retention_hours * 3600
+    with session_scope() as session:
+        in_use = set(session.scalars(select(Job.input_path).where(
+            Job.input_path.is_not(None), Job.status.not_in(list(TERMINAL)))))
+    return storage.remove_older_than("uploads", max_age_seconds=max_age, keep=in_use)

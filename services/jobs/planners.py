@@ -1,0 +1,46 @@
+"""How a job of each kind is cut into chunks when it starts."""
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from services.jobs.pdf_chunking import PageCountError, plan_chunks
+from shared.celery_app import TaskName
+from shared.errors import ConveyorError, ErrorCode
+from shared.jobs.models import Job, JobKind
+
+
+@dataclass(frozen=True, kw_only=True)
+class WorkPlan:
+    chunk_specs: list[dict[str, Any]]
+    units_per_chunk: list[int]
+    parallelism: int
+    chunk_task: TaskName
+
+
+def validate_units(kind: JobKind, units: int) -> None:
+    """Refuse at creation what could never be planned."""
+    if kind is JobKind.PDF:
+        try:
+            plan_chunks(units)
+        except PageCountError as exc:
+            raise ConveyorError(ErrorCode.TOO_MANY_PAGES if units > 0 else ErrorCode.INPUT_INVALID,
+                                str(exc)) from exc
+
+
+def plan_pdf(job: Job) -> WorkPlan:
+    plan = plan_chunks(job.page_count or 0)
+    return WorkPlan(
+        chunk_specs=[asdict(chunk) for chunk in plan.chunks],
+        units_per_chunk=[chunk.last_page - chunk.first_page + 1 for chunk in plan.chunks],
+        parallelism=plan.parallelism, chunk_task=TaskName.PDF_PROCESS_CHUNK)
+
+
+PLANNERS = {JobKind.PDF: plan_pdf}
+
+
+def plan_work(job: Job) -> WorkPlan:
+    planner = PLANNERS.get(job.kind)
+    if planner is None:
+        raise ConveyorError(ErrorCode.INVALID_STATE,
+                            f"jobs of kind '{job.kind}' cannot be started yet")
+    return planner(job)

@@ -1,0 +1,59 @@
+"""Start every Conveyor process on this machine (what `make run` does).
+
+Without DATABASE_URL and REDIS_URL this is the embedded default: SQLite files under
+DATA_DIR hold the data and the Celery broker, so no server needs to be installed.
+"""
+
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+
+from shared.settings import get_settings
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProcessSpec:
+    name: str
+    argv: list[str]
+
+
+def local_processes(*, host: str, gateway_port: int = 8000, jobs_port: int = 8001
+                    ) -> list[ProcessSpec]:
+    python = sys.executable
+    celery = [python, "-m", "celery"]
+    return [
+        ProcessSpec(name="jobs", argv=[python, "-m", "uvicorn", "services.jobs.main:app",
+                                       "--host", "127.0.0.1", "--port", str(jobs_port)]),
+        ProcessSpec(name="gateway", argv=[python, "-m", "uvicorn", "services.gateway.main:app",
+                                          "--host", host, "--port", str(gateway_port)]),
+        ProcessSpec(name="beat", argv=[*celery, "-A", "services.jobs.maintenance.app", "worker",
+                                       "-B", "-Q", "maintenance", "-c", "1", "-n", "beat@%h",
+                                       "--loglevel", "INFO"]),
+        ProcessSpec(name="worker", argv=[*celery, "-A", "services.workers.all", "worker",
+                                         "-Q", "pdf,ocr,color,crawl", "-c", "2",
+                                         "-n", "worker@%h", "--loglevel", "INFO"]),
+    ]
+
+
+def run_local_stack(*, host: str) -> int:
+    settings = get_settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    children = [subprocess.Popen(spec.argv) for spec in local_processes(host=host)]
+    mode = "embedded (SQLite)" if settings.is_embedded else "Postgres + Redis"
+    print(f"Conveyor is starting in {mode} mode:\n"
+          f"  API      http://{host}:8000  (docs: http://{host}:8000/docs)\n"
+          f"  jobs     http://127.0.0.1:8001 (internal)\n"
+          f"  data     {settings.data_dir.resolve()}\nPress Ctrl+C to stop.", flush=True)
+    try:
+        while all(child.poll() is None for child in children):
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass
+    for child in children:
+        if child.poll() is None:
+            child.send_signal(signal.SIGTERM)
+    for child in children:
+        child.wait(timeout=30)
+    return 0

@@ -1,0 +1,8 @@
+"""Every domain's tasks in one worker, for the embedded default (`make run`)."""
+
+from shared.celery_app import create_celery_app
+from shared.logging import configure_logging
+
+configure_logging("worker-all")
+DOMAIN_TASK_MODULES = ["services.workers.pdf.tasks"]
+app = create_celery_app("worker-all", include=DOMAIN_TASK_MODULES)

@@ -1,0 +1,85 @@
+"""One PDF chunk: extract its pages with pypdf, clean and segment, optionally rewrite."""
+
+from dataclasses import fields
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from pypdf import PdfReader
+from pypdf.errors import PdfReadError
+
+from services.workers.pdf.llm import LLMConfig, LLMError, SentenceRewriter, build_rewriter
+from services.workers.pdf.settings import get_pdf_settings
+from services.workers.pdf.text import TextOptions, chunk_sentences
+from shared import storage
+from shared.errors import ConveyorError, ErrorCode, TransientError
+from shared.jobs.chunk_runner import ChunkContext, ChunkOutput
+
+_READ_ERRORS = (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError,
+                OSError, RecursionError)
+
+
+def process_pdf_chunk(context: ChunkContext) -> ChunkOutput:
+    spec = context.spec
+    reader = _open(context.input_path)
+    texts = []
+    for number in range(spec["read_first_page"], spec["read_last_page"] + 1):
+        texts.append(_page_text(reader, number))
+        own_done = max(0, min(number, spec["last_page"]) - spec["first_page"] + 1)
+        context.report(own_done)
+    sentences = chunk_sentences(texts, first_read_page=spec["read_first_page"],
+                                first_page=spec["first_page"], last_page=spec["last_page"],
+                                options=text_options(context.params))
+    sentences, llm_metrics = _rewrite(sentences, context.params)
+    return ChunkOutput(result={"items": sentences, "item_count": len(sentences)},
+                       metrics={"pages": spec["last_page"] - spec["first_page"] + 1,
+                                **llm_metrics})
+
+
+def text_options(params: dict[str, Any]) -> TextOptions:
+    known = {f.name for f in fields(TextOptions)}
+    return TextOptions(**{k: v for k, v in params.items() if k in known})
+
+
+def _open(relative_path: str | None) -> PdfReader:
+    path = storage.absolute(relative_path) if relative_path else None
+    if path is None or not path.is_file():
+        raise ConveyorError(ErrorCode.INPUT_INVALID, "the uploaded PDF is no longer available")
+    try:
+        reader = PdfReader(Path(path), strict=False)
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise ConveyorError(ErrorCode.PASSWORD_PROTECTED, "the PDF is password-protected")
+        return reader
+    except _READ_ERRORS as exc:
+        raise ConveyorError(ErrorCode.INPUT_INVALID, f"the PDF cannot be read: {exc}") from exc
+
+
+def _page_text(reader: PdfReader, number: int) -> str:
+    try:
+        return reader.pages[number - 1].extract_text() or ""
+    except _READ_ERRORS as exc:
+        raise ConveyorError(ErrorCode.INPUT_INVALID,
+                            f"page {number} is damaged and cannot be read: {exc}") from exc
+
+
+@lru_cache
+def _rewriter() -> SentenceRewriter:
+    # One rewriter (one connection pool) per worker process.
+    settings = get_pdf_settings()
+    key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else None
+    return build_rewriter(LLMConfig(provider=settings.llm_provider, base_url=settings.llm_base_url,
+                                    api_key=key, timeout_seconds=settings.llm_timeout_seconds,
+                                    batch_size=settings.llm_batch_size))
+
+
+def _rewrite(sentences: list[str], params: dict[str, Any]) -> tuple[list[str], dict[str, int]]:
+    if get_pdf_settings().llm_provider == "none" or not sentences:
+        return sentences, {"gemini_api_calls": 0, "gemini_tokens_used": 0}
+    try:
+        result = _rewriter().rewrite(sentences, model_tier=params.get("gemini_model") or "balanced")
+    except LLMError as exc:
+        if exc.transient:
+            raise TransientError(str(exc)) from exc
+        raise ConveyorError(ErrorCode.PROCESSING_FAILED, f"the rewrite step failed: {exc}") from exc
+    return result.sentences, {"gemini_api_calls": result.api_calls,
+                              "gemini_tokens_used": result.tokens_used}

@@ -1,0 +1,13 @@
+"""Celery glue of the PDF worker: thin tasks that hand over to the chunk runner."""
+
+from celery import shared_task
+
+from services.workers.pdf.processing import process_pdf_chunk
+from shared.celery_app import TaskName
+from shared.jobs.chunk_runner import run_chunk
+
+
+@shared_task(name=TaskName.PDF_PROCESS_CHUNK.value)
+def process_chunk(chunk_id: int, attempt: int) -> str:
+    """Process one page range of a PDF job (ids only; the database holds the rest)."""
+    return run_chunk(chunk_id=chunk_id, attempt=attempt, work=process_pdf_chunk)

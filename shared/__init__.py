@@ -1,0 +1,1 @@
+"""Code every Conveyor service imports: settings, database, jobs, credits, Celery wiring."""

@@ -1,0 +1,18 @@
+"""Password hashing with Argon2id (pwdlib's recommended scheme)."""
+
+from functools import lru_cache
+
+from pwdlib import PasswordHash
+
+
+@lru_cache
+def _hasher() -> PasswordHash:
+    return PasswordHash.recommended()
+
+
+def hash_password(password: str) -> str:
+    return _hasher().hash(password)
+
+
+def verify_password(password: str, password_hash: str) -> bool:
+    return _hasher().verify(password, password_hash)

@@ -1,0 +1,36 @@
+"""JWT access tokens: explicit algorithm list, expiry and subject are always checked."""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from jose import JWTError, jwt
+
+from shared.db import utcnow
+from shared.errors import ConveyorError, ErrorCode
+from shared.settings import Settings
+
+
+@dataclass(frozen=True, kw_only=True)
+class IssuedToken:
+    access_token: str
+    expires_in: int
+
+
+def issue_access_token(settings: Settings, *, user_id: int) -> IssuedToken:
+    now = utcnow()
+    expires_in = settings.access_token_expire_seconds
+    claims = {"sub": str(user_id), "iat": now, "exp": now + timedelta(seconds=expires_in),
+              "typ": "access"}
+    token = jwt.encode(claims, settings.secret_key, algorithm=settings.jwt_algorithm)
+    return IssuedToken(access_token=token, expires_in=expires_in)
+
+
+def user_id_from_token(settings: Settings, token: str) -> int:
+    try:
+        claims = jwt.decode(token, settings.secret_key, algorithms=[settings.jwt_algorithm],
+                            options={"require_exp": True, "require_sub": True})
+    except JWTError as exc:
+        raise ConveyorError(ErrorCode.UNAUTHORIZED, "invalid or expired token") from exc
+    if claims.get("typ") != "access" or not str(claims.get("sub", "")).isdigit():
+        raise ConveyorError(ErrorCode.UNAUTHORIZED, "invalid token")
+    return int(claims["sub"])

@@ -1,0 +1,66 @@
+"""The Celery app factory every worker, beat and publisher uses; queue and task names.
+
+Services publish by task name (`send_task`) and never import worker code.
+"""
+
+from enum import StrEnum
+
+from celery import Celery
+from kombu import Queue as KombuQueue
+
+from shared.settings import Settings, get_settings
+
+
+class Queue(StrEnum):
+    PDF = "pdf"
+    OCR = "ocr"
+    COLOR = "color"
+    CRAWL = "crawl"
+    MAINTENANCE = "maintenance"
+
+
+class TaskName(StrEnum):
+    PDF_PROCESS_CHUNK = "pdf.process_chunk"
+    RELAY_OUTBOX = "maintenance.relay_outbox"
+    REAP_STALE_JOBS = "maintenance.reap_stale_jobs"
+    CLEAN_OLD_FILES = "maintenance.clean_old_files"
+
+
+TASK_QUEUES: dict[TaskName, Queue] = {
+    TaskName.PDF_PROCESS_CHUNK: Queue.PDF,
+    TaskName.RELAY_OUTBOX: Queue.MAINTENANCE,
+    TaskName.REAP_STALE_JOBS: Queue.MAINTENANCE,
+    TaskName.CLEAN_OLD_FILES: Queue.MAINTENANCE,
+}
+
+
+def _transport_options(settings: Settings) -> dict[str, object]:
+    if settings.is_embedded:
+        return {"polling_interval": 0.2}
+    # Redis redelivers an unacked message after this long; it must exceed the hard time
+    # limit or a long task would be handed to a second worker while the first still runs.
+    return {"visibility_timeout": settings.task_time_limit + 600}
+
+
+def create_celery_app(name: str, *, include: list[str] | None = None,
+                      settings: Settings | None = None) -> Celery:
+    settings = settings or get_settings()
+    app = Celery(name, broker=settings.broker_url, include=include or [])
+    app.conf.update(
+        task_ignore_result=True,  # Postgres holds job state; no result backend needed.
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        task_soft_time_limit=settings.task_soft_time_limit,
+        task_time_limit=settings.task_time_limit,
+        worker_max_tasks_per_child=settings.worker_max_tasks_per_child,
+        broker_transport_options=_transport_options(settings),
+        broker_connection_retry_on_startup=True,
+        task_queues=[KombuQueue(q.value) for q in Queue],
+        task_routes={name.value: {"queue": queue.value} for name, queue in TASK_QUEUES.items()},
+        task_default_queue=Queue.MAINTENANCE.value,
+        worker_hijack_root_logger=False,
+        worker_send_task_events=True,
+        task_send_sent_event=True,
+    )
+    return app

@@ -1,0 +1,17 @@
+"""Credits each job kind costs, per unit, in one table."""
+
+from shared.jobs.models import JobKind
+
+CREDITS_PER_UNIT: dict[JobKind, int] = {
+    JobKind.PDF: 1,             # per page
+    JobKind.RECEIPT: 1,         # per file
+    JobKind.PAGE_OCR: 1,        # per page
+    JobKind.PAGE_BATCH: 1,      # per page
+    JobKind.COLOR_TRANSFER: 2,  # per image
+    JobKind.CRAWL: 1,           # per image allowed
+    JobKind.VALIDATION: 0,      # per image
+}
+
+
+def estimate_credits(kind: JobKind, units: int) -> int:
+    return CREDITS_PER_UNIT[kind] * units

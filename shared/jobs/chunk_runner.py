@@ -1,0 +1,146 @@
+"""Running one chunk of a job inside a worker: claim, heartbeat, cancel checks, outcome.
+
+The worker's processing function gets a `ChunkContext` and never touches the database;
+everything that decides whether its result counts happens here, guarded by the attempt.
+"""
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from celery.exceptions import SoftTimeLimitExceeded
+
+from shared.db import session_scope, utcnow
+from shared.errors import ConveyorError, ErrorCode, TransientError
+from shared.jobs import lifecycle
+from shared.jobs import repository as repo
+from shared.jobs.models import JobStatus
+from shared.settings import get_settings
+
+log = logging.getLogger(__name__)
+S = JobStatus
+
+
+class ChunkStopped(Exception):
+    """The job was cancelled, or this attempt no longer owns the chunk: stop quietly."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChunkOutput:
+    result: dict[str, Any]
+    metrics: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(kw_only=True)
+class ChunkContext:
+    chunk_id: int
+    job_id: int
+    attempt: int
+    index: int
+    spec: dict[str, Any]
+    params: dict[str, Any]
+    input_path: str | None
+    units_total: int
+    _last_report: float = 0.0
+
+    def report(self, units_done: int, *, force: bool = False) -> None:
+        """Heartbeat and progress; raises ChunkStopped once the job was cancelled."""
+        now = time.monotonic()
+        if not force and now - self._last_report < get_settings().heartbeat_interval_seconds:
+            return
+        self._last_report = now
+        with session_scope() as session:
+            chunk = session.get(repo.JobChunk, self.chunk_id)
+            assert chunk is not None
+            alive = repo.touch_heartbeat(session, chunk=chunk, units_done=units_done)
+            if not alive or repo.is_cancel_requested(session, self.job_id):
+                raise ChunkStopped
+
+
+Work = Callable[[ChunkContext], ChunkOutput]
+
+
+def run_chunk(*, chunk_id: int, attempt: int, work: Work) -> str:
+    """Process one chunk attempt; returns the outcome word for logs and tests."""
+    context = _claim(chunk_id, attempt)
+    if context is None:
+        return "skipped"
+    try:
+        output = work(context)
+    except ChunkStopped:
+        return "stopped"
+    except TransientError as exc:
+        return _retry_or_fail(context, str(exc))
+    except ConveyorError as exc:
+        return _fail(context, exc.code.name, exc.message)
+    except SoftTimeLimitExceeded:
+        return _fail(context, ErrorCode.TIMEOUT.name, "the chunk exceeded its time limit")
+    except Exception as exc:
+        log.exception("chunk %s attempt %s crashed", chunk_id, attempt)
+        return _fail(context, ErrorCode.INTERNAL.name, f"internal error: {type(exc).__name__}")
+    return _complete(context, output)
+
+
+def _claim(chunk_id: int, attempt: int) -> ChunkContext | None:
+    with session_scope() as session:
+        chunk = repo.claim_chunk(session, chunk_id=chunk_id, attempt=attempt)
+        if chunk is None:
+            return None
+        job = repo.get_job(session, chunk.job_id)
+        assert job is not None
+        lifecycle.mark_job_running(session, job)
+        return ChunkContext(chunk_id=chunk.id, job_id=job.id, attempt=attempt, index=chunk.index,
+                            spec=dict(chunk.spec), params=dict(job.params),
+                            input_path=job.input_path, units_total=chunk.units_total)
+
+
+def _complete(context: ChunkContext, output: ChunkOutput) -> str:
+    with session_scope() as session:
+        chunk = session.get(repo.JobChunk, context.chunk_id)
+        assert chunk is not None
+        if not repo.transition_chunk(session, chunk=chunk, target=S.COMPLETED, sources=[S.RUNNING],
+                                     attempt=context.attempt, result=output.result,
+                                     metrics=output.metrics, units_done=chunk.units_total,
+                                     finished_at=utcnow(), error=None, error_type=None):
+            return "stale"
+        repo.add_event(session, job_id=context.job_id, chunk_index=context.index,
+                       event_type="chunk", from_status="running", to_status="completed",
+                       attempt=context.attempt)
+        lifecycle.advance_job(session, context.job_id)
+    return "completed"
+
+
+def _fail(context: ChunkContext, error_type: str, message: str) -> str:
+    with session_scope() as session:
+        chunk = session.get(repo.JobChunk, context.chunk_id)
+        assert chunk is not None
+        if not repo.transition_chunk(session, chunk=chunk, target=S.FAILED, sources=[S.RUNNING],
+                                     attempt=context.attempt, error=message,
+                                     error_type=error_type, finished_at=utcnow()):
+            return "stale"
+        repo.add_event(session, job_id=context.job_id, chunk_index=context.index,
+                       event_type="chunk", from_status="running", to_status="failed",
+                       attempt=context.attempt, error_type=error_type, error=message)
+        lifecycle.advance_job(session, context.job_id)
+    return "failed"
+
+
+def _retry_or_fail(context: ChunkContext, message: str) -> str:
+    settings = get_settings()
+    if context.attempt > settings.task_max_retries:
+        return _fail(context, ErrorCode.UPSTREAM_UNAVAILABLE.name,
+                     f"gave up after {context.attempt} attempts: {message}")
+    delay = settings.retry_backoff_seconds * 2 ** (context.attempt - 1)
+    with session_scope() as session:
+        chunk = session.get(repo.JobChunk, context.chunk_id)
+        job = repo.get_job(session, context.job_id)
+        assert chunk is not None and job is not None
+        if chunk.attempts != context.attempt or not lifecycle.queue_chunk(
+                session, job=job, chunk=chunk, source=S.RUNNING, countdown_seconds=delay):
+            return "stale"
+        repo.transition_job(session, job=job, target=S.RETRYING, sources=[S.RUNNING])
+        repo.add_event(session, job_id=job.id, chunk_index=chunk.index, event_type="retry",
+                       attempt=context.attempt, delay_seconds=delay, error=message)
+    return "retrying"

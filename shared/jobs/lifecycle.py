@@ -1,0 +1,194 @@
+"""Job lifecycle steps shared by the job service, the workers and the reaper.
+
+Each function works inside the caller's transaction and flushes; task messages go through
+the outbox so they are published only once the transaction committed.
+"""
+
+import time
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from shared.celery_app import TaskName
+from shared.credits import ledger
+from shared.db import utcnow
+from shared.errors import ErrorCode
+from shared.jobs import repository as repo
+from shared.jobs.models import Job, JobChunk, JobStatus
+from shared.jobs.outbox import enqueue_task
+from shared.jobs.states import ACTIVE, CANCELLABLE, TERMINAL
+from shared.settings import get_settings
+
+S = JobStatus
+
+
+def chunk_task_id(job: Job, chunk: JobChunk, attempt: int) -> str:
+    return f"{job.celery_task_id}_c{chunk.index}_a{attempt}"
+
+
+def new_job_task_id(job_id: int) -> str:
+    # The seed's format: job_<id>_<unix time with microseconds>.
+    return f"job_{job_id}_{time.time():.6f}"
+
+
+def queue_chunk(session: Session, *, job: Job, chunk: JobChunk, source: JobStatus,
+                countdown_seconds: float = 0.0) -> bool:
+    """Mark a chunk queued for its next attempt and put its task message in the outbox.
+
+    The guard includes the attempt counter read now, so two requeuers (a retrying worker
+    and the reaper) cannot both queue the same chunk.
+    """
+    attempt = chunk.attempts + 1
+    task_id = chunk_task_id(job, chunk, attempt)
+    if not repo.transition_chunk(session, chunk=chunk, target=S.QUEUED, sources=[source],
+                                 attempt=chunk.attempts, task_id=task_id, queued_at=utcnow()):
+        return False
+    assert job.chunk_task is not None
+    enqueue_task(session, task_name=TaskName(job.chunk_task), task_id=task_id,
+                 kwargs={"chunk_id": chunk.id, "attempt": attempt},
+                 countdown_seconds=countdown_seconds)
+    return True
+
+
+def fill_parallel_slots(session: Session, job: Job) -> int:
+    """Queue pending chunks until `job.parallelism` chunks are in flight."""
+    chunks = repo.chunks_of(session, job.id)
+    in_flight = sum(1 for c in chunks if c.status in ACTIVE)
+    waiting = [c for c in chunks if c.status == S.PENDING]
+    queued = 0
+    for chunk in waiting[: max(0, job.parallelism - in_flight)]:
+        queued += queue_chunk(session, job=job, chunk=chunk, source=S.PENDING)
+    return queued
+
+
+def start_job(session: Session, *, job: Job, chunk_specs: list[dict[str, Any]],
+              parallelism: int, chunk_task: TaskName, units_per_chunk: list[int]) -> bool:
+    settings = get_settings()
+    now = utcnow()
+    if not repo.transition_job(
+            session, job=job, target=S.QUEUED, sources=[S.PENDING],
+            celery_task_id=new_job_task_id(job.id), total_chunks=len(chunk_specs),
+            parallelism=parallelism, chunk_task=chunk_task.value, started_at=now,
+            heartbeat_at=now, deadline_at=now + timedelta(seconds=settings.job_deadline_seconds),
+            current_step="Queued"):
+        return False
+    for index, (spec, units) in enumerate(zip(chunk_specs, units_per_chunk, strict=True)):
+        session.add(JobChunk(job_id=job.id, index=index, spec=spec, units_total=units))
+    session.flush()
+    fill_parallel_slots(session, job)
+    return True
+
+
+def mark_job_running(session: Session, job: Job) -> None:
+    if job.status in (S.QUEUED, S.RETRYING):
+        repo.transition_job(session, job=job, target=S.RUNNING, sources=[S.QUEUED, S.RETRYING],
+                            attempts=Job.attempts + 1)
+
+
+def advance_job(session: Session, job_id: int) -> Job:
+    """After a chunk settled: queue more work, or close the job when every chunk is done."""
+    job = repo.get_job(session, job_id, for_update=True)  # serialises concurrent chunk ends
+    assert job is not None
+    if job.status in TERMINAL:
+        return job
+    counts = repo.chunk_counts(session, job.id)
+    finished = counts.get(S.COMPLETED, 0) + counts.get(S.FAILED, 0)
+    job.progress_percent = _progress(session, job)
+    job.current_step = f"Processed {finished}/{job.total_chunks} chunks"
+    if finished < job.total_chunks:
+        fill_parallel_slots(session, job)
+        return job
+    _close_job(session, job, completed_chunks=counts.get(S.COMPLETED, 0))
+    return job
+
+
+def _progress(session: Session, job: Job) -> int:
+    chunks = repo.chunks_of(session, job.id)
+    total = sum(c.units_total for c in chunks) or 1
+    done = sum(c.units_total if c.status in TERMINAL else c.units_done for c in chunks)
+    return min(100, int(100 * done / total))
+
+
+def _close_job(session: Session, job: Job, *, completed_chunks: int) -> None:
+    chunks = repo.chunks_of(session, job.id)
+    summary = summarise_chunks(chunks)
+    if completed_chunks == 0:
+        first_error = next((c for c in chunks if c.error), None)
+        fail_job(session, job=job,
+                 error_type=(first_error.error_type if first_error else None)
+                 or ErrorCode.PROCESSING_FAILED.name,
+                 message=first_error.error if first_error else "every chunk failed",
+                 retryable=False, result=summary)
+        return
+    if job.status == S.QUEUED:
+        mark_job_running(session, job)
+    repo.transition_job(session, job=job, target=S.COMPLETED, sources=[S.RUNNING],
+                        finished_at=utcnow(), progress_percent=100, result=summary,
+                        metrics=summary["metrics"], current_step="Completed")
+
+
+def summarise_chunks(chunks: list[JobChunk]) -> dict[str, Any]:
+    metrics: dict[str, int] = {}
+    for chunk in chunks:
+        for key, value in (chunk.metrics or {}).items():
+            if isinstance(value, int | float):
+                metrics[key] = metrics.get(key, 0) + int(value)
+    failed = [{"chunk_index": c.index, "error_type": c.error_type, "error": c.error, **c.spec}
+              for c in chunks if c.status == S.FAILED]
+    used_units = sum(c.units_total for c in chunks if c.status == S.COMPLETED)
+    return {"failed_chunks": failed, "completed_units": used_units,
+            "item_count": sum((c.result or {}).get("item_count", 0) for c in chunks),
+            "metrics": metrics}
+
+
+def fail_job(session: Session, *, job: Job, error_type: str, message: str, retryable: bool,
+             result: dict[str, Any] | None = None) -> bool:
+    """Fail an unfinished job and release its reservation, once."""
+    if not repo.transition_job(session, job=job, target=S.FAILED, finished_at=utcnow(),
+                               error=message, error_type=error_type, retryable=retryable,
+                               result=result, current_step="Failed"):
+        return False
+    _stop_open_chunks(session, job, S.FAILED)
+    _release(session, job, reason="failed")
+    return True
+
+
+def cancel_job(session: Session, job: Job) -> list[str] | None:
+    """Cancel a pending or running job; returns the task ids to revoke, None if not allowed."""
+    if job.status not in CANCELLABLE:
+        return None
+    open_task_ids = [c.task_id for c in repo.chunks_of(session, job.id)
+                     if c.status in ACTIVE and c.task_id]
+    if not repo.transition_job(session, job=job, target=S.CANCELLED, cancel_requested=True,
+                               finished_at=utcnow(), current_step="Cancelled"):
+        return None
+    _stop_open_chunks(session, job, S.CANCELLED)
+    _release(session, job, reason="cancelled")
+    return open_task_ids
+
+
+def _stop_open_chunks(session: Session, job: Job, target: JobStatus) -> None:
+    for chunk in repo.chunks_of(session, job.id):
+        if chunk.status not in TERMINAL:
+            repo.transition_chunk(session, chunk=chunk, target=target,
+                                  sources=[S.PENDING, *ACTIVE], finished_at=utcnow())
+
+
+def _release(session: Session, job: Job, *, reason: str) -> None:
+    if ledger.release(session, user_id=job.user_id, job_id=job.id, amount=job.reserved_credits):
+        repo.add_event(session, job_id=job.id, event_type="credit", movement="release",
+                       amount=job.reserved_credits, reason=reason)
+
+
+def finalize_job(session: Session, job: Job, *, used_credits: int) -> bool:
+    """Charge what a completed job used (never more than reserved) and release the rest."""
+    charged = min(used_credits, job.reserved_credits)
+    if not ledger.charge(session, user_id=job.user_id, job_id=job.id,
+                         reserved=job.reserved_credits, used=charged):
+        return False
+    job.charged_credits = charged
+    job.finalized_at = utcnow()
+    repo.add_event(session, job_id=job.id, event_type="credit", movement="charge",
+                   amount=charged, released=job.reserved_credits - charged)
+    return True

@@ -1,0 +1,149 @@
+"""Transactional outbox: a task message is stored with the state it belongs to and
+published only after that transaction committed.
+
+After commit, the ids are handed to a publisher thread, so publishing stays off the
+request path. If the broker is down or the process dies first, the row stays unsent and
+the beat relay (`relay_unsent`) publishes it later. A message may thus go out twice;
+workers claim with guarded updates, so the second delivery changes nothing.
+"""
+
+import logging
+import queue
+import threading
+from datetime import timedelta
+from typing import Any
+
+from celery import Celery
+from sqlalchemy import event, select, update
+from sqlalchemy.orm import Session
+
+from shared.celery_app import TASK_QUEUES, TaskName, create_celery_app
+from shared.db import session_scope, utcnow
+from shared.jobs.models import OutboxMessage
+
+log = logging.getLogger(__name__)
+_PENDING_KEY = "outbox_ids"
+
+
+def enqueue_task(session: Session, *, task_name: TaskName, task_id: str,
+                 kwargs: dict[str, Any], countdown_seconds: float = 0.0) -> None:
+    message = OutboxMessage(task_name=task_name.value, queue=TASK_QUEUES[task_name].value,
+                            task_id=task_id, kwargs=kwargs, countdown_seconds=countdown_seconds)
+    session.add(message)
+    session.flush()
+    session.info.setdefault(_PENDING_KEY, []).append(message.id)
+
+
+@event.listens_for(Session, "after_commit")
+def _hand_over_after_commit(session: Session) -> None:
+    ids = session.info.pop(_PENDING_KEY, None)
+    if ids:
+        _publisher().submit(ids)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_after_rollback(session: Session) -> None:
+    session.info.pop(_PENDING_KEY, None)
+
+
+class _Publisher:
+    """One daemon thread per process that publishes committed outbox rows."""
+
+    def __init__(self) -> None:
+        self._ids: queue.Queue[list[int]] = queue.Queue()
+        self._app: Celery | None = None
+        self._thread = threading.Thread(target=self._run, name="outbox-publisher", daemon=True)
+        self._thread.start()
+
+    def submit(self, ids: list[int]) -> None:
+        self._ids.put(ids)
+
+    def _run(self) -> None:
+        while True:
+            ids = self._ids.get()
+            try:
+                publish_ids(self.app, ids)
+            except Exception:  # the relay retries whatever stayed unsent
+                log.exception("outbox publish failed; the relay will retry")
+
+    @property
+    def app(self) -> Celery:
+        if self._app is None:
+            self._app = create_celery_app("conveyor-publisher")
+        return self._app
+
+
+_publisher_instance: _Publisher | None = None
+_publisher_lock = threading.Lock()
+
+
+def _publisher() -> _Publisher:
+    global _publisher_instance
+    with _publisher_lock:
+        if _publisher_instance is None:
+            _publisher_instance = _Publisher()
+        return _publisher_instance
+
+
+def wait_until_published(timeout: float = 5.0) -> None:
+    """Block until the publisher thread drained its queue (CLI and tests use this)."""
+    if _publisher_instance is None:
+        return
+    deadline = threading.Event()
+    timer = threading.Timer(timeout, deadline.set)
+    timer.start()
+    while not deadline.is_set() and _publisher_instance._ids.unfinished_tasks:
+        deadline.wait(0.01)
+    timer.cancel()
+
+
+def publish_ids(app: Celery, ids: list[int]) -> int:
+    with session_scope() as session:
+        messages = list(session.scalars(
+            select(OutboxMessage).where(OutboxMessage.id.in_(ids),
+                                        OutboxMessage.sent_at.is_(None))))
+    return sum(_publish_one(app, message) for message in messages)
+
+
+def relay_unsent(app: Celery, *, older_than_seconds: float, limit: int = 500) -> int:
+    """Publish rows that stayed unsent (crash between commit and publish, broker down)."""
+    cutoff = utcnow() - timedelta(seconds=older_than_seconds)
+    with session_scope() as session:
+        messages = list(session.scalars(
+            select(OutboxMessage)
+            .where(OutboxMessage.sent_at.is_(None), OutboxMessage.created_at < cutoff)
+            .order_by(OutboxMessage.id).limit(limit)))
+    return sum(_publish_one(app, message) for message in messages)
+
+
+def _publish_one(app: Celery, message: OutboxMessage) -> int:
+    try:
+        app.send_task(message.task_name, kwargs=message.kwargs, task_id=message.task_id,
+                      queue=message.queue, countdown=message.countdown_seconds or None,
+                      retry=False)
+    except Exception as exc:  # broker unreachable: keep the row for the relay
+        _note_failure(message.id, repr(exc))
+        return 0
+    with session_scope() as session:
+        session.execute(update(OutboxMessage).where(OutboxMessage.id == message.id)
+                        .values(sent_at=utcnow(),
+                                publish_attempts=OutboxMessage.publish_attempts + 1))
+    return 1
+
+
+def _note_failure(message_id: int, error: str) -> None:
+    log.warning("outbox message %s not published: %s", message_id, error)
+    with session_scope() as session:
+        session.execute(update(OutboxMessage).where(OutboxMessage.id == message_id)
+                        .values(publish_attempts=OutboxMessage.publish_attempts + 1,
+                                last_error=error[:2000]))
+
+
+def revoke_quietly(task_ids: list[str]) -> None:
+    """Ask workers to drop these tasks. Only a hint: the database cancel flag is the truth."""
+    if not task_ids:
+        return
+    try:
+        _publisher().app.control.revoke(task_ids)
+    except Exception as exc:  # broker down or transport without broadcast: the flag suffices
+        log.info("revoke of %d tasks not sent: %s", len(task_ids), exc)

@@ -1,0 +1,161 @@
+"""All SQL on jobs, chunks and their events. Transitions are guarded updates.
+
+A transition only touches a row whose status is an allowed source of the target (see
+`shared.jobs.states`), so a duplicate delivery, a late worker or a race with cancel
+changes nothing and reports False instead.
+"""
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from shared.db import utcnow
+from shared.jobs.models import Job, JobChunk, JobEvent, JobKind, JobStatus
+from shared.jobs.states import ALLOWED_SOURCES
+
+
+def add_event(session: Session, *, job_id: int, event_type: str, chunk_index: int | None = None,
+              from_status: str | None = None, to_status: str | None = None,
+              **detail: Any) -> None:
+    session.add(JobEvent(job_id=job_id, chunk_index=chunk_index, event_type=event_type,
+                         from_status=from_status, to_status=to_status, detail=detail))
+
+
+def get_job(session: Session, job_id: int, *, for_update: bool = False) -> Job | None:
+    query = select(Job).where(Job.id == job_id)
+    if for_update:
+        query = query.with_for_update()
+    return session.scalars(query).one_or_none()
+
+
+def get_owned_job(session: Session, *, job_id: int, user_id: int) -> Job | None:
+    return session.scalars(select(Job).where(Job.id == job_id, Job.user_id == user_id)).first()
+
+
+def find_by_idempotency_key(session: Session, *, user_id: int, key: str) -> Job | None:
+    return session.scalars(
+        select(Job).where(Job.user_id == user_id, Job.idempotency_key == key)).first()
+
+
+def list_jobs(session: Session, *, user_id: int, status: Sequence[JobStatus] | None,
+              kind: JobKind | None, limit: int, offset: int) -> tuple[list[Job], int]:
+    query = select(Job).where(Job.user_id == user_id)
+    if status:
+        query = query.where(Job.status.in_(status))
+    if kind:
+        query = query.where(Job.kind == kind)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(query.order_by(Job.id.desc()).limit(limit).offset(offset))
+    return list(rows), total
+
+
+def transition_job(session: Session, *, job: Job, target: JobStatus,
+                   sources: Iterable[JobStatus] | None = None, reason: str | None = None,
+                   **values: Any) -> bool:
+    """Move `job` to `target` if its current status allows it; log the change."""
+    allowed = ALLOWED_SOURCES[target] & frozenset(sources or ALLOWED_SOURCES[target])
+    before = job.status
+    count = session.execute(
+        update(Job).where(Job.id == job.id, Job.status.in_(allowed))
+        .values(status=target, updated_at=utcnow(), **values)
+        .execution_options(synchronize_session=False)).rowcount
+    if not count:
+        return False
+    session.refresh(job)
+    add_event(session, job_id=job.id, event_type="status", from_status=before.value,
+              to_status=target.value, **({"reason": reason} if reason else {}))
+    return True
+
+
+def chunks_of(session: Session, job_id: int) -> list[JobChunk]:
+    return list(session.scalars(
+        select(JobChunk).where(JobChunk.job_id == job_id).order_by(JobChunk.index)))
+
+
+def chunk_counts(session: Session, job_id: int) -> dict[JobStatus, int]:
+    rows = session.execute(
+        select(JobChunk.status, func.count()).where(JobChunk.job_id == job_id)
+        .group_by(JobChunk.status))
+    return {status: count for status, count in rows}
+
+
+def transition_chunk(session: Session, *, chunk: JobChunk, target: JobStatus,
+                     sources: Iterable[JobStatus], attempt: int | None = None,
+                     **values: Any) -> bool:
+    """Guarded chunk update; with `attempt`, only the worker of that attempt may write."""
+    query = update(JobChunk).where(JobChunk.id == chunk.id, JobChunk.status.in_(list(sources)))
+    if attempt is not None:
+        query = query.where(JobChunk.attempts == attempt)
+    count = session.execute(
+        query.values(status=target, **values)
+        .execution_options(synchronize_session=False)).rowcount
+    if count:
+        session.refresh(chunk)
+    return bool(count)
+
+
+def claim_chunk(session: Session, *, chunk_id: int, attempt: int) -> JobChunk | None:
+    """Take a queued chunk for `attempt`; None for duplicates, stale attempts or cancelled jobs."""
+    now = utcnow()
+    not_cancelled = select(Job.id).where(Job.id == JobChunk.job_id,
+                                         Job.cancel_requested.is_(False))
+    count = session.execute(
+        update(JobChunk)
+        .where(JobChunk.id == chunk_id, JobChunk.status == JobStatus.QUEUED,
+               JobChunk.attempts == attempt - 1, not_cancelled.exists())
+        .values(status=JobStatus.RUNNING, attempts=attempt, started_at=now, heartbeat_at=now)
+        .execution_options(synchronize_session=False)).rowcount
+    if not count:
+        return None
+    chunk = session.get(JobChunk, chunk_id, populate_existing=True)
+    assert chunk is not None
+    add_event(session, job_id=chunk.job_id, chunk_index=chunk.index, event_type="attempt",
+              from_status="queued", to_status="running", attempt=attempt)
+    return chunk
+
+
+def touch_heartbeat(session: Session, *, chunk: JobChunk, units_done: int) -> bool:
+    """Record liveness and progress; False when the chunk is no longer this attempt's."""
+    now = utcnow()
+    count = session.execute(
+        update(JobChunk).where(JobChunk.id == chunk.id, JobChunk.status == JobStatus.RUNNING,
+                               JobChunk.attempts == chunk.attempts)
+        .values(heartbeat_at=now, units_done=units_done)
+        .execution_options(synchronize_session=False)).rowcount
+    session.execute(update(Job).where(Job.id == chunk.job_id).values(heartbeat_at=now)
+                    .execution_options(synchronize_session=False))
+    return bool(count)
+
+
+def is_cancel_requested(session: Session, job_id: int) -> bool:
+    return bool(session.scalar(select(Job.cancel_requested).where(Job.id == job_id)))
+
+
+def stale_running_chunks(session: Session, *, heartbeat_before: datetime) -> list[JobChunk]:
+    return list(session.scalars(
+        select(JobChunk).where(JobChunk.status == JobStatus.RUNNING,
+                               JobChunk.heartbeat_at < heartbeat_before)
+        .with_for_update(skip_locked=True)))
+
+
+def stale_queued_chunks(session: Session, *, queued_before: datetime) -> list[JobChunk]:
+    return list(session.scalars(
+        select(JobChunk).where(JobChunk.status == JobStatus.QUEUED,
+                               JobChunk.queued_at < queued_before)
+        .with_for_update(skip_locked=True)))
+
+
+def overdue_jobs(session: Session, *, now: datetime) -> list[Job]:
+    return list(session.scalars(
+        select(Job).where(Job.status.in_([JobStatus.QUEUED, JobStatus.RUNNING,
+                                          JobStatus.RETRYING]), Job.deadline_at < now)
+        .with_for_update(skip_locked=True)))
+
+
+def events_of(session: Session, *, job_id: int, limit: int, offset: int) -> list[JobEvent]:
+    return list(session.scalars(
+        select(JobEvent).where(JobEvent.job_id == job_id).order_by(JobEvent.id)
+        .limit(limit).offset(offset)))

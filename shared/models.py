@@ -1,0 +1,11 @@
+"""Every table, imported in one place so Alembic and tests see the whole schema."""
+
+from shared.auth.models import User
+from shared.credits.models import CreditAccount, CreditLedgerEntry, LedgerEntryType
+from shared.db import Base
+from shared.jobs.models import Job, JobChunk, JobEvent, JobKind, JobStatus, OutboxMessage
+
+__all__ = [
+    "Base", "CreditAccount", "CreditLedgerEntry", "Job", "JobChunk", "JobEvent", "JobKind",
+    "JobStatus", "LedgerEntryType", "OutboxMessage", "User",
+]

@@ -1,0 +1,81 @@
+"""One settings base for every service; each service subclasses it for its own knobs.
+
+The embedded default (no DATABASE_URL / REDIS_URL set) runs on SQLite files under
+DATA_DIR, with the Celery broker in an SQLite file too, so `make run` needs no server.
+"""
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SECRET = "dev-only-change-me"  # refused in production, see the validator below
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+    log_level: str = "INFO"
+    data_dir: Path = Path("var")
+    database_url: str = ""
+    redis_url: str = ""
+
+    secret_key: str = DEFAULT_SECRET
+    service_token: str = DEFAULT_SECRET
+    jwt_algorithm: Literal["HS256", "HS384", "HS512"] = "HS256"
+    access_token_expire_seconds: int = 3600
+
+    jobs_service_url: str = "http://127.0.0.1:8001"
+    signup_credits: int = 100
+
+    # Celery and the job lifecycle (see shared/celery_app.py and shared/jobs/reaper.py).
+    task_soft_time_limit: int = 25 * 60
+    task_time_limit: int = 30 * 60
+    task_max_retries: int = 3  # transient failures and lost workers; attempts = retries + 1
+    retry_backoff_seconds: float = 2.0
+    worker_max_tasks_per_child: int = 50
+    heartbeat_interval_seconds: float = 5.0
+    heartbeat_timeout_seconds: float = 120.0
+    queued_timeout_seconds: float = 300.0
+    job_deadline_seconds: int = 6 * 3600
+    outbox_relay_after_seconds: float = 5.0
+    reaper_interval_seconds: float = 15.0
+    file_retention_hours: int = 24 * 7
+
+    max_upload_bytes: int = Field(default=100 * 1024 * 1024)
+
+    @model_validator(mode="after")
+    def _refuse_default_secrets_in_production(self) -> "Settings":
+        if self.environment == "production":
+            for name in ("secret_key", "service_token"):
+                if getattr(self, name) == DEFAULT_SECRET:
+                    raise ValueError(f"{name.upper()} must be set in production")
+        return self
+
+    @property
+    def effective_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{(self.data_dir / 'conveyor.db').resolve()}"
+
+    @property
+    def broker_url(self) -> str:
+        return self.redis_url or f"sqla+sqlite:///{(self.data_dir / 'broker.db').resolve()}"
+
+    @property
+    def is_embedded(self) -> bool:
+        return not self.redis_url
+
+    @property
+    def uploads_dir(self) -> Path:
+        return self.data_dir / "uploads"
+
+    @property
+    def results_dir(self) -> Path:
+        return self.data_dir / "results"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

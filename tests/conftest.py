@@ -1,0 +1,100 @@
+"""Test session setup: a throwaway Postgres database built by the migrations, a Redis
+database of its own, and real gateway, job service, worker and beat processes.
+
+The environment is set before anything imports `shared.settings`, so the test process
+and every subprocess it starts agree on where the data lives.
+"""
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import psycopg
+import pytest
+import redis
+
+from tests.support.stack import REPO_ROOT, Stack
+
+PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_ADMIN_URL",
+                              "postgresql://postgres@127.0.0.1:5432/postgres")
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
+DB_NAME = f"conveyor_test_{uuid.uuid4().hex[:8]}"
+DATA_DIR = Path(tempfile.mkdtemp(prefix="conveyor-test-"))
+DATABASE_URL = (PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://")
+                + f"/{DB_NAME}")
+
+TEST_ENV = {
+    "ENVIRONMENT": "test",
+    "DATABASE_URL": DATABASE_URL,
+    "REDIS_URL": REDIS_URL,
+    "DATA_DIR": str(DATA_DIR),
+    "SECRET_KEY": "test-secret-key-not-for-production",
+    "SERVICE_TOKEN": "test-service-token",
+    "SIGNUP_CREDITS": "100",
+    "HEARTBEAT_INTERVAL_SECONDS": "0.5",
+    "HEARTBEAT_TIMEOUT_SECONDS": "4",
+    "QUEUED_TIMEOUT_SECONDS": "20",
+    "REAPER_INTERVAL_SECONDS": "1",
+    "OUTBOX_RELAY_AFTER_SECONDS": "1",
+    "RETRY_BACKOFF_SECONDS": "0.2",
+    "RATE_LIMIT_PDF_ASYNC": "1000/hour",
+    "LOG_LEVEL": "INFO",
+}
+os.environ.update(TEST_ENV)
+
+
+def _require_services() -> None:
+    """Fail, never skip, when the real Postgres or Redis is missing."""
+    try:
+        psycopg.connect(PG_ADMIN_URL, connect_timeout=5).close()
+    except psycopg.Error as exc:
+        pytest.exit(f"Postgres is not reachable at {PG_ADMIN_URL}: {exc}", returncode=3)
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=5).ping()
+    except redis.RedisError as exc:
+        pytest.exit(f"Redis is not reachable at {REDIS_URL}: {exc}", returncode=3)
+
+
+def _admin(sql: str) -> None:
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as connection:
+        connection.execute(sql)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def database() -> Iterator[str]:
+    _require_services()
+    _admin(f'CREATE DATABASE "{DB_NAME}"')
+    redis.Redis.from_url(REDIS_URL).flushdb()
+    subprocess.run([sys.executable, "-m", "shared.cli", "migrate"], cwd=REPO_ROOT, check=True,
+                   env={**os.environ})
+    yield DATABASE_URL
+    from shared.db import get_engine
+
+    get_engine().dispose()
+    _admin(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
+    shutil.rmtree(DATA_DIR, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def stack(database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """Gateway, job service, two PDF worker processes and beat, for the whole session."""
+    running = Stack(env={**os.environ}, log_dir=tmp_path_factory.mktemp("logs"))
+    try:
+        running.start_api()
+        running.start_worker(concurrency=2)
+        running.start_beat()
+        yield running
+    finally:
+        running.stop_all()
+
+
+@pytest.fixture
+def api(stack: Stack) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=stack.gateway_url, timeout=60) as client:
+        yield client
