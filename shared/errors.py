@@ -1,43 +1,50 @@
 """Stable error codes. Services raise `ConveyorError`; each API renders it in its own shape."""
 
-from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum, auto
 from typing import Any
 
 
-@dataclass(frozen=True)
-class _Code:
-    http_status: int
-    retryable: bool
-
-
-class ErrorCode(Enum):
-    INPUT_INVALID = _Code(400, False)
-    UNSUPPORTED_MEDIA_TYPE = _Code(415, False)
-    INPUT_TOO_LARGE = _Code(413, False)
-    PASSWORD_PROTECTED = _Code(400, False)
-    TOO_MANY_PAGES = _Code(400, False)
-    NOT_FOUND = _Code(404, False)
-    INVALID_STATE = _Code(400, False)
-    CONFLICT = _Code(409, False)
-    IDEMPOTENCY_CONFLICT = _Code(409, False)
-    INSUFFICIENT_CREDITS = _Code(402, False)
-    UNAUTHORIZED = _Code(401, False)
-    FORBIDDEN = _Code(403, False)
-    RATE_LIMITED = _Code(429, True)
-    TIMEOUT = _Code(504, True)
-    WORKER_LOST = _Code(500, True)
-    UPSTREAM_UNAVAILABLE = _Code(503, True)
-    PROCESSING_FAILED = _Code(422, False)
-    INTERNAL = _Code(500, True)
+class ErrorCode(StrEnum):
+    INPUT_INVALID = auto()
+    UNSUPPORTED_MEDIA_TYPE = auto()
+    INPUT_TOO_LARGE = auto()
+    PASSWORD_PROTECTED = auto()
+    TOO_MANY_PAGES = auto()
+    NOT_FOUND = auto()
+    INVALID_STATE = auto()
+    CONFLICT = auto()
+    IDEMPOTENCY_CONFLICT = auto()
+    INSUFFICIENT_CREDITS = auto()
+    UNAUTHORIZED = auto()
+    FORBIDDEN = auto()
+    RATE_LIMITED = auto()
+    TIMEOUT = auto()
+    WORKER_LOST = auto()
+    UPSTREAM_UNAVAILABLE = auto()
+    PROCESSING_FAILED = auto()
+    INTERNAL = auto()
 
     @property
     def http_status(self) -> int:
-        return self.value.http_status
+        return _HTTP_STATUS[self]
 
     @property
     def retryable(self) -> bool:
-        return self.value.retryable
+        return self in _RETRYABLE
+
+
+_HTTP_STATUS: dict[ErrorCode, int] = {
+    ErrorCode.INPUT_INVALID: 400, ErrorCode.UNSUPPORTED_MEDIA_TYPE: 415,
+    ErrorCode.INPUT_TOO_LARGE: 413, ErrorCode.PASSWORD_PROTECTED: 400,
+    ErrorCode.TOO_MANY_PAGES: 400, ErrorCode.NOT_FOUND: 404, ErrorCode.INVALID_STATE: 400,
+    ErrorCode.CONFLICT: 409, ErrorCode.IDEMPOTENCY_CONFLICT: 409,
+    ErrorCode.INSUFFICIENT_CREDITS: 402, ErrorCode.UNAUTHORIZED: 401, ErrorCode.FORBIDDEN: 403,
+    ErrorCode.RATE_LIMITED: 429, ErrorCode.TIMEOUT: 504, ErrorCode.WORKER_LOST: 500,
+    ErrorCode.UPSTREAM_UNAVAILABLE: 503, ErrorCode.PROCESSING_FAILED: 422,
+    ErrorCode.INTERNAL: 500,
+}
+_RETRYABLE = frozenset({ErrorCode.RATE_LIMITED, ErrorCode.TIMEOUT, ErrorCode.WORKER_LOST,
+                        ErrorCode.UPSTREAM_UNAVAILABLE, ErrorCode.INTERNAL})
 
 
 class ConveyorError(Exception):

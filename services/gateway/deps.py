@@ -22,6 +22,11 @@ def _session() -> Iterator[Session]:
         yield session
 
 
+# scope="function": commit before the response is sent, so a client that got 201 can
+# immediately read what it created.
+SessionDep = Annotated[Session, Depends(_session, scope="function")]
+
+
 def current_user_id(token: Annotated[str | None, Depends(oauth2_scheme)],
                     settings: Annotated[GatewaySettings, Depends(get_gateway_settings)]) -> int:
     """The user named by a valid bearer token (no database round trip)."""
@@ -31,7 +36,7 @@ def current_user_id(token: Annotated[str | None, Depends(oauth2_scheme)],
 
 
 def current_user(user_id: Annotated[int, Depends(current_user_id)],
-                 session: Annotated[Session, Depends(_session)]) -> User:
+                 session: SessionDep) -> User:
     user = session.get(User, user_id)
     if user is None:
         raise ConveyorError(ErrorCode.UNAUTHORIZED, "the account no longer exists")
@@ -48,7 +53,6 @@ def jobs_client(request: Request) -> JobsClient:
     return request.app.state.jobs_client
 
 
-SessionDep = Annotated[Session, Depends(_session)]
 UserIdDep = Annotated[int, Depends(current_user_id)]
 UserDep = Annotated[User, Depends(current_user)]
 AdminDep = Annotated[User, Depends(admin_user)]

@@ -24,4 +24,6 @@ def require_service_token(x_service_token: Annotated[str | None, Header()] = Non
         raise ConveyorError(ErrorCode.UNAUTHORIZED, "service token missing or wrong")
 
 
-SessionDep = Annotated[Session, Depends(_session)]
+# scope="function": commit before the response is sent, so a client that got 201 can
+# immediately read what it created.
+SessionDep = Annotated[Session, Depends(_session, scope="function")]

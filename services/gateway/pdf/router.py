@@ -3,6 +3,8 @@
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Header, Request, UploadFile
+from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError
 
 from services.gateway.deps import JobsDep, SettingsDep, UserIdDep
 from services.gateway.jobs.presenters import status_document
@@ -20,10 +22,14 @@ IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_lengt
 def _options(sentence_length_limit: int | None, gemini_model: str | None,
              ignore_dialogue: bool, preserve_formatting: bool, fix_hyphenation: bool,
              min_sentence_length: int | None) -> PdfOptions:
-    return PdfOptions.model_validate({
-        "sentence_length_limit": sentence_length_limit, "gemini_model": gemini_model or None,
-        "ignore_dialogue": ignore_dialogue, "preserve_formatting": preserve_formatting,
-        "fix_hyphenation": fix_hyphenation, "min_sentence_length": min_sentence_length})
+    try:
+        return PdfOptions.model_validate({
+            "sentence_length_limit": sentence_length_limit, "gemini_model": gemini_model or None,
+            "ignore_dialogue": ignore_dialogue, "preserve_formatting": preserve_formatting,
+            "fix_hyphenation": fix_hyphenation, "min_sentence_length": min_sentence_length})
+    except ValidationError as exc:  # rendered like FastAPI's own form validation (422)
+        raise RequestValidationError(
+            [{**error, "loc": ("body", *error["loc"])} for error in exc.errors()]) from exc
 
 
 @router.post("/jobs/confirm", status_code=201)

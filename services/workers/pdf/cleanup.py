@@ -13,24 +13,23 @@ from enum import Enum
 _SPACES = "\t\u00a0\u1680\u202f\u205f\u3000" + "".join(map(chr, range(0x2000, 0x200B)))
 _LINE_BREAKS = "\r\f\v\x1c\x1d\x1e\x85\u2028\u2029"
 _INVISIBLE = "\u00ad\u200b\u200c\u200d\u2060\ufeff\x00"
-_TRANSLATION = str.maketrans(
-    {
-        **dict.fromkeys(map(ord, _SPACES), " "),
-        **dict.fromkeys(map(ord, _LINE_BREAKS), "\n"),
-        **dict.fromkeys(map(ord, _INVISIBLE), None),
-        # pypdf hands back ligature glyphs as-is; words must match their spelled-out form.
-        "\ufb00": "ff",
-        "\ufb01": "fi",
-        "\ufb02": "fl",
-        "\ufb03": "ffi",
-        "\ufb04": "ffl",
-        "\ufb05": "st",
-        "\ufb06": "st",
-        # Typographic hyphens behave like "-" for line-end hyphenation.
-        "\u2010": "-",
-        "\u2011": "-",
-    }
-)
+_REPLACEMENTS: dict[str, str | None] = {
+    **dict.fromkeys(_SPACES, " "),
+    **dict.fromkeys(_LINE_BREAKS, "\n"),
+    **dict.fromkeys(_INVISIBLE, None),
+    # pypdf hands back ligature glyphs as-is; words must match their spelled-out form.
+    "\ufb00": "ff",
+    "\ufb01": "fi",
+    "\ufb02": "fl",
+    "\ufb03": "ffi",
+    "\ufb04": "ffl",
+    "\ufb05": "st",
+    "\ufb06": "st",
+    # Typographic hyphens behave like "-" for line-end hyphenation.
+    "\u2010": "-",
+    "\u2011": "-",
+}
+_TRANSLATION = str.maketrans(_REPLACEMENTS)
 # A running page number on the first or last line: "12", "- 12 -", "Page 3 of 40", "3 / 40".
 _PAGE_NUMBER = re.compile(
     r"(?:page\s+)?[-\N{EN DASH}\N{EM DASH}]?\s*\d{1,4}\s*[-\N{EN DASH}\N{EM DASH}]?"

@@ -54,7 +54,8 @@ _STARTERS = _words(
 
 _CLOSERS = "\"')\\]\N{RIGHT DOUBLE QUOTATION MARK}\N{RIGHT SINGLE QUOTATION MARK}"
 # French puts a (non-breaking) space before », so a closing guillemet may follow one.
-_TERMINATOR = rf"[.!?…]+(?:\s?»|[{_CLOSERS}])*"
+# Possessive: "! »" must never be read as "!" followed by a sentence starting with "»".
+_TERMINATOR = rf"[.!?…]++(?:\s?»|[{_CLOSERS}])*+"
 _CANDIDATE = re.compile(rf"({_TERMINATOR})\s+")
 _FINAL = re.compile(rf"{_TERMINATOR}$")
 # Skipped when looking for the first letter of the next sentence: opening quotes and

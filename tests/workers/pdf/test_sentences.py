@@ -39,7 +39,11 @@ def _split(text: str) -> list[str]:
         ("He gave it to me. Then he left.", ["He gave it to me.", "Then he left."]),
         (
             "M. Dupont, Mme Durand et Mlle. Petit sont là. Voir p. ex. la note. Cf. annexe.",
-            ["M. Dupont, Mme Durand et Mlle. Petit sont là.", "Voir p. ex. la note.", "Cf. annexe."],
+            [
+                "M. Dupont, Mme Durand et Mlle. Petit sont là.",
+                "Voir p. ex. la note.",
+                "Cf. annexe.",
+            ],
         ),
         (
             "Rome fut fondée en 753 av. J.-C. La ville grandit.",
@@ -70,7 +74,12 @@ def test_initials(text: str, expected: list[str]) -> None:
     [
         (
             "It costs $3.50. That is cheap. We sold 1.000 units. Prices rose 0.5 percent.",
-            ["It costs $3.50.", "That is cheap.", "We sold 1.000 units.", "Prices rose 0.5 percent."],
+            [
+                "It costs $3.50.",
+                "That is cheap.",
+                "We sold 1.000 units.",
+                "Prices rose 0.5 percent.",
+            ],
         ),
         (
             "Le taux est de 2,5 %. Il monte à 3,75 € par mois. Fin.",
@@ -138,9 +147,16 @@ def test_french_typography_and_dialogue(text: str, expected: list[str]) -> None:
     [
         (
             "Visit https://example.com/a.b?c=d. Then write to john.doe@example.org. Thanks.",
-            ["Visit https://example.com/a.b?c=d.", "Then write to john.doe@example.org.", "Thanks."],
+            [
+                "Visit https://example.com/a.b?c=d.",
+                "Then write to john.doe@example.org.",
+                "Thanks.",
+            ],
         ),
-        ("See www.example.co.uk/index.html for details.", ["See www.example.co.uk/index.html for details."]),
+        (
+            "See www.example.co.uk/index.html for details.",
+            ["See www.example.co.uk/index.html for details."],
+        ),
     ],
 )
 def test_urls_and_emails_are_not_split(text: str, expected: list[str]) -> None:
@@ -148,7 +164,10 @@ def test_urls_and_emails_are_not_split(text: str, expected: list[str]) -> None:
 
 
 def test_split_paragraph_keeps_line_breaks_inside_sentences() -> None:
-    assert split_paragraph("One line\ncontinues. Next\none.") == ["One line\ncontinues.", "Next\none."]
+    assert split_paragraph("One line\ncontinues. Next\none.") == [
+        "One line\ncontinues.",
+        "Next\none.",
+    ]
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.workers.pdf.chunking import MAX_PAGES, ChunkSpec, PageCountError, plan_chunks
+from services.jobs.pdf_chunking import MAX_PAGES, ChunkSpec, PageCountError, plan_chunks
 
 
 def _owned(page_count: int) -> list[tuple[int, int]]:
@@ -72,7 +72,7 @@ def test_chunks_tile_the_document_and_read_one_page_each_side(page_count: int) -
 
 
 def test_zero_pages_is_refused() -> None:
-    with pytest.raises(PageCountError, match="^PDF has no pages$"):
+    with pytest.raises(PageCountError, match=r"^PDF has no pages$"):
         plan_chunks(0)
 
 
