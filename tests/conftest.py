@@ -19,6 +19,7 @@ import psycopg
 import pytest
 import redis
 
+from tests.support.fake_gemini import FakeGemini
 from tests.support.stack import REPO_ROOT, Stack
 
 PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_ADMIN_URL",
@@ -45,6 +46,10 @@ TEST_ENV = {
     "RETRY_BACKOFF_SECONDS": "0.2",
     "RATE_LIMIT_PDF_ASYNC": "1000/hour",
     "LOG_LEVEL": "INFO",
+    "LLM_PROVIDER": "gemini",
+    "LLM_API_KEY": "test-llm-key",
+    "LLM_BATCH_SIZE": "50",
+    "LLM_TIMEOUT_SECONDS": "5",
 }
 os.environ.update(TEST_ENV)
 
@@ -82,7 +87,17 @@ def database() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def stack(database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+def fake_gemini() -> Iterator[FakeGemini]:
+    """The LLM provider stands outside this machine: a local server plays it."""
+    server = FakeGemini().start()
+    os.environ["LLM_BASE_URL"] = server.url
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def stack(database: str, fake_gemini: FakeGemini,
+          tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     """Gateway, job service, two PDF worker processes and beat, for the whole session."""
     running = Stack(env={**os.environ}, log_dir=tmp_path_factory.mktemp("logs"))
     try:

@@ -5,6 +5,8 @@ everything that decides whether its result counts happens here, guarded by the a
 """
 
 import logging
+import os
+import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -85,7 +87,8 @@ def run_chunk(*, chunk_id: int, attempt: int, work: Work) -> str:
 
 def _claim(chunk_id: int, attempt: int) -> ChunkContext | None:
     with session_scope() as session:
-        chunk = repo.claim_chunk(session, chunk_id=chunk_id, attempt=attempt)
+        chunk = repo.claim_chunk(session, chunk_id=chunk_id, attempt=attempt,
+                                 worker_id=f"{socket.gethostname()}:{os.getpid()}")
         if chunk is None:
             return None
         job = repo.get_job(session, chunk.job_id)

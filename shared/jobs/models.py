@@ -111,6 +111,7 @@ class JobChunk(Base):
     spec: Mapped[dict[str, Any]] = mapped_column(default=dict)
     attempts: Mapped[int] = mapped_column(default=0)
     task_id: Mapped[str | None] = mapped_column(String(100))
+    worker_id: Mapped[str | None] = mapped_column(String(200))  # host:pid of the claimer
     units_done: Mapped[int] = mapped_column(default=0)
     units_total: Mapped[int] = mapped_column(default=0)
     error: Mapped[str | None] = mapped_column(Text)

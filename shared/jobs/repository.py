@@ -97,7 +97,8 @@ def transition_chunk(session: Session, *, chunk: JobChunk, target: JobStatus,
     return bool(count)
 
 
-def claim_chunk(session: Session, *, chunk_id: int, attempt: int) -> JobChunk | None:
+def claim_chunk(session: Session, *, chunk_id: int, attempt: int,
+                worker_id: str) -> JobChunk | None:
     """Take a queued chunk for `attempt`; None for duplicates, stale attempts or cancelled jobs."""
     now = utcnow()
     not_cancelled = select(Job.id).where(Job.id == JobChunk.job_id,
@@ -106,14 +107,15 @@ def claim_chunk(session: Session, *, chunk_id: int, attempt: int) -> JobChunk | 
         update(JobChunk)
         .where(JobChunk.id == chunk_id, JobChunk.status == JobStatus.QUEUED,
                JobChunk.attempts == attempt - 1, not_cancelled.exists())
-        .values(status=JobStatus.RUNNING, attempts=attempt, started_at=now, heartbeat_at=now)
+        .values(status=JobStatus.RUNNING, attempts=attempt, started_at=now, heartbeat_at=now,
+                worker_id=worker_id)
         .execution_options(synchronize_session=False)).rowcount
     if not count:
         return None
     chunk = session.get(JobChunk, chunk_id, populate_existing=True)
     assert chunk is not None
     add_event(session, job_id=chunk.job_id, chunk_index=chunk.index, event_type="attempt",
-              from_status="queued", to_status="running", attempt=attempt)
+              from_status="queued", to_status="running", attempt=attempt, worker=worker_id)
     return chunk
 
 

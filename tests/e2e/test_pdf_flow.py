@@ -8,7 +8,7 @@ from tests.support.pdfs import make_document
 from tests.support.stack import REPO_ROOT
 
 
-def test_register_grant_confirm_process_finalize(api, stack):
+def test_register_grant_confirm_process_finalize(api, stack, fake_gemini):
     user = register_and_login(api)
     granted = subprocess.run([sys.executable, "-m", "shared.cli", "grant-credits", user.email,
                               "50"], cwd=REPO_ROOT, env=stack.env, capture_output=True, text=True)
@@ -37,6 +37,9 @@ def test_register_grant_confirm_process_finalize(api, stack):
     assert done["original_filename"] == "novel.pdf"
     assert done["total_chunks"] == 1 and done["processed_chunks"] == 1
     assert done["failed_chunks"] == []
+    assert done["gemini_api_calls"] == 2  # 60 sentences in batches of 50
+    assert done["gemini_tokens_used"] == sum(len(s.split()) for s in sentences)
+    assert done["model"] == "gemini-2.5-flash"
 
     result = api.get(f"/api/v1/jobs/{job_id}/result", headers=user.headers).json()
     assert result["sentences"] == sentences

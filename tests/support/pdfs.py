@@ -38,3 +38,23 @@ def make_document(page_count: int, *, per_page: int = 5, seed: int = 7
     counter = iter(range(1, 10**9))
     pages = [[sentence(rng, next(counter)) for _ in range(per_page)] for _ in range(page_count)]
     return make_pdf(pages), [s for page in pages for s in page]
+
+
+def make_flowing_document(sentence_count: int, *, seed: int = 11,
+                          marks: dict[int, str] | None = None) -> tuple[bytes, list[str]]:
+    """Text that flows over page breaks, so sentences cross pages (and chunk edges).
+
+    `marks` puts a word into chosen sentences (by index), e.g. to trigger the fake LLM.
+    """
+    rng = random.Random(seed)
+    sentences = [sentence(rng, i + 1) for i in range(sentence_count)]
+    for index, word in (marks or {}).items():
+        sentences[index] = sentences[index].replace(" says ", f" says {word} ", 1)
+    pdf = FPDF(format="A4")
+    pdf.set_auto_page_break(True, margin=15)
+    pdf.set_font("Helvetica", size=10)
+    pdf.add_page()
+    pdf.multi_cell(0, 5, " ".join(sentences))
+    out = io.BytesIO()
+    pdf.output(out)
+    return out.getvalue(), sentences

@@ -24,13 +24,13 @@ def process_pdf_chunk(context: ChunkContext) -> ChunkOutput:
     reader = _open(context.input_path)
     texts = []
     for number in range(spec["read_first_page"], spec["read_last_page"] + 1):
-        texts.append(_page_text(reader, number))
-        own_done = max(0, min(number, spec["last_page"]) - spec["first_page"] + 1)
-        context.report(own_done)
+        owned = spec["first_page"] <= number <= spec["last_page"]
+        texts.append(_page_text(reader, number, owned=owned))
+        context.report(max(0, min(number, spec["last_page"]) - spec["first_page"] + 1))
     sentences = chunk_sentences(texts, first_read_page=spec["read_first_page"],
                                 first_page=spec["first_page"], last_page=spec["last_page"],
                                 options=text_options(context.params))
-    sentences, llm_metrics = _rewrite(sentences, context.params)
+    sentences, llm_metrics = _rewrite(sentences, context)
     return ChunkOutput(result={"items": sentences, "item_count": len(sentences)},
                        metrics={"pages": spec["last_page"] - spec["first_page"] + 1,
                                 **llm_metrics})
@@ -54,10 +54,12 @@ def _open(relative_path: str | None) -> PdfReader:
         raise ConveyorError(ErrorCode.INPUT_INVALID, f"the PDF cannot be read: {exc}") from exc
 
 
-def _page_text(reader: PdfReader, number: int) -> str:
+def _page_text(reader: PdfReader, number: int, *, owned: bool) -> str:
     try:
         return reader.pages[number - 1].extract_text() or ""
     except _READ_ERRORS as exc:
+        if not owned:  # a damaged overlap page fails the chunk that owns it, not this one
+            return ""
         raise ConveyorError(ErrorCode.INPUT_INVALID,
                             f"page {number} is damaged and cannot be read: {exc}") from exc
 
@@ -72,14 +74,24 @@ def _rewriter() -> SentenceRewriter:
                                     batch_size=settings.llm_batch_size))
 
 
-def _rewrite(sentences: list[str], params: dict[str, Any]) -> tuple[list[str], dict[str, int]]:
-    if get_pdf_settings().llm_provider == "none" or not sentences:
+def _rewrite(sentences: list[str], context: ChunkContext) -> tuple[list[str], dict[str, int]]:
+    """Send sentences to the rewrite provider batch by batch, checking for cancel between."""
+    calls = tokens = 0
+    settings = get_pdf_settings()
+    if settings.llm_provider == "none":
         return sentences, {"gemini_api_calls": 0, "gemini_tokens_used": 0}
-    try:
-        result = _rewriter().rewrite(sentences, model_tier=params.get("gemini_model") or "balanced")
-    except LLMError as exc:
-        if exc.transient:
-            raise TransientError(str(exc)) from exc
-        raise ConveyorError(ErrorCode.PROCESSING_FAILED, f"the rewrite step failed: {exc}") from exc
-    return result.sentences, {"gemini_api_calls": result.api_calls,
-                              "gemini_tokens_used": result.tokens_used}
+    tier = context.params.get("gemini_model") or "balanced"
+    rewritten: list[str] = []
+    for start in range(0, len(sentences), settings.llm_batch_size):
+        context.report(context.units_total)
+        try:
+            result = _rewriter().rewrite(sentences[start:start + settings.llm_batch_size],
+                                         model_tier=tier)
+        except LLMError as exc:
+            if exc.transient:
+                raise TransientError(str(exc)) from exc
+            raise ConveyorError(ErrorCode.PROCESSING_FAILED,
+                                f"the rewrite step failed: {exc}") from exc
+        rewritten.extend(result.sentences)
+        calls, tokens = calls + result.api_calls, tokens + result.tokens_used
+    return rewritten, {"gemini_api_calls": calls, "gemini_tokens_used": tokens}

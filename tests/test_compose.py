@@ -1,0 +1,756 @@
+"""Static checks of the Docker Compose files and Dockerfiles (no Docker needed).
+
+Both compose files are parsed with PyYAML; every image's Dockerfile is read to know which
+repository paths land where in the image and which requirements file it installs. From the
+command of each service the module it runs is found in the repository, and its import
+closure (module-level imports, plus a Celery app's `include`) is followed to check that
+every first-party module it needs is copied into the image and every third-party package
+is pinned in the image's requirements file. Environment variables are checked against
+the pydantic settings classes.
+"""
+
+import ast
+import re
+import shlex
+import sys
+from dataclasses import dataclass, field
+from functools import cache
+from importlib.metadata import packages_distributions
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import pytest
+import yaml
+from pydantic import ValidationError
+
+from services.gateway.settings import GatewaySettings
+from services.workers.pdf.settings import PdfWorkerSettings
+from shared.celery_app import TASK_QUEUES
+from shared.settings import DEFAULT_SECRET, Settings
+
+REPO = Path(__file__).resolve().parent.parent
+BASE_FILE = REPO / "docker-compose.yml"
+DEV_FILE = REPO / "docker-compose.dev.yaml"
+ENV_EXAMPLE = REPO / ".env.example"
+FIRST_PARTY = ("shared", "services")
+
+# Services running Conveyor code that needs the database, the broker and /data.
+APP_SERVICES = {"gateway", "jobs", "worker-pdf", "beat"}
+DATA_SERVICES = APP_SERVICES
+# Variables that are not Conveyor settings but legitimately set on a container.
+NON_SETTINGS_ENV = {"PYTHONUNBUFFERED", "PYTHONDONTWRITEBYTECODE", "C_FORCE_ROOT",
+                    "FLOWER_USER", "FLOWER_PASSWORD", "POSTGRES_USER", "POSTGRES_PASSWORD",
+                    "POSTGRES_DB", "TZ"}
+# Settings whose default is unusable in a container in production.
+MUST_SET = {"SECRET_KEY", "SERVICE_TOKEN", "DATABASE_URL", "REDIS_URL", "DATA_DIR"}
+WEB_PACKAGES = {"fastapi", "uvicorn", "starlette", "slowapi", "python-multipart"}
+_INTERPOLATION = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?])([^}]*))?\}")
+
+
+# --------------------------------------------------------------------------- compose files
+
+@cache
+def load(path: Path) -> dict[str, Any]:
+    assert path.is_file(), f"{path.name} is missing"
+    data = yaml.safe_load(path.read_text())
+    assert isinstance(data, dict) and isinstance(data.get("services"), dict), \
+        f"{path.name} has no services mapping"
+    return data
+
+
+def base_services() -> dict[str, dict[str, Any]]:
+    return load(BASE_FILE)["services"]
+
+
+def built_services() -> dict[str, dict[str, Any]]:
+    return {name: svc for name, svc in base_services().items() if "build" in svc}
+
+
+def env_of(service: dict[str, Any]) -> dict[str, str]:
+    env = service.get("environment") or {}
+    if isinstance(env, list):
+        env = dict(item.split("=", 1) if "=" in item else (item, "") for item in env)
+    return {str(k): "" if v is None else str(v) for k, v in env.items()}
+
+
+def argv_of(service: dict[str, Any]) -> list[str]:
+    command = service.get("command")
+    assert command, "service has no command"
+    return shlex.split(command) if isinstance(command, str) else [str(a) for a in command]
+
+
+def interpolate(value: str) -> str:
+    """Compose-style ${VAR}, ${VAR:-default}, ${VAR:?error}: defaults, else a placeholder."""
+    def repl(match: re.Match[str]) -> str:
+        name, op, arg = match.groups()
+        if op in (":-", "-"):
+            return arg
+        return f"test-{name.lower()}"
+    return _INTERPOLATION.sub(repl, value)
+
+
+def strings_in(node: Any) -> list[str]:
+    """Every string (keys and values) in a parsed YAML document; comments are not included."""
+    if isinstance(node, dict):
+        return [s for k, v in node.items() for s in strings_in(k) + strings_in(v)]
+    if isinstance(node, list):
+        return [s for item in node for s in strings_in(item)]
+    return [node] if isinstance(node, str) else []
+
+
+def depends_on(service: dict[str, Any]) -> dict[str, str]:
+    deps = service.get("depends_on") or {}
+    if isinstance(deps, list):
+        return dict.fromkeys(deps, "service_started")
+    return {name: (spec or {}).get("condition", "service_started") for name, spec in deps.items()}
+
+
+def seconds(duration: str | int) -> float:
+    if isinstance(duration, int):
+        return float(duration)
+    parts = re.findall(r"(\d+(?:\.\d+)?)(h|ms|m|s|us)", duration)
+    assert parts, f"cannot parse duration {duration!r}"
+    unit = {"h": 3600, "m": 60, "s": 1, "ms": 0.001, "us": 1e-6}
+    return sum(float(n) * unit[u] for n, u in parts)
+
+
+def container_ports(service: dict[str, Any]) -> set[int]:
+    result = set()
+    for port in service.get("ports") or []:
+        target = port.get("target") if isinstance(port, dict) else str(port).rsplit(":", 1)[-1]
+        result.add(int(str(target).split("/")[0]))
+    return result
+
+
+def mounts_at(service: dict[str, Any]) -> dict[str, str]:
+    """Container path -> source for each volume entry."""
+    result = {}
+    for volume in service.get("volumes") or []:
+        if isinstance(volume, dict):
+            result[volume["target"]] = volume.get("source", "")
+        else:
+            parts = str(volume).split(":")
+            result[parts[1]] = parts[0]
+    return result
+
+
+# --------------------------------------------------------------------------- Dockerfiles
+
+@dataclass
+class Dockerfile:
+    path: Path
+    base_images: list[str] = field(default_factory=list)
+    copies: list[tuple[list[str], str]] = field(default_factory=list)  # (sources, abs dest)
+    requirements: list[str] = field(default_factory=list)
+    requirement_paths: list[PurePosixPath] = field(default_factory=list)  # in the image
+    user: str = "root"
+    env: dict[str, str] = field(default_factory=dict)
+    workdir: str = "/"
+
+    def image_path(self, repo_path: str) -> PurePosixPath | None:
+        """Where a repository file ends up in the image (last COPY wins), or None."""
+        target = PurePosixPath(repo_path)
+        found = None
+        for sources, dest in self.copies:
+            for src in sources:
+                src_path = PurePosixPath(src.rstrip("/") or ".")
+                if (REPO / src_path).is_dir():
+                    if src_path == PurePosixPath(".") or target.is_relative_to(src_path):
+                        rel = target if src_path == PurePosixPath(".") \
+                            else target.relative_to(src_path)
+                        found = PurePosixPath(dest) / rel
+                elif target == src_path:
+                    multi = len(sources) > 1 or dest.endswith("/")
+                    found = PurePosixPath(dest) / src_path.name if multi else PurePosixPath(dest)
+        return found
+
+    @property
+    def import_roots(self) -> set[PurePosixPath]:
+        roots = {PurePosixPath(self.workdir)}  # uvicorn, celery -A and python -m add the cwd
+        roots |= {PurePosixPath(p) for p in self.env.get("PYTHONPATH", "").split(":") if p}
+        return roots
+
+
+def _instructions(text: str) -> list[tuple[str, str]]:
+    logical, buf = [], ""
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not buf and (not line or line.startswith("#")):
+            continue
+        if buf and line.startswith("#"):
+            continue
+        if line.endswith("\\"):
+            buf += line[:-1] + " "
+            continue
+        buf += line
+        keyword, _, rest = buf.partition(" ")
+        logical.append((keyword.upper(), rest.strip()))
+        buf = ""
+    return logical
+
+
+@cache
+def parse_dockerfile(path: Path) -> Dockerfile:
+    assert path.is_file(), f"{path} is missing"
+    df = Dockerfile(path=path)
+    for keyword, rest in _instructions(path.read_text()):
+        if keyword == "FROM":
+            df.base_images.append(rest.split()[0])
+        elif keyword == "WORKDIR":
+            df.workdir = str(PurePosixPath(df.workdir) / rest)
+        elif keyword == "USER":
+            df.user = rest.split(":")[0]
+        elif keyword == "ENV":
+            for token in shlex.split(rest):
+                if "=" in token:
+                    key, _, value = token.partition("=")
+                    df.env[key] = value
+        elif keyword in ("COPY", "ADD"):
+            if rest.startswith("["):
+                args = [str(a) for a in ast.literal_eval(rest)]
+            else:
+                args = shlex.split(rest)
+            if any(a.startswith("--from") for a in args):
+                continue  # from another stage, not from the build context
+            args = [a for a in args if not a.startswith("--")]
+            *sources, dest = args
+            df.copies.append((sources, str(PurePosixPath(df.workdir) / dest)
+                              + ("/" if dest.endswith("/") else "")))
+        elif keyword == "RUN" and "pip install" in rest:
+            for req in re.findall(r"(?:-r|--requirement)[ =](\S+)", rest):
+                df.requirements.append(req)
+                df.requirement_paths.append(PurePosixPath(df.workdir) / req)
+    return df
+
+
+def dockerfile_of(name: str) -> Dockerfile:
+    build = base_services()[name]["build"]
+    if isinstance(build, str):
+        build = {"context": build}
+    context = (BASE_FILE.parent / build.get("context", ".")).resolve()
+    return parse_dockerfile(context / build.get("dockerfile", "Dockerfile"))
+
+
+def requirement_names(req_file: str) -> set[str]:
+    names = set()
+    for line in (REPO / req_file).read_text().splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line and not line.startswith("-"):
+            names.add(normalize(re.split(r"[\s=<>!~;\[]", line, maxsplit=1)[0]))
+    return names
+
+
+def normalize(dist: str) -> str:
+    return re.sub(r"[-_.]+", "-", dist).lower()
+
+
+# --------------------------------------------------------------------------- commands
+
+@dataclass(frozen=True)
+class Entry:
+    module: str
+    attr: str | None  # the object the command loads from the module, if any
+
+
+def entry_of(argv: list[str]) -> Entry:
+    """The first-party module a service command runs."""
+    prog = PurePosixPath(argv[0]).name
+    if prog == "celery" or argv[:3] == ["python", "-m", "celery"]:
+        idx = argv.index("-A") if "-A" in argv else argv.index("--app")
+        module, _, attr = argv[idx + 1].partition(":")
+        return Entry(module, attr or "app")
+    if prog == "uvicorn" or "uvicorn" in argv[:3]:
+        target = next(a for a in argv[1:] if ":" in a and not a.startswith("-"))
+        module, _, attr = target.partition(":")
+        return Entry(module, attr)
+    if prog.startswith("python") and "-m" in argv:
+        return Entry(argv[argv.index("-m") + 1], None)
+    if prog == "conveyor":
+        return Entry("shared.cli", "main")
+    raise AssertionError(f"unrecognised command {argv}")
+
+
+def module_file(module: str) -> Path | None:
+    base = REPO.joinpath(*module.split("."))
+    for candidate in (base.with_suffix(".py"), base / "__init__.py"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+@cache
+def parse_module(module: str) -> ast.Module:
+    path = module_file(module)
+    assert path is not None, f"module {module} has no file in the repository"
+    return ast.parse(path.read_text(), filename=str(path))
+
+
+def defines(module: str, name: str) -> bool:
+    for node in parse_module(module).body:
+        targets: list[ast.expr] = []
+        if isinstance(node, ast.Assign):
+            targets = node.targets
+        elif isinstance(node, ast.AnnAssign):
+            targets = [node.target]
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            if node.name == name:
+                return True
+        elif isinstance(node, ast.ImportFrom | ast.Import) and any(
+                (a.asname or a.name.split(".")[0]) == name for a in node.names):
+            return True
+        if any(isinstance(t, ast.Name) and t.id == name for t in targets):
+            return True
+    return False
+
+
+def _module_level_nodes(body: list[ast.stmt]) -> list[ast.stmt]:
+    """Statements executed at import time (descend into if/try, skip TYPE_CHECKING)."""
+    result = []
+    for node in body:
+        result.append(node)
+        if isinstance(node, ast.If):
+            if "TYPE_CHECKING" in ast.unparse(node.test):
+                result += _module_level_nodes(node.orelse)
+            else:
+                result += _module_level_nodes(node.body) + _module_level_nodes(node.orelse)
+        elif isinstance(node, ast.Try):
+            for block in (node.body, node.orelse, node.finalbody,
+                          *(h.body for h in node.handlers)):
+                result += _module_level_nodes(block)
+    return result
+
+
+def direct_imports(module: str) -> set[str]:
+    """Absolute names a module imports when it is imported, plus Celery `include` modules."""
+    tree = parse_module(module)
+    is_pkg = module_file(module).name == "__init__.py"  # type: ignore[union-attr]
+    package = module if is_pkg else module.rpartition(".")[0]
+    names: set[str] = set()
+    for node in _module_level_nodes(tree.body):
+        if isinstance(node, ast.Import):
+            names |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                parts = package.split(".")
+                base = ".".join(parts[: len(parts) - node.level + 1])
+                source = f"{base}.{node.module}" if node.module else base
+            else:
+                source = node.module or ""
+            names.add(source)
+            names |= {f"{source}.{a.name}" for a in node.names
+                      if module_file(f"{source}.{a.name}") is not None}
+    for node in ast.walk(tree):  # create_celery_app(..., include=["pkg.tasks"]) and Celery()
+        if isinstance(node, ast.Call):
+            for kw in node.keywords:
+                if kw.arg == "include" and isinstance(kw.value, ast.List | ast.Tuple):
+                    names |= {e.value for e in kw.value.elts
+                              if isinstance(e, ast.Constant) and isinstance(e.value, str)}
+    return names
+
+
+def import_closure(entry: str) -> tuple[set[str], set[str]]:
+    """(first-party modules, third-party top-level names) imported by running `entry`."""
+    first, third, todo = set(), set(), [entry]
+    while todo:
+        module = todo.pop()
+        if module in first:
+            continue
+        first.add(module)
+        parts = module.split(".")
+        todo += [".".join(parts[:i]) for i in range(1, len(parts))]  # parent packages
+        for name in direct_imports(module):
+            top = name.split(".")[0]
+            if top in FIRST_PARTY:
+                if module_file(name) is None:
+                    # `from pkg import obj`: obj is an attribute, the module is pkg.
+                    name = name.rpartition(".")[0]
+                assert module_file(name) is not None, f"{module} imports missing {name}"
+                todo.append(name)
+            elif top not in sys.stdlib_module_names and top != "__future__":
+                third.add(top)
+    return first, third
+
+
+@cache
+def _import_to_dists() -> dict[str, list[str]]:
+    return packages_distributions()
+
+
+def alembic_modules() -> set[str]:
+    """Modules Alembic runs for `migrate`: migrations/env.py and every revision."""
+    files = [REPO / "migrations" / "env.py", *sorted((REPO / "migrations/versions").glob("*.py"))]
+    names = set()
+    for path in files:
+        for node in _module_level_nodes(ast.parse(path.read_text()).body):
+            if isinstance(node, ast.Import):
+                names |= {a.name for a in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                names.add(node.module)
+    return names
+
+
+# --------------------------------------------------------------------------- settings
+
+def settings_class_for(argv: list[str]) -> type[Settings]:
+    module = entry_of(argv).module
+    if module.startswith("services.gateway"):
+        return GatewaySettings
+    if module.startswith("services.workers"):
+        return PdfWorkerSettings
+    return Settings
+
+
+ALL_SETTINGS_ENV = {name.upper() for cls in (Settings, GatewaySettings, PdfWorkerSettings)
+                    for name in cls.model_fields}
+
+
+def check_values(cls: type[Settings], values: dict[str, str], where: str) -> None:
+    """Validate the (interpolated) values with the real settings class."""
+    try:
+        cls(_env_file=None, **values)  # type: ignore[call-arg]
+    except ValidationError as exc:
+        pytest.fail(f"{where}: {cls.__name__} rejects the environment: {exc}")
+
+
+def unsafe_default_fields() -> set[str]:
+    """Settings fields whose default cannot work in production (empty or the dev secret)."""
+    return {name.upper() for name, info in Settings.model_fields.items()
+            if info.default in ("", DEFAULT_SECRET)}
+
+
+# =========================================================================== tests: images
+
+BUILT = sorted(built_services()) if BASE_FILE.is_file() else []
+
+
+def test_expected_services_exist() -> None:
+    services = base_services()
+    assert {"postgres", "redis", "migrate", "gateway", "jobs", "worker-pdf", "beat",
+            "flower"} <= set(services)
+    assert {"migrate", "gateway", "jobs", "worker-pdf", "beat", "flower"} <= set(BUILT)
+
+
+@pytest.mark.parametrize("name", BUILT)
+def test_build_context_and_dockerfile_exist(name: str) -> None:
+    build = base_services()[name]["build"]
+    build = {"context": build} if isinstance(build, str) else build
+    context = (BASE_FILE.parent / build.get("context", ".")).resolve()
+    assert context == REPO, f"{name}: build context must be the repository root"
+    assert (context / build.get("dockerfile", "Dockerfile")).is_file()
+
+
+@pytest.mark.parametrize("name", BUILT)
+def test_dockerfile_base_user_and_copies(name: str) -> None:
+    df = dockerfile_of(name)
+    assert df.base_images and df.base_images[-1] == "python:3.11-slim", df.base_images
+    assert df.user not in ("root", "0"), f"{name}: image must end with a non-root USER"
+    assert df.copies, f"{name}: Dockerfile copies nothing"
+    for sources, _dest in df.copies:
+        for src in sources:
+            assert (REPO / src).exists(), f"{df.path}: COPY source {src} does not exist"
+            top = PurePosixPath(src).parts[0] if src not in (".", "./") else "."
+            assert top not in {".", "tests", "bench", ".venv", "var", ".git"}, \
+                f"{df.path}: copies {src}; copy only the service's own source and shared/"
+
+
+@pytest.mark.parametrize("name", BUILT)
+def test_dockerfile_installs_existing_requirements(name: str) -> None:
+    df = dockerfile_of(name)
+    assert df.requirements, f"{name}: Dockerfile installs no requirements/*.txt"
+    for req, in_image in zip(df.requirements, df.requirement_paths, strict=True):
+        assert re.fullmatch(r"requirements/[\w.-]+\.txt", req), req
+        assert (REPO / req).is_file(), f"{df.path}: {req} does not exist"
+        assert df.image_path(req) == in_image, \
+            f"{df.path}: pip reads {in_image}, but {req} is not copied there"
+
+
+def test_worker_image_has_no_web_stack() -> None:
+    df = dockerfile_of("worker-pdf")
+    assert df.requirements == ["requirements/worker-pdf.txt"]
+    leaked = requirement_names("requirements/worker-pdf.txt") & WEB_PACKAGES
+    assert not leaked, f"the worker image would install {sorted(leaked)}"
+    assert df.image_path("services/gateway/main.py") is None
+    assert df.image_path("services/jobs/main.py") is None
+
+
+def test_images_copy_only_their_own_services() -> None:
+    expected = {"gateway": "services/gateway/main.py", "jobs": "services/jobs/main.py",
+                "worker-pdf": "services/workers/pdf/app.py"}
+    for name, own in expected.items():
+        df = dockerfile_of(name)
+        assert df.image_path(own) is not None, f"{name}: {own} not in the image"
+        assert df.image_path("shared/settings.py") is not None, f"{name}: shared/ not copied"
+        others = set(expected.values()) - {own}
+        assert all(df.image_path(o) is None for o in others), \
+            f"{name}: copies another service's source"
+
+
+# =========================================================================== tests: commands
+
+@pytest.mark.parametrize("name", BUILT)
+def test_command_module_exists_in_repo_and_image(name: str) -> None:
+    argv = argv_of(base_services()[name])
+    entry = entry_of(argv)
+    path = module_file(entry.module)
+    assert path is not None, f"{name}: {entry.module} is not a file in the repository"
+    if entry.attr:
+        assert defines(entry.module, entry.attr), f"{name}: {entry.module} defines no {entry.attr}"
+    df = dockerfile_of(name)
+    rel = path.relative_to(REPO).as_posix()
+    in_image = df.image_path(rel)
+    assert in_image is not None, f"{name}: {rel} is not copied into {df.path}"
+    root = in_image.parents[len(entry.module.split(".")) - (path.name != "__init__.py")]
+    assert root in df.import_roots, f"{name}: {entry.module} lands under {root}, " \
+        f"which is neither WORKDIR nor on PYTHONPATH ({df.import_roots})"
+
+
+@pytest.mark.parametrize("name", BUILT)
+def test_command_import_closure_fits_the_image(name: str) -> None:
+    """Every module the command imports is copied, every package it imports is pinned."""
+    argv = argv_of(base_services()[name])
+    entry = entry_of(argv)
+    first, third = import_closure(entry.module)
+    if "migrate" in argv:
+        for module in alembic_modules():
+            top = module.split(".")[0]
+            if top in FIRST_PARTY:
+                more_first, more_third = import_closure(module)
+                first |= more_first
+                third |= more_third
+            elif top not in sys.stdlib_module_names:
+                third.add(top)
+    if "flower" in argv:
+        third.add("flower")
+    df = dockerfile_of(name)
+    for module in sorted(first):
+        rel = module_file(module).relative_to(REPO).as_posix()  # type: ignore[union-attr]
+        assert df.image_path(rel) is not None, \
+            f"{name}: {entry.module} imports {module}, but {rel} is not copied into the image"
+    pinned = set().union(*(requirement_names(r) for r in df.requirements))
+    dists = _import_to_dists()
+    for top in sorted(third):
+        candidates = {normalize(d) for d in dists.get(top, [])}
+        assert candidates, f"{name}: cannot tell which distribution provides `{top}`"
+        assert candidates & pinned, f"{name}: {entry.module} needs `{top}` " \
+            f"({sorted(candidates)}), not in {df.requirements}"
+
+
+def test_migrate_runs_migrations_once() -> None:
+    migrate = base_services()["migrate"]
+    argv = argv_of(migrate)
+    assert argv[-1] == "migrate" and entry_of(argv).module == "shared.cli", argv
+    assert str(migrate.get("restart", "no")) in ("no", "on-failure"), \
+        "a one-shot must not be restarted after it exits 0"
+    assert depends_on(migrate).get("postgres") == "service_healthy"
+    df = dockerfile_of("migrate")
+    # shared/cli.py: ALEMBIC_INI = Path(__file__).resolve().parent.parent / "alembic.ini"
+    cli = df.image_path("shared/cli.py")
+    assert cli is not None
+    assert df.image_path("alembic.ini") == cli.parent.parent / "alembic.ini", \
+        "alembic.ini must sit next to shared/ in the image"
+    # alembic.ini: script_location = %(here)s/migrations
+    assert df.image_path("migrations/env.py") == cli.parent.parent / "migrations/env.py"
+    versions = sorted((REPO / "migrations/versions").glob("*.py"))
+    assert versions and all(df.image_path(p.relative_to(REPO).as_posix()) for p in versions)
+
+
+def test_app_services_wait_for_migrations_and_servers() -> None:
+    services = base_services()
+    for name in sorted(APP_SERVICES):
+        deps = depends_on(services[name])
+        assert deps.get("migrate") == "service_completed_successfully", name
+        assert deps.get("postgres") == "service_healthy", name
+        assert deps.get("redis") == "service_healthy", name
+
+
+def test_servers_have_healthchecks() -> None:
+    services = base_services()
+    pg = services["postgres"]
+    assert str(pg["image"]).startswith("postgres:16")
+    assert "pg_isready" in " ".join(pg["healthcheck"]["test"])
+    redis = services["redis"]
+    assert str(redis["image"]).startswith("redis:7")
+    assert "ping" in " ".join(redis["healthcheck"]["test"])
+
+
+def test_redis_is_a_broker_and_never_evicts() -> None:
+    argv = argv_of(base_services()["redis"])
+    policy = argv[argv.index("--maxmemory-policy") + 1]
+    assert policy == "noeviction", "an evicting broker silently loses queued tasks"
+    assert argv[argv.index("--maxmemory") + 1] == "256mb"
+
+
+def test_http_services_ports_and_healthchecks() -> None:
+    services = base_services()
+    for name, path in (("gateway", "/health"), ("jobs", "/health")):
+        argv = argv_of(services[name])
+        port = int(argv[argv.index("--port") + 1])
+        check = " ".join(services[name]["healthcheck"]["test"])
+        assert "python" in check and "urllib" in check, f"{name}: slim images have no curl"
+        assert "curl" not in check and "wget" not in check
+        assert f":{port}{path}" in check, f"{name}: healthcheck must hit port {port}{path}"
+    assert container_ports(services["gateway"]) == {8000}
+    assert not services["jobs"].get("ports"), "the job service is internal: never published"
+    assert depends_on(services["gateway"]).get("jobs") in ("service_healthy", "service_started")
+
+
+def test_jobs_service_url_points_at_the_jobs_service() -> None:
+    services = base_services()
+    argv = argv_of(services["jobs"])
+    port = argv[argv.index("--port") + 1]
+    assert env_of(services["gateway"])["JOBS_SERVICE_URL"] == f"http://jobs:{port}"
+
+
+def test_worker_pdf_scales() -> None:
+    worker = base_services()["worker-pdf"]
+    assert "container_name" not in worker, "container_name prevents --scale"
+    assert "hostname" not in worker, "one hostname for all replicas gives one Celery node name"
+    assert not worker.get("ports"), "published ports prevent --scale"
+    argv = argv_of(worker)
+    assert argv[argv.index("-Q") + 1] == "pdf"
+    assert "%h" in argv[argv.index("-n") + 1], "node name must be unique per replica"
+    assert "-B" not in argv and "--beat" not in argv
+
+
+def test_exactly_one_beat() -> None:
+    services = base_services()
+    with_beat = sorted(name for name, svc in services.items() if "command" in svc
+                       and ({"-B", "--beat", "beat"} & set(argv_of(svc))))
+    assert with_beat == ["beat"], f"beat must run in exactly one service, found {with_beat}"
+    beat = services["beat"]
+    assert (beat.get("deploy") or {}).get("replicas", 1) == 1
+    assert entry_of(argv_of(beat)).module == "services.jobs.maintenance.app"
+    assert dockerfile_of("beat").path == dockerfile_of("jobs").path
+
+
+def test_every_routed_queue_is_consumed() -> None:
+    consumed: set[str] = set()
+    for svc in base_services().values():
+        if "command" in svc and "worker" in argv_of(svc):
+            argv = argv_of(svc)
+            consumed |= set(argv[argv.index("-Q") + 1].split(","))
+    routed = {q.value for q in TASK_QUEUES.values()}
+    assert routed <= consumed, f"no worker consumes {sorted(routed - consumed)}"
+
+
+def test_workers_shut_down_warm() -> None:
+    for name in ("worker-pdf", "beat"):
+        svc = base_services()[name]
+        assert svc.get("stop_signal") == "SIGTERM", name
+        assert seconds(svc.get("stop_grace_period", "10s")) >= 30, \
+            f"{name}: the default 10 s kills tasks mid-page"
+
+
+def test_flower_requires_basic_auth() -> None:
+    flower = base_services()["flower"]
+    argv = argv_of(flower)
+    assert entry_of(argv).module == "services.workers.pdf.app"
+    auth = [a for a in argv if a.startswith("--basic-auth=")]
+    assert len(auth) == 1, "flower must run with --basic-auth"
+    match = re.fullmatch(r"--basic-auth=(\$\{[^}]+\}|[^:$]+):(.+)", auth[0])
+    assert match, f"cannot read user:password from {auth[0]}"
+    user, password = match.groups()
+    assert user and password
+    assert password.startswith("${FLOWER_PASSWORD:?"), \
+        "compose must refuse to start flower without FLOWER_PASSWORD"
+    assert 5555 in container_ports(flower)
+
+
+def test_data_volume_is_shared() -> None:
+    data = load(BASE_FILE)
+    sources = set()
+    for name in sorted(DATA_SERVICES):
+        svc = data["services"][name]
+        assert env_of(svc).get("DATA_DIR") == "/data", name
+        source = mounts_at(svc).get("/data")
+        assert source, f"{name}: nothing mounted at /data"
+        sources.add(source)
+    assert len(sources) == 1, f"DATA_DIR must be one shared volume, found {sources}"
+    assert sources.pop() in (data.get("volumes") or {}), "the /data volume must be a named volume"
+
+
+# =========================================================================== tests: settings
+
+@pytest.mark.parametrize("name", BUILT)
+def test_environment_variables_are_known_settings(name: str) -> None:
+    svc = base_services()[name]
+    env = env_of(svc)
+    cls = settings_class_for(argv_of(svc))
+    fields = {f.upper() for f in cls.model_fields}
+    unknown = sorted(set(env) - fields - NON_SETTINGS_ENV)
+    assert not unknown, f"{name}: {unknown} are not fields of {cls.__name__} (typo?)"
+    values = {k.lower(): interpolate(v) for k, v in env.items() if k in fields}
+    check_values(cls, values, name)
+
+
+def test_must_set_covers_every_unsafe_default() -> None:
+    assert {"SECRET_KEY", "SERVICE_TOKEN", "DATABASE_URL", "REDIS_URL"} <= unsafe_default_fields()
+    assert unsafe_default_fields() <= MUST_SET
+
+
+@pytest.mark.parametrize("name", BUILT)
+def test_production_settings_are_set(name: str) -> None:
+    env = env_of(base_services()[name])
+    missing = sorted(name_ for name_ in MUST_SET if not env.get(name_))
+    assert not missing, f"{name}: {missing} must be set"
+    assert env["ENVIRONMENT"] == "production", name
+    assert env["DATABASE_URL"].startswith("postgresql+psycopg://"), name
+    assert "@postgres:5432/" in env["DATABASE_URL"], name
+    assert env["REDIS_URL"].startswith("redis://redis:6379/"), name
+    for secret in ("SECRET_KEY", "SERVICE_TOKEN"):
+        assert env[secret].startswith(f"${{{secret}:?"), \
+            f"{name}: {secret} must be required from the environment: ${{{secret}:?...}}"
+    assert "${POSTGRES_PASSWORD:?" in env["DATABASE_URL"]
+
+
+def test_env_example_lists_every_variable_compose_reads() -> None:
+    text = ENV_EXAMPLE.read_text()
+    keys = {line.split("=", 1)[0].strip() for line in text.splitlines()
+            if "=" in line and not line.lstrip().startswith("#")}
+    for path in (BASE_FILE, DEV_FILE):
+        referenced = {m.group(1) for text in strings_in(load(path))
+                      for m in _INTERPOLATION.finditer(text)}
+        missing = sorted(referenced - keys)
+        assert not missing, f".env.example lacks {missing} used in {path.name}"
+
+
+def test_dockerignore_keeps_the_context_small() -> None:
+    lines = {line.strip().rstrip("/") for line in (REPO / ".dockerignore").read_text().splitlines()}
+    assert {".venv", "var", "tests", "bench", ".git", ".env"} <= lines
+    assert "__pycache__" in lines or "**/__pycache__" in lines
+
+
+# =========================================================================== tests: dev file
+
+def test_dev_override_matches_the_base_file() -> None:
+    base = base_services()
+    dev = load(DEV_FILE)["services"]
+    unknown = sorted(set(dev) - set(base))
+    assert not unknown, f"docker-compose.dev.yaml overrides unknown services {unknown}"
+    for name, override in dev.items():
+        assert "build" not in override or name in BUILT, name
+        merged_env = env_of(base[name]) | env_of(override)
+        if name in BUILT:
+            assert merged_env.get("ENVIRONMENT") == "development", name
+            argv = argv_of(override) if "command" in override else argv_of(base[name])
+            cls = settings_class_for(argv)
+            fields = {f.upper() for f in cls.model_fields}
+            unknown_env = sorted(set(merged_env) - fields - NON_SETTINGS_ENV)
+            assert not unknown_env, f"dev {name}: {unknown_env} are not settings"
+            values = {k.lower(): interpolate(v) for k, v in merged_env.items() if k in fields}
+            check_values(cls, values, f"dev {name}")
+        for source in mounts_at(override).values():
+            if source.startswith("."):
+                assert (DEV_FILE.parent / source).exists(), f"dev {name}: {source} missing"
+
+
+def test_dev_override_reloads_the_apis() -> None:
+    dev = load(DEV_FILE)["services"]
+    for name in ("gateway", "jobs"):
+        argv = argv_of(dev[name])
+        assert "--reload" in argv, name
+        assert entry_of(argv) == entry_of(argv_of(base_services()[name])), name
+        assert any(t.startswith("./") and c == "/app/services"
+                   for c, t in mounts_at(dev[name]).items()), f"{name}: source not mounted"
+    assert container_ports(dev["postgres"]) == {5432}
+    assert container_ports(dev["redis"]) == {6379}
