@@ -39,7 +39,10 @@ def _transport_options(settings: Settings) -> dict[str, object]:
         return {"polling_interval": 0.2}
     # Redis redelivers an unacked message after this long; it must exceed the hard time
     # limit or a long task would be handed to a second worker while the first still runs.
-    return {"visibility_timeout": settings.task_time_limit + 600}
+    options: dict[str, object] = {"visibility_timeout": settings.task_time_limit + 600}
+    if settings.redis_key_prefix:
+        options["global_keyprefix"] = settings.redis_key_prefix
+    return options
 
 
 def create_celery_app(name: str, *, include: list[str] | None = None,

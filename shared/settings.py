@@ -22,6 +22,9 @@ class Settings(BaseSettings):
     data_dir: Path = Path("var")
     database_url: str = ""
     redis_url: str = ""
+    # Prefix for every broker and rate-limit key, so several deployments (or test runs)
+    # can share one Redis without consuming each other's messages.
+    redis_key_prefix: str = ""
 
     secret_key: str = DEFAULT_SECRET
     service_token: str = DEFAULT_SECRET

@@ -35,6 +35,7 @@ TEST_ENV = {
     "DATABASE_URL": DATABASE_URL,
     "REDIS_URL": REDIS_URL,
     "DATA_DIR": str(DATA_DIR),
+    "REDIS_KEY_PREFIX": f"{DB_NAME}:",
     "SECRET_KEY": "test-secret-key-not-for-production",
     "SERVICE_TOKEN": "test-service-token",
     "SIGNUP_CREDITS": "100",
@@ -75,7 +76,6 @@ def _admin(sql: str) -> None:
 def database() -> Iterator[str]:
     _require_services()
     _admin(f'CREATE DATABASE "{DB_NAME}"')
-    redis.Redis.from_url(REDIS_URL).flushdb()
     subprocess.run([sys.executable, "-m", "shared.cli", "migrate"], cwd=REPO_ROOT, check=True,
                    env={**os.environ})
     yield DATABASE_URL

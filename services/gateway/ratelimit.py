@@ -31,7 +31,8 @@ def _storage_uri() -> str:
 
 # headers_enabled would require every limited route to return a Response object; the 429
 # handler sets Retry-After itself instead.
-limiter = Limiter(key_func=user_or_address, storage_uri=_storage_uri(), key_prefix="conveyor-rl")
+limiter = Limiter(key_func=user_or_address, storage_uri=_storage_uri(),
+                  key_prefix=f"{get_gateway_settings().redis_key_prefix}conveyor-rl")
 
 
 def retry_after_seconds(request: Request) -> int:
