@@ -4,6 +4,7 @@ Without DATABASE_URL and REDIS_URL this is the embedded default: SQLite files un
 DATA_DIR hold the data and the Celery broker, so no server needs to be installed.
 """
 
+import os
 import signal
 import subprocess
 import sys
@@ -37,14 +38,16 @@ def local_processes(*, host: str, gateway_port: int = 8000, jobs_port: int = 800
     ]
 
 
-def run_local_stack(*, host: str) -> int:
+def run_local_stack(*, host: str, gateway_port: int = 8000, jobs_port: int = 8001) -> int:
     settings = get_settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    children = [subprocess.Popen(spec.argv) for spec in local_processes(host=host)]
+    env = {**os.environ, "JOBS_SERVICE_URL": f"http://127.0.0.1:{jobs_port}"}
+    specs = local_processes(host=host, gateway_port=gateway_port, jobs_port=jobs_port)
+    children = [subprocess.Popen(spec.argv, env=env) for spec in specs]
     mode = "embedded (SQLite)" if settings.is_embedded else "Postgres + Redis"
     print(f"Conveyor is starting in {mode} mode:\n"
-          f"  API      http://{host}:8000  (docs: http://{host}:8000/docs)\n"
-          f"  jobs     http://127.0.0.1:8001 (internal)\n"
+          f"  API      http://{host}:{gateway_port}  (docs: http://{host}:{gateway_port}/docs)\n"
+          f"  jobs     http://127.0.0.1:{jobs_port} (internal)\n"
           f"  data     {settings.data_dir.resolve()}\nPress Ctrl+C to stop.", flush=True)
     try:
         while all(child.poll() is None for child in children):

@@ -36,7 +36,8 @@ TASK_QUEUES: dict[TaskName, Queue] = {
 
 def _transport_options(settings: Settings) -> dict[str, object]:
     if settings.is_embedded:
-        return {"polling_interval": 0.2}
+        # kombu's SQLAlchemy transport hands every option to create_engine: pass none.
+        return {}
     # Redis redelivers an unacked message after this long; it must exceed the hard time
     # limit or a long task would be handed to a second worker while the first still runs.
     options: dict[str, object] = {"visibility_timeout": settings.task_time_limit + 600}

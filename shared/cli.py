@@ -69,6 +69,8 @@ def _parser() -> argparse.ArgumentParser:
     admin.add_argument("email")
     run = sub.add_parser("run", help="migrate and start the whole system on this machine")
     run.add_argument("--host", default="127.0.0.1")
+    run.add_argument("--port", type=int, default=8000, help="gateway port")
+    run.add_argument("--jobs-port", type=int, default=8001, help="job service port")
     return parser
 
 
@@ -87,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     from services.local_stack import run_local_stack
 
     migrate()
-    return run_local_stack(host=args.host)
+    return run_local_stack(host=args.host, gateway_port=args.port, jobs_port=args.jobs_port)
 
 
 if __name__ == "__main__":

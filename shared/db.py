@@ -40,6 +40,8 @@ def utcnow() -> datetime:
 def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
     # WAL lets readers run beside the single writer; the busy timeout makes concurrent
     # writers from several processes queue instead of failing with "database is locked".
+    # pysqlite's own deferred BEGIN is switched off: see _begin_immediate.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=30000")
@@ -47,10 +49,18 @@ def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _begin_immediate(connection: Any) -> None:
+    # A deferred transaction that reads and then writes fails at once (SQLITE_BUSY, no
+    # waiting) when another process wrote in between; taking the write lock up front
+    # makes it wait its turn instead. Embedded mode trades read concurrency for that.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 def build_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _tune_sqlite)
+        event.listen(engine, "begin", _begin_immediate)
         return engine
     return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
 

@@ -31,8 +31,11 @@ def _storage_uri() -> str:
 
 # headers_enabled would require every limited route to return a Response object; the 429
 # handler sets Retry-After itself instead.
+# When Redis is unreachable the limits fall back to per-process memory rather than
+# turning every limited route into a 500.
 limiter = Limiter(key_func=user_or_address, storage_uri=_storage_uri(),
-                  key_prefix=f"{get_gateway_settings().redis_key_prefix}conveyor-rl")
+                  key_prefix=f"{get_gateway_settings().redis_key_prefix}conveyor-rl",
+                  in_memory_fallback_enabled=True, swallow_errors=True)
 
 
 def retry_after_seconds(request: Request) -> int:

@@ -1,0 +1,105 @@
+"""Redis goes down between the commit and the publish: the job still completes once it
+is back. Runs its own redis-server on another port; the machine's Redis is never touched."""
+
+import os
+import shutil
+import subprocess
+import time
+
+import pytest
+import redis
+from sqlalchemy import select
+
+from shared.db import session_scope
+from shared.jobs.models import OutboxMessage
+from tests.support import db
+from tests.support.api import confirm_pdf, register_and_login, start_pdf, wait_for_status
+from tests.support.pdfs import make_document
+from tests.support.stack import Stack, free_port
+
+
+class OwnRedis:
+    def __init__(self, workdir) -> None:
+        self.port = free_port()
+        self.workdir = workdir
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        subprocess.run([shutil.which("redis-server") or "redis-server", "--port", str(self.port),
+                        "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                        "--daemonize", "yes", "--dir", str(self.workdir),
+                        "--logfile", str(self.workdir / "redis.log")], check=True)
+        client = redis.Redis.from_url(self.url)
+        for _ in range(100):
+            try:
+                client.ping()
+                return
+            except redis.ConnectionError:
+                time.sleep(0.05)
+        raise RuntimeError("own redis-server did not start")
+
+    def stop(self) -> None:
+        try:
+            redis.Redis.from_url(self.url).shutdown(nosave=True)
+        except redis.ConnectionError:
+            pass  # shutdown closes the connection it was sent on
+
+
+@pytest.fixture
+def outage_stack(database, tmp_path):
+    own = OwnRedis(tmp_path)
+    own.start()
+    env = {**os.environ, "REDIS_URL": own.url, "LLM_PROVIDER": "none"}
+    stack = Stack(env=env, log_dir=tmp_path)
+    try:
+        stack.start_api()
+        stack.start_worker(concurrency=1)
+        stack.start_beat()
+        yield stack, own
+    finally:
+        stack.stop_all()
+        own.stop()
+
+
+def _unsent(job_task_prefix: str) -> list[OutboxMessage]:
+    with session_scope() as session:
+        return list(session.scalars(select(OutboxMessage).where(
+            OutboxMessage.task_id.startswith(job_task_prefix), OutboxMessage.sent_at.is_(None))))
+
+
+def _wait_for_failed_publish(prefix: str, timeout: float = 30) -> list[OutboxMessage]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        unsent = _unsent(prefix)
+        if unsent and unsent[0].publish_attempts >= 1:
+            return unsent
+        time.sleep(0.2)
+    raise AssertionError("the publish failure was never recorded")
+
+
+def test_job_started_while_redis_is_down_completes_once_it_is_back(outage_stack):
+    import httpx
+
+    stack, own = outage_stack
+    with httpx.Client(base_url=stack.gateway_url, timeout=60) as api:
+        user = register_and_login(api)
+        pdf, sentences = make_document(6)
+        job_id = confirm_pdf(api, user, pdf).json()["job_id"]
+
+        own.stop()
+        started = start_pdf(api, user, job_id, pdf)
+        assert started.status_code == 202, started.text  # committed; publish deferred
+        unsent = _wait_for_failed_publish(f"job_{job_id}_")
+        assert len(unsent) == 1 and "connect" in unsent[0].last_error.lower()
+        job = api.get(f"/api/v1/jobs/{job_id}", headers=user.headers).json()
+        assert job["status"] == "pending"
+
+        own.start()
+        done = wait_for_status(api, user, job_id, statuses={"completed", "failed"}, timeout=90)
+        assert done["status"] == "completed", done
+        result = api.get(f"/api/v1/jobs/{job_id}/result", headers=user.headers).json()
+        assert result["sentences"] == sentences
+        [chunk] = db.chunks(job_id)
+        assert chunk.attempts == 1
+        assert _unsent(f"job_{job_id}_") == []
+        assert db.ledger_for_job(job_id) == [("reserve", 6)]

@@ -1,0 +1,75 @@
+"""The README's first command: `conveyor run` on the embedded default (no Postgres, no
+Redis), passing the same seed flow as the Postgres stack."""
+
+import os
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+
+from tests.support.api import balance, confirm_pdf, register_and_login, start_pdf, wait_for_status
+from tests.support.pdfs import make_flowing_document
+from tests.support.stack import REPO_ROOT, free_port
+
+SERVER_ONLY = ("DATABASE_URL", "REDIS_URL", "REDIS_KEY_PREFIX", "LLM_PROVIDER", "LLM_BASE_URL")
+
+
+@pytest.fixture(scope="module")
+def embedded(tmp_path_factory):
+    data_dir = tmp_path_factory.mktemp("embedded")
+    env = {k: v for k, v in os.environ.items() if k not in SERVER_ONLY}
+    env.update(DATA_DIR=str(data_dir), PYTHONUNBUFFERED="1")
+    port, jobs_port = free_port(), free_port()
+    log = (data_dir / "run.log").open("wb")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "shared.cli", "run", "--port", str(port),
+         "--jobs-port", str(jobs_port)], cwd=REPO_ROOT, env=env, stdout=log,
+        stderr=subprocess.STDOUT, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_ready(base, process, data_dir)
+        yield base, env, data_dir
+    finally:
+        process.terminate()
+        process.wait(timeout=60)
+
+
+def _wait_ready(base: str, process: subprocess.Popen, data_dir) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            if httpx.get(f"{base}/health/ready", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    raise RuntimeError((data_dir / "run.log").read_text(errors="replace")[-4000:])
+
+
+def test_embedded_default_runs_the_seed_flow(embedded):
+    base, env, data_dir = embedded
+    assert (data_dir / "conveyor.db").exists()
+    log = (data_dir / "run.log").read_text()
+    assert "embedded (SQLite)" in log and f"API      {base}" in log
+    with httpx.Client(base_url=base, timeout=60) as api:
+        user = register_and_login(api)
+        granted = subprocess.run([sys.executable, "-m", "shared.cli", "grant-credits",
+                                  user.email, "40"], cwd=REPO_ROOT, env=env,
+                                 capture_output=True, text=True)
+        assert granted.returncode == 0, granted.stderr
+        pdf, sentences = make_flowing_document(2300)  # about 36 pages: two chunks
+        confirmed = confirm_pdf(api, user, pdf)
+        assert confirmed.status_code == 201, confirmed.text
+        job_id, pages = confirmed.json()["job_id"], confirmed.json()["page_count"]
+        assert start_pdf(api, user, job_id, pdf).status_code == 202
+        done = wait_for_status(api, user, job_id, statuses={"completed", "failed"}, timeout=120)
+        assert done["status"] == "completed", done
+        assert done["total_chunks"] == 2
+        result = api.get(f"/api/v1/jobs/{job_id}/result", headers=user.headers).json()
+        assert result["sentences"] == sentences
+        finalized = api.post(f"/api/v1/jobs/{job_id}/finalize", headers=user.headers).json()
+        assert finalized["charged_credits"] == pages
+        assert balance(api, user)["balance"] == 140 - pages
+    assert (data_dir / "broker.db").exists()  # the tasks went through the SQLite broker
