@@ -44,6 +44,7 @@ class Settings(BaseSettings):
     heartbeat_timeout_seconds: float = 120.0
     queued_timeout_seconds: float = 300.0
     job_deadline_seconds: int = 6 * 3600
+    pending_job_ttl_seconds: int = 24 * 3600  # a confirmed job never started gives back its credits
     outbox_relay_after_seconds: float = 5.0
     reaper_interval_seconds: float = 15.0
     file_retention_hours: int = 24 * 7

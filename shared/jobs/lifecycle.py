@@ -154,14 +154,15 @@ def fail_job(session: Session, *, job: Job, error_type: str, message: str, retry
     return True
 
 
-def cancel_job(session: Session, job: Job) -> list[str] | None:
+def cancel_job(session: Session, job: Job, *, reason: str = "cancelled by the user"
+               ) -> list[str] | None:
     """Cancel a pending or running job; returns the task ids to revoke, None if not allowed."""
     if job.status not in CANCELLABLE:
         return None
     open_task_ids = [c.task_id for c in repo.chunks_of(session, job.id)
                      if c.status in ACTIVE and c.task_id]
     if not repo.transition_job(session, job=job, target=S.CANCELLED, cancel_requested=True,
-                               finished_at=utcnow(), current_step="Cancelled"):
+                               finished_at=utcnow(), current_step="Cancelled", reason=reason):
         return None
     _stop_open_chunks(session, job, S.CANCELLED)
     _release(session, job, reason="cancelled")

@@ -5,7 +5,9 @@ Invariants it restores:
   for its next attempt, or failed with WORKER_LOST once its retries are spent;
 - a chunk queued long ago whose message was lost in the broker is published again
   (same attempt: whichever delivery claims first wins, the other is dropped);
-- a job past its deadline fails with TIMEOUT and its reservation is released.
+- a job past its deadline fails with TIMEOUT and its reservation is released;
+- a job confirmed but never started is cancelled after PENDING_JOB_TTL_SECONDS, so its
+  reservation does not hold the user's credits forever.
 Only one reaper runs at a time on Postgres (advisory lock), however many beats exist.
 """
 
@@ -36,6 +38,7 @@ class ReapReport:
     republished: int = 0
     chunks_failed: int = 0
     jobs_timed_out: int = 0
+    pending_expired: int = 0
     skipped_locked: bool = False
 
 
@@ -64,6 +67,10 @@ def reap_stale_jobs() -> ReapReport:
             report.jobs_timed_out += lifecycle.fail_job(
                 session, job=job, error_type=ErrorCode.TIMEOUT.name, retryable=True,
                 message="the job did not finish before its deadline")
+        pending_cutoff = now - timedelta(seconds=settings.pending_job_ttl_seconds)
+        for job in repo.expired_pending_jobs(session, created_before=pending_cutoff):
+            report.pending_expired += lifecycle.cancel_job(
+                session, job, reason="never started; the reservation expired") is not None
     return report
 
 

@@ -157,6 +157,12 @@ def overdue_jobs(session: Session, *, now: datetime) -> list[Job]:
         .with_for_update(skip_locked=True)))
 
 
+def expired_pending_jobs(session: Session, *, created_before: datetime) -> list[Job]:
+    return list(session.scalars(
+        select(Job).where(Job.status == JobStatus.PENDING, Job.created_at < created_before)
+        .with_for_update(skip_locked=True)))
+
+
 def events_of(session: Session, *, job_id: int, limit: int, offset: int) -> list[JobEvent]:
     return list(session.scalars(
         select(JobEvent).where(JobEvent.job_id == job_id).order_by(JobEvent.id)

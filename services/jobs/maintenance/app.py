@@ -13,11 +13,17 @@ from shared.settings import get_settings
 configure_logging("beat")
 settings = get_settings()
 app = create_celery_app("conveyor-beat", include=["services.jobs.maintenance.tasks"])
+
+
+def _every(task: TaskName, seconds: float) -> dict[str, object]:
+    # A run that waited longer than its own period is stale: the next one supersedes it.
+    return {"task": task.value, "schedule": seconds, "options": {"expires": seconds}}
+
+
 app.conf.beat_schedule = {
-    "relay-outbox": {"task": TaskName.RELAY_OUTBOX.value,
-                     "schedule": max(1.0, settings.outbox_relay_after_seconds / 2)},
-    "reap-stale-jobs": {"task": TaskName.REAP_STALE_JOBS.value,
-                        "schedule": settings.reaper_interval_seconds},
-    "clean-old-files": {"task": TaskName.CLEAN_OLD_FILES.value, "schedule": 3600.0},
+    "relay-outbox": _every(TaskName.RELAY_OUTBOX,
+                           max(1.0, settings.outbox_relay_after_seconds / 2)),
+    "reap-stale-jobs": _every(TaskName.REAP_STALE_JOBS, settings.reaper_interval_seconds),
+    "clean-old-files": _every(TaskName.CLEAN_OLD_FILES, 3600.0),
 }
 app.conf.beat_schedule_filename = str(settings.data_dir / "celerybeat-schedule")
