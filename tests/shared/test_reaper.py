@@ -1,5 +1,6 @@
 """The reaper against the real database: deadlines, forgotten pending jobs, lost workers."""
 
+import time
 from datetime import timedelta
 
 import pytest
@@ -34,6 +35,15 @@ def _job(user_id: int, *, status: JobStatus, **values) -> int:
         return job.id
 
 
+def _reap() -> None:
+    """Run one reaper pass; the session's beat may hold the lock for a moment."""
+    for _ in range(50):
+        if not reap_stale_jobs().skipped_locked:
+            return
+        time.sleep(0.05)
+    raise AssertionError("the reaper lock was never free")
+
+
 def _status(job_id: int) -> Job:
     with session_scope() as session:
         job = repo.get_job(session, job_id)
@@ -43,12 +53,11 @@ def _status(job_id: int) -> Job:
 
 def test_job_past_its_deadline_fails_with_timeout_and_refund(user_id):
     job_id = _job(user_id, status=JobStatus.RUNNING, deadline_at=utcnow() - timedelta(seconds=1))
-    report = reap_stale_jobs()
-    assert report.jobs_timed_out >= 1
+    _reap()
     job = _status(job_id)
     assert (job.status, job.error_type, job.retryable) == (JobStatus.FAILED, "TIMEOUT", True)
     assert db.ledger_for_job(job_id) == [("reserve", 10), ("release", 10)]
-    reap_stale_jobs()
+    _reap()
     assert db.ledger_for_job(job_id) == [("reserve", 10), ("release", 10)]
 
 
@@ -56,7 +65,7 @@ def test_pending_job_never_started_is_cancelled_and_refunded(user_id):
     ttl = get_settings().pending_job_ttl_seconds
     old = _job(user_id, status=JobStatus.PENDING, created_at=utcnow() - timedelta(seconds=ttl + 5))
     fresh = _job(user_id, status=JobStatus.PENDING)
-    reap_stale_jobs()
+    _reap()
     assert _status(old).status == JobStatus.CANCELLED
     assert _status(fresh).status == JobStatus.PENDING
     assert db.ledger_for_job(old) == [("reserve", 10), ("release", 10)]
@@ -74,14 +83,14 @@ def test_running_chunk_without_heartbeat_is_requeued_then_failed(user_id):
         session.add(JobChunk(job_id=job_id, index=0, status=JobStatus.RUNNING, attempts=1,
                              heartbeat_at=quiet, units_total=10,
                              spec={"first_page": 1, "last_page": 10}))
-    reap_stale_jobs()
+    _reap()
     [chunk] = db.chunks(job_id)
     assert (chunk.status, chunk.attempts) == (JobStatus.QUEUED, 1)
     with session_scope() as session:  # the requeued attempt dies too, every time
         session.query(JobChunk).filter_by(job_id=job_id).update(
             {"status": JobStatus.RUNNING, "attempts": get_settings().task_max_retries + 1,
              "heartbeat_at": quiet})
-    reap_stale_jobs()
+    _reap()
     [chunk] = db.chunks(job_id)
     assert (chunk.status, chunk.error_type) == (JobStatus.FAILED, "WORKER_LOST")
     job = _status(job_id)
