@@ -72,17 +72,28 @@ def _admin(sql: str) -> None:
         connection.execute(sql)
 
 
+def create_database(name: str) -> str:
+    """A new database with the schema built by the migrations; returns its URL."""
+    _admin(f'CREATE DATABASE "{name}"')
+    url = DATABASE_URL.rsplit("/", 1)[0] + f"/{name}"
+    subprocess.run([sys.executable, "-m", "shared.cli", "migrate"], cwd=REPO_ROOT, check=True,
+                   env={**os.environ, "DATABASE_URL": url})
+    return url
+
+
+def drop_database(name: str) -> None:
+    _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 @pytest.fixture(scope="session", autouse=True)
 def database() -> Iterator[str]:
     _require_services()
-    _admin(f'CREATE DATABASE "{DB_NAME}"')
-    subprocess.run([sys.executable, "-m", "shared.cli", "migrate"], cwd=REPO_ROOT, check=True,
-                   env={**os.environ})
+    create_database(DB_NAME)
     yield DATABASE_URL
     from shared.db import get_engine
 
     get_engine().dispose()
-    _admin(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
+    drop_database(DB_NAME)
     shutil.rmtree(DATA_DIR, ignore_errors=True)
 
 

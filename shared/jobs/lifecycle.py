@@ -118,7 +118,7 @@ def _close_job(session: Session, job: Job, *, completed_chunks: int) -> None:
         fail_job(session, job=job,
                  error_type=(first_error.error_type if first_error else None)
                  or ErrorCode.PROCESSING_FAILED.name,
-                 message=first_error.error if first_error else "every chunk failed",
+                 message=(first_error.error if first_error else None) or "every chunk failed",
                  retryable=False, result=summary)
         return
     if job.status == S.QUEUED:

@@ -7,14 +7,20 @@ changes nothing and reports False instead.
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import CursorResult, Update, func, select, update
 from sqlalchemy.orm import Session
 
 from shared.db import utcnow
 from shared.jobs.models import Job, JobChunk, JobEvent, JobKind, JobStatus
 from shared.jobs.states import ALLOWED_SOURCES
+
+
+def _rowcount(session: Session, statement: Update) -> int:
+    """Run a guarded UPDATE and say how many rows it changed (0: the guard refused)."""
+    result = session.execute(statement.execution_options(synchronize_session=False))
+    return cast(CursorResult[Any], result).rowcount
 
 
 def add_event(session: Session, *, job_id: int, event_type: str, chunk_index: int | None = None,
@@ -58,15 +64,14 @@ def transition_job(session: Session, *, job: Job, target: JobStatus,
     """Move `job` to `target` if its current status allows it; log the change."""
     allowed = ALLOWED_SOURCES[target] & frozenset(sources or ALLOWED_SOURCES[target])
     before = job.status
-    count = session.execute(
-        update(Job).where(Job.id == job.id, Job.status.in_(allowed))
-        .values(status=target, updated_at=utcnow(), **values)
-        .execution_options(synchronize_session=False)).rowcount
+    count = _rowcount(session, update(Job).where(Job.id == job.id, Job.status.in_(allowed))
+                      .values(status=target, updated_at=utcnow(), **values))
     if not count:
         return False
     session.refresh(job)
+    extra: dict[str, Any] = {"reason": reason} if reason else {}
     add_event(session, job_id=job.id, event_type="status", from_status=before.value,
-              to_status=target.value, **({"reason": reason} if reason else {}))
+              to_status=target.value, **extra)
     return True
 
 
@@ -89,9 +94,7 @@ def transition_chunk(session: Session, *, chunk: JobChunk, target: JobStatus,
     query = update(JobChunk).where(JobChunk.id == chunk.id, JobChunk.status.in_(list(sources)))
     if attempt is not None:
         query = query.where(JobChunk.attempts == attempt)
-    count = session.execute(
-        query.values(status=target, **values)
-        .execution_options(synchronize_session=False)).rowcount
+    count = _rowcount(session, query.values(status=target, **values))
     if count:
         session.refresh(chunk)
     return bool(count)
@@ -103,13 +106,11 @@ def claim_chunk(session: Session, *, chunk_id: int, attempt: int,
     now = utcnow()
     not_cancelled = select(Job.id).where(Job.id == JobChunk.job_id,
                                          Job.cancel_requested.is_(False))
-    count = session.execute(
-        update(JobChunk)
-        .where(JobChunk.id == chunk_id, JobChunk.status == JobStatus.QUEUED,
-               JobChunk.attempts == attempt - 1, not_cancelled.exists())
-        .values(status=JobStatus.RUNNING, attempts=attempt, started_at=now, heartbeat_at=now,
-                worker_id=worker_id)
-        .execution_options(synchronize_session=False)).rowcount
+    count = _rowcount(session, update(JobChunk)
+                      .where(JobChunk.id == chunk_id, JobChunk.status == JobStatus.QUEUED,
+                             JobChunk.attempts == attempt - 1, not_cancelled.exists())
+                      .values(status=JobStatus.RUNNING, attempts=attempt, started_at=now,
+                              heartbeat_at=now, worker_id=worker_id))
     if not count:
         return None
     chunk = session.get(JobChunk, chunk_id, populate_existing=True)
@@ -122,11 +123,10 @@ def claim_chunk(session: Session, *, chunk_id: int, attempt: int,
 def touch_heartbeat(session: Session, *, chunk: JobChunk, units_done: int) -> bool:
     """Record liveness and progress; False when the chunk is no longer this attempt's."""
     now = utcnow()
-    count = session.execute(
-        update(JobChunk).where(JobChunk.id == chunk.id, JobChunk.status == JobStatus.RUNNING,
-                               JobChunk.attempts == chunk.attempts)
-        .values(heartbeat_at=now, units_done=units_done)
-        .execution_options(synchronize_session=False)).rowcount
+    count = _rowcount(session, update(JobChunk)
+                      .where(JobChunk.id == chunk.id, JobChunk.status == JobStatus.RUNNING,
+                             JobChunk.attempts == chunk.attempts)
+                      .values(heartbeat_at=now, units_done=units_done))
     session.execute(update(Job).where(Job.id == chunk.job_id).values(heartbeat_at=now)
                     .execution_options(synchronize_session=False))
     return bool(count)

@@ -10,10 +10,12 @@ import time
 import pytest
 import redis
 from sqlalchemy import select
+from sqlalchemy.orm import sessionmaker
 
-from shared.db import session_scope
-from shared.jobs.models import OutboxMessage
-from tests.support import db
+from shared.credits.models import CreditLedgerEntry
+from shared.db import build_engine
+from shared.jobs.models import JobChunk, OutboxMessage
+from tests.conftest import DB_NAME, create_database, drop_database
 from tests.support.api import confirm_pdf, register_and_login, start_pdf, wait_for_status
 from tests.support.pdfs import make_document
 from tests.support.stack import Stack, free_port
@@ -47,30 +49,49 @@ class OwnRedis:
 
 @pytest.fixture
 def outage_stack(database, tmp_path):
+    """A whole stack of its own (database, Redis, processes): the session's beat must not
+    relay this test's outbox through the machine's Redis."""
+    name = f"{DB_NAME}_outage"
+    url = create_database(name)
     own = OwnRedis(tmp_path)
     own.start()
-    env = {**os.environ, "REDIS_URL": own.url, "LLM_PROVIDER": "none"}
+    env = {**os.environ, "REDIS_URL": own.url, "DATABASE_URL": url, "LLM_PROVIDER": "none"}
     stack = Stack(env=env, log_dir=tmp_path)
+    engine = build_engine(url)
     try:
         stack.start_api()
         stack.start_worker(concurrency=1)
         stack.start_beat()
-        yield stack, own
+        yield stack, own, sessionmaker(bind=engine)
     finally:
         stack.stop_all()
         own.stop()
+        engine.dispose()
+        drop_database(name)
 
 
-def _unsent(job_task_prefix: str) -> list[OutboxMessage]:
-    with session_scope() as session:
+def _unsent(sessions, job_task_prefix: str) -> list[OutboxMessage]:
+    with sessions() as session:
         return list(session.scalars(select(OutboxMessage).where(
             OutboxMessage.task_id.startswith(job_task_prefix), OutboxMessage.sent_at.is_(None))))
 
 
-def _wait_for_failed_publish(prefix: str, timeout: float = 30) -> list[OutboxMessage]:
+def _chunk_attempts(sessions, job_id: int) -> list[int]:
+    with sessions() as session:
+        return list(session.scalars(select(JobChunk.attempts).where(JobChunk.job_id == job_id)))
+
+
+def _ledger(sessions, job_id: int) -> list[tuple[str, int]]:
+    with sessions() as session:
+        rows = session.scalars(select(CreditLedgerEntry).where(CreditLedgerEntry.job_id == job_id)
+                               .order_by(CreditLedgerEntry.id))
+        return [(row.entry_type.value, row.amount) for row in rows]
+
+
+def _wait_for_failed_publish(sessions, prefix: str, timeout: float = 30) -> list[OutboxMessage]:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        unsent = _unsent(prefix)
+        unsent = _unsent(sessions, prefix)
         if unsent and unsent[0].publish_attempts >= 1:
             return unsent
         time.sleep(0.2)
@@ -80,7 +101,7 @@ def _wait_for_failed_publish(prefix: str, timeout: float = 30) -> list[OutboxMes
 def test_job_started_while_redis_is_down_completes_once_it_is_back(outage_stack):
     import httpx
 
-    stack, own = outage_stack
+    stack, own, sessions = outage_stack
     with httpx.Client(base_url=stack.gateway_url, timeout=60) as api:
         user = register_and_login(api)
         pdf, sentences = make_document(6)
@@ -89,7 +110,7 @@ def test_job_started_while_redis_is_down_completes_once_it_is_back(outage_stack)
         own.stop()
         started = start_pdf(api, user, job_id, pdf)
         assert started.status_code == 202, started.text  # committed; publish deferred
-        unsent = _wait_for_failed_publish(f"job_{job_id}_")
+        unsent = _wait_for_failed_publish(sessions, f"job_{job_id}_")
         assert len(unsent) == 1 and "connect" in unsent[0].last_error.lower()
         job = api.get(f"/api/v1/jobs/{job_id}", headers=user.headers).json()
         assert job["status"] == "pending"
@@ -99,7 +120,6 @@ def test_job_started_while_redis_is_down_completes_once_it_is_back(outage_stack)
         assert done["status"] == "completed", done
         result = api.get(f"/api/v1/jobs/{job_id}/result", headers=user.headers).json()
         assert result["sentences"] == sentences
-        [chunk] = db.chunks(job_id)
-        assert chunk.attempts == 1
-        assert _unsent(f"job_{job_id}_") == []
-        assert db.ledger_for_job(job_id) == [("reserve", 6)]
+        assert _chunk_attempts(sessions, job_id) == [1]
+        assert _unsent(sessions, f"job_{job_id}_") == []
+        assert _ledger(sessions, job_id) == [("reserve", 6)]

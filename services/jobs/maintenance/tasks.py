@@ -41,6 +41,6 @@ def clean_old_files() -> int:
     """Delete uploads of finished jobs once they are older than the retention period."""
     max_age = get_settings().file_retention_hours * 3600
     with session_scope() as session:
-        in_use = set(session.scalars(select(Job.input_path).where(
-            Job.input_path.is_not(None), Job.status.not_in(list(TERMINAL)))))
+        in_use = {path for path in session.scalars(select(Job.input_path).where(
+            Job.status.not_in(list(TERMINAL)))) if path}
     return storage.remove_older_than("uploads", max_age_seconds=max_age, keep=in_use)
