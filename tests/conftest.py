@@ -46,6 +46,7 @@ TEST_ENV = {
     "OUTBOX_RELAY_AFTER_SECONDS": "1",
     "RETRY_BACKOFF_SECONDS": "0.2",
     "RATE_LIMIT_PDF_ASYNC": "1000/hour",
+    "RATE_LIMIT_AUTH": "100000/minute",  # every test registers from 127.0.0.1
     "LOG_LEVEL": "INFO",
     "LLM_PROVIDER": "gemini",
     "LLM_API_KEY": "test-llm-key",

@@ -412,10 +412,14 @@ def check_values(cls: type[Settings], values: dict[str, str], where: str) -> Non
         pytest.fail(f"{where}: {cls.__name__} rejects the environment: {exc}")
 
 
+# Empty by design: no prefix is a fine production value.
+OPTIONAL_EMPTY = {"REDIS_KEY_PREFIX"}
+
+
 def unsafe_default_fields() -> set[str]:
     """Settings fields whose default cannot work in production (empty or the dev secret)."""
     return {name.upper() for name, info in Settings.model_fields.items()
-            if info.default in ("", DEFAULT_SECRET)}
+            if info.default in ("", DEFAULT_SECRET)} - OPTIONAL_EMPTY
 
 
 # =========================================================================== tests: images

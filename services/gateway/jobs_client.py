@@ -48,5 +48,8 @@ def _as_error(response: httpx.Response) -> ConveyorError:
         extra = {k: v for k, v in body.items() if k not in ("error_type", "detail", "retryable")}
         return ConveyorError(code, str(body["detail"]), **extra)
     except (ValueError, KeyError):
+        if response.status_code < 500:  # a request the job service found invalid
+            return ConveyorError(ErrorCode.INPUT_INVALID,
+                                 f"the request was refused ({response.status_code})")
         return ConveyorError(ErrorCode.UPSTREAM_UNAVAILABLE,
                              f"the job service answered {response.status_code}")

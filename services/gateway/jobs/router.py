@@ -13,6 +13,7 @@ from services.gateway.jobs.presenters import (
 )
 from services.gateway.ratelimit import limiter
 from services.gateway.settings import get_gateway_settings
+from shared.errors import ConveyorError, ErrorCode
 from shared.jobs.models import JobKind, JobStatus
 from shared.jobs.states import Vocabulary, public_status
 
@@ -33,7 +34,11 @@ async def list_jobs(user_id: UserIdDep, jobs: JobsDep, status: str | None = None
     """Your jobs, newest first; filter by `status` (pending, processing, ...) and `kind`."""
     params: dict[str, Any] = {"limit": limit, "offset": offset}
     if status:
-        params["status"] = _PUBLIC_TO_INTERNAL.get(status, [status])
+        if status not in _PUBLIC_TO_INTERNAL:
+            raise ConveyorError(ErrorCode.INPUT_INVALID,
+                                f"unknown status '{status}'; use one of "
+                                f"{', '.join(_PUBLIC_TO_INTERNAL)}")
+        params["status"] = _PUBLIC_TO_INTERNAL[status]
     if kind:
         params["kind"] = kind.value
     page = await jobs.list_jobs(user_id, params)
