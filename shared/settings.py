@@ -45,6 +45,7 @@ class Settings(BaseSettings):
     queued_timeout_seconds: float = 300.0
     job_deadline_seconds: int = 6 * 3600
     pending_job_ttl_seconds: int = 24 * 3600  # a confirmed job never started gives back its credits
+    finalize_after_seconds: int = 24 * 3600  # a completed job nobody finalized is settled then
     outbox_relay_after_seconds: float = 5.0
     reaper_interval_seconds: float = 15.0
     file_retention_hours: int = 24 * 7

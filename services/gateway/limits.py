@@ -1,7 +1,8 @@
 """Refuse oversized request bodies before they are read (413), whatever the route.
 
-A declared Content-Length over the limit is refused at once; a chunked body is counted
-as it streams in and cut off when it passes the limit.
+Uploads (multipart) may be large; any other body (JSON, forms) is small. A declared
+Content-Length over the limit is refused at once; a chunked body is counted as it
+streams in and cut off when it passes the limit.
 """
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -10,33 +11,38 @@ from shared.errors import ConveyorError, ErrorCode
 
 
 class BodySizeLimit:
-    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, *, max_upload_bytes: int, max_other_bytes: int) -> None:
         self.app = app
-        self.max_bytes = max_bytes
+        self.max_upload_bytes = max_upload_bytes
+        self.max_other_bytes = max_other_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await _send_413(send, self.max_bytes)
+        headers = dict(scope["headers"])
+        is_upload = headers.get(b"content-type", b"").startswith(b"multipart/form-data")
+        limit = self.max_upload_bytes if is_upload else self.max_other_bytes
+        declared = headers.get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await _send_413(send, limit)
             return
-        await self.app(scope, self._counting(receive), send)
+        await self.app(scope, _counting(receive, limit), send)
 
-    def _counting(self, receive: Receive) -> Receive:
-        seen = 0
 
-        async def wrapped() -> Message:
-            nonlocal seen
-            message = await receive()
-            seen += len(message.get("body", b""))
-            if seen > self.max_bytes:
-                raise ConveyorError(ErrorCode.INPUT_TOO_LARGE,
-                                    f"the request body is larger than {self.max_bytes} bytes")
-            return message
+def _counting(receive: Receive, limit: int) -> Receive:
+    seen = 0
 
-        return wrapped
+    async def wrapped() -> Message:
+        nonlocal seen
+        message = await receive()
+        seen += len(message.get("body", b""))
+        if seen > limit:
+            raise ConveyorError(ErrorCode.INPUT_TOO_LARGE,
+                                f"the request body is larger than {limit} bytes")
+        return message
+
+    return wrapped
 
 
 async def _send_413(send: Send, max_bytes: int) -> None:

@@ -63,7 +63,8 @@ def create_app() -> FastAPI:
     app.state.limiter = limiter
     app.add_exception_handler(ConveyorError, _render_error)
     app.add_exception_handler(RateLimitExceeded, _render_rate_limit)
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_upload_bytes)
+    app.add_middleware(BodySizeLimit, max_upload_bytes=settings.max_upload_bytes,
+                       max_other_bytes=settings.max_json_bytes)
     for router in (system_router, auth_router, credits_router, pdf_router, jobs_router):
         app.include_router(router)
     _add_doc_aliases(app)

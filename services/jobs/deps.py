@@ -20,7 +20,8 @@ def _session() -> Iterator[Session]:
 def require_service_token(x_service_token: Annotated[str | None, Header()] = None) -> None:
     """Only other Conveyor services may call this API."""
     expected = get_settings().service_token
-    if not x_service_token or not hmac.compare_digest(x_service_token, expected):
+    if not x_service_token or not hmac.compare_digest(x_service_token.encode(),
+                                                      expected.encode()):
         raise ConveyorError(ErrorCode.UNAUTHORIZED, "service token missing or wrong")
 
 

@@ -81,7 +81,7 @@ def charge(session: Session, *, user_id: int, job_id: int, reserved: int, used: 
 def _settle(session: Session, *, user_id: int, job_id: int, charge: int, release: int) -> bool:
     account = session.execute(
         select(CreditAccount).where(CreditAccount.user_id == user_id).with_for_update()
-    ).scalar_one()
+        .execution_options(populate_existing=True)).scalar_one()
     if _already_settled(session, job_id):
         return False
     account.reserved -= charge + release

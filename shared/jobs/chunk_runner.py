@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from celery.exceptions import SoftTimeLimitExceeded
+from sqlalchemy.exc import OperationalError
 
 from shared.db import session_scope, utcnow
 from shared.errors import ConveyorError, ErrorCode, TransientError
@@ -54,9 +55,8 @@ class ChunkContext:
             return
         self._last_report = now
         with session_scope() as session:
-            chunk = session.get(repo.JobChunk, self.chunk_id)
-            assert chunk is not None
-            alive = repo.touch_heartbeat(session, chunk=chunk, units_done=units_done)
+            alive = repo.touch_heartbeat(session, chunk_id=self.chunk_id, attempt=self.attempt,
+                                         units_done=units_done)
             if not alive or repo.is_cancel_requested(session, self.job_id):
                 raise ChunkStopped
 
@@ -73,7 +73,7 @@ def run_chunk(*, chunk_id: int, attempt: int, work: Work) -> str:
         output = work(context)
     except ChunkStopped:
         return "stopped"
-    except TransientError as exc:
+    except (TransientError, OperationalError) as exc:  # a blip: broker, provider, database
         return _retry_or_fail(context, str(exc))
     except ConveyorError as exc:
         return _fail(context, exc.code.name, exc.message)
@@ -82,52 +82,45 @@ def run_chunk(*, chunk_id: int, attempt: int, work: Work) -> str:
     except Exception as exc:
         log.exception("chunk %s attempt %s crashed", chunk_id, attempt)
         return _fail(context, ErrorCode.INTERNAL.name, f"internal error: {type(exc).__name__}")
-    return _complete(context, output)
+    return _settle(context, S.COMPLETED, result=output.result, metrics=output.metrics)
 
 
 def _claim(chunk_id: int, attempt: int) -> ChunkContext | None:
     with session_scope() as session:
+        locked = repo.lock_job_of_chunk(session, chunk_id)
+        if locked is None:
+            return None
+        job, _ = locked
         chunk = repo.claim_chunk(session, chunk_id=chunk_id, attempt=attempt,
                                  worker_id=f"{socket.gethostname()}:{os.getpid()}")
         if chunk is None:
             return None
-        job = repo.get_job(session, chunk.job_id)
-        assert job is not None
         lifecycle.mark_job_running(session, job)
         return ChunkContext(chunk_id=chunk.id, job_id=job.id, attempt=attempt, index=chunk.index,
                             spec=dict(chunk.spec), params=dict(job.params),
                             input_path=job.input_path, units_total=chunk.units_total)
 
 
-def _complete(context: ChunkContext, output: ChunkOutput) -> str:
-    with session_scope() as session:
-        chunk = session.get(repo.JobChunk, context.chunk_id)
-        assert chunk is not None
-        if not repo.transition_chunk(session, chunk=chunk, target=S.COMPLETED, sources=[S.RUNNING],
-                                     attempt=context.attempt, result=output.result,
-                                     metrics=output.metrics, units_done=chunk.units_total,
-                                     finished_at=utcnow(), error=None, error_type=None):
-            return "stale"
-        repo.add_event(session, job_id=context.job_id, chunk_index=context.index,
-                       event_type="chunk", from_status="running", to_status="completed",
-                       attempt=context.attempt)
-        lifecycle.advance_job(session, context.job_id)
-    return "completed"
-
-
 def _fail(context: ChunkContext, error_type: str, message: str) -> str:
+    return _settle(context, S.FAILED, error_type=error_type, error=message)
+
+
+def _settle(context: ChunkContext, target: JobStatus, **values: Any) -> str:
+    """Record this attempt's outcome, if the chunk is still this attempt's; advance the job."""
     with session_scope() as session:
-        chunk = session.get(repo.JobChunk, context.chunk_id)
-        assert chunk is not None
-        if not repo.transition_chunk(session, chunk=chunk, target=S.FAILED, sources=[S.RUNNING],
-                                     attempt=context.attempt, error=message,
-                                     error_type=error_type, finished_at=utcnow()):
+        locked = repo.lock_job_of_chunk(session, context.chunk_id)
+        assert locked is not None
+        job, chunk = locked
+        done = {"units_done": chunk.units_total} if target == S.COMPLETED else {}
+        if not repo.transition_chunk(session, chunk=chunk, target=target, sources=[S.RUNNING],
+                                     attempt=context.attempt, finished_at=utcnow(),
+                                     **done, **values):
             return "stale"
-        repo.add_event(session, job_id=context.job_id, chunk_index=context.index,
-                       event_type="chunk", from_status="running", to_status="failed",
-                       attempt=context.attempt, error_type=error_type, error=message)
-        lifecycle.advance_job(session, context.job_id)
-    return "failed"
+        repo.add_event(session, job_id=job.id, chunk_index=chunk.index, event_type="chunk",
+                       from_status="running", to_status=target.value, attempt=context.attempt,
+                       **{k: v for k, v in values.items() if k in ("error", "error_type")})
+        lifecycle.advance_job(session, job.id)
+    return target.value
 
 
 def _retry_or_fail(context: ChunkContext, message: str) -> str:
@@ -137,13 +130,13 @@ def _retry_or_fail(context: ChunkContext, message: str) -> str:
                      f"gave up after {context.attempt} attempts: {message}")
     delay = settings.retry_backoff_seconds * 2 ** (context.attempt - 1)
     with session_scope() as session:
-        chunk = session.get(repo.JobChunk, context.chunk_id)
-        job = repo.get_job(session, context.job_id)
-        assert chunk is not None and job is not None
+        locked = repo.lock_job_of_chunk(session, context.chunk_id)
+        assert locked is not None
+        job, chunk = locked
         if chunk.attempts != context.attempt or not lifecycle.queue_chunk(
                 session, job=job, chunk=chunk, source=S.RUNNING, countdown_seconds=delay):
             return "stale"
         repo.transition_job(session, job=job, target=S.RETRYING, sources=[S.RUNNING])
         repo.add_event(session, job_id=job.id, chunk_index=chunk.index, event_type="retry",
-                       attempt=context.attempt, delay_seconds=delay, error=message)
+                       attempt=context.attempt, delay_seconds=delay, error=message[:500])
     return "retrying"

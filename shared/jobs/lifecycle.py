@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from shared.celery_app import TaskName
 from shared.credits import ledger
+from shared.credits.prices import estimate_credits
 from shared.db import utcnow
 from shared.errors import ErrorCode
 from shared.jobs import repository as repo
@@ -42,7 +43,8 @@ def queue_chunk(session: Session, *, job: Job, chunk: JobChunk, source: JobStatu
     attempt = chunk.attempts + 1
     task_id = chunk_task_id(job, chunk, attempt)
     if not repo.transition_chunk(session, chunk=chunk, target=S.QUEUED, sources=[source],
-                                 attempt=chunk.attempts, task_id=task_id, queued_at=utcnow()):
+                                 attempt=chunk.attempts, task_id=task_id, queued_at=utcnow(),
+                                 units_done=0, worker_id=None):
         return False
     assert job.chunk_task is not None
     enqueue_task(session, task_name=TaskName(job.chunk_task), task_id=task_id,
@@ -70,7 +72,7 @@ def start_job(session: Session, *, job: Job, chunk_specs: list[dict[str, Any]],
             session, job=job, target=S.QUEUED, sources=[S.PENDING],
             celery_task_id=new_job_task_id(job.id), total_chunks=len(chunk_specs),
             parallelism=parallelism, chunk_task=chunk_task.value, started_at=now,
-            heartbeat_at=now, deadline_at=now + timedelta(seconds=settings.job_deadline_seconds),
+            deadline_at=now + timedelta(seconds=settings.job_deadline_seconds),
             current_step="Queued"):
         return False
     for index, (spec, units) in enumerate(zip(chunk_specs, units_per_chunk, strict=True)):
@@ -94,20 +96,20 @@ def advance_job(session: Session, job_id: int) -> Job:
         return job
     counts = repo.chunk_counts(session, job.id)
     finished = counts.get(S.COMPLETED, 0) + counts.get(S.FAILED, 0)
-    job.progress_percent = _progress(session, job)
-    job.current_step = f"Processed {finished}/{job.total_chunks} chunks"
     if finished < job.total_chunks:
+        job.progress_percent = max(job.progress_percent,
+                                   progress_percent(repo.chunks_of(session, job.id)))
         fill_parallel_slots(session, job)
         return job
     _close_job(session, job, completed_chunks=counts.get(S.COMPLETED, 0))
     return job
 
 
-def _progress(session: Session, job: Job) -> int:
-    chunks = repo.chunks_of(session, job.id)
+def progress_percent(chunks: list[JobChunk]) -> int:
+    """Share of the job's units done, 0-99 while any chunk is unfinished (100 means done)."""
     total = sum(c.units_total for c in chunks) or 1
     done = sum(c.units_total if c.status in TERMINAL else c.units_done for c in chunks)
-    return min(100, int(100 * done / total))
+    return min(99, int(100 * done / total))
 
 
 def _close_job(session: Session, job: Job, *, completed_chunks: int) -> None:
@@ -182,9 +184,14 @@ def _release(session: Session, job: Job, *, reason: str) -> None:
                        amount=job.reserved_credits, reason=reason)
 
 
-def finalize_job(session: Session, job: Job, *, used_credits: int) -> bool:
-    """Charge what a completed job used (never more than reserved) and release the rest."""
-    charged = min(used_credits, job.reserved_credits)
+def finalize_job(session: Session, job: Job) -> bool:
+    """Charge what a completed job used (never more than reserved) and release the rest.
+
+    Used means the units of the chunks that completed, at the kind's price; a job with
+    failed chunks is charged only for what it delivered.
+    """
+    used_units = (job.result or {}).get("completed_units", 0)
+    charged = min(estimate_credits(job.kind, used_units), job.reserved_credits)
     if not ledger.charge(session, user_id=job.user_id, job_id=job.id,
                          reserved=job.reserved_credits, used=charged):
         return False

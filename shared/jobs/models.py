@@ -45,8 +45,7 @@ class Job(Base):
     __table_args__ = (
         UniqueConstraint("user_id", "idempotency_key"),
         Index("ix_job_user_id_created_at", "user_id", "created_at"),
-        Index("ix_job_active_heartbeat", "status", "heartbeat_at",
-              postgresql_where=text("status IN ('queued', 'running', 'retrying')")),
+        Index("ix_job_status_created_at", "status", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -87,11 +86,9 @@ class Job(Base):
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
-    heartbeat_at: Mapped[datetime | None]
     deadline_at: Mapped[datetime | None]
 
     result: Mapped[dict[str, Any] | None] = mapped_column()
-    result_path: Mapped[str | None] = mapped_column(String(500))
     metrics: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
 

@@ -6,24 +6,27 @@ Invariants it restores:
 - a chunk queued long ago whose message was lost in the broker is published again
   (same attempt: whichever delivery claims first wins, the other is dropped);
 - a job past its deadline fails with TIMEOUT and its reservation is released;
-- a job confirmed but never started is cancelled after PENDING_JOB_TTL_SECONDS, so its
-  reservation does not hold the user's credits forever.
-Only one reaper runs at a time on Postgres (advisory lock), however many beats exist.
+- a job confirmed but never started is cancelled after PENDING_JOB_TTL_SECONDS, and a
+  completed job nobody finalized is settled after FINALIZE_AFTER_SECONDS, so no
+  reservation holds a user's credits forever.
+Each item is handled in a transaction of its own that locks the job row first (the lock
+order every path follows) and re-checks what it found, with guarded updates. Only one
+reaper runs at a time on Postgres (advisory lock), however many beats exist.
 """
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from shared.celery_app import TaskName
-from shared.db import is_postgres, session_scope, utcnow
+from shared.db import session_scope, singleton_lock, utcnow
 from shared.errors import ErrorCode
 from shared.jobs import lifecycle
 from shared.jobs import repository as repo
-from shared.jobs.models import JobChunk, JobStatus
+from shared.jobs.models import JobStatus
 from shared.jobs.outbox import enqueue_task
 from shared.settings import get_settings
 
@@ -39,66 +42,108 @@ class ReapReport:
     chunks_failed: int = 0
     jobs_timed_out: int = 0
     pending_expired: int = 0
+    settled: int = 0
     skipped_locked: bool = False
-
-
-def try_singleton_lock(session: Session, key: int) -> bool:
-    """Transaction-scoped advisory lock; SQLite (embedded, one beat) always gets it."""
-    if not is_postgres(session):
-        return True
-    return bool(session.scalar(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": key}))
 
 
 def reap_stale_jobs() -> ReapReport:
     report = ReapReport()
-    settings = get_settings()
-    now = utcnow()
-    with session_scope() as session:
-        if not try_singleton_lock(session, REAPER_LOCK_KEY):
+    with singleton_lock(REAPER_LOCK_KEY) as acquired:
+        if not acquired:
             report.skipped_locked = True
             return report
-        heartbeat_cutoff = now - timedelta(seconds=settings.heartbeat_timeout_seconds)
-        for chunk in repo.stale_running_chunks(session, heartbeat_before=heartbeat_cutoff):
-            _recover_lost_chunk(session, chunk, report)
-        queued_cutoff = now - timedelta(seconds=settings.queued_timeout_seconds)
-        for chunk in repo.stale_queued_chunks(session, queued_before=queued_cutoff):
-            _republish(session, chunk, report)
-        for job in repo.overdue_jobs(session, now=now):
-            report.jobs_timed_out += lifecycle.fail_job(
-                session, job=job, error_type=ErrorCode.TIMEOUT.name, retryable=True,
-                message="the job did not finish before its deadline")
-        pending_cutoff = now - timedelta(seconds=settings.pending_job_ttl_seconds)
-        for job in repo.expired_pending_jobs(session, created_before=pending_cutoff):
-            report.pending_expired += lifecycle.cancel_job(
-                session, job, reason="never started; the reservation expired") is not None
+        settings, now = get_settings(), utcnow()
+        with session_scope() as session:
+            found = {
+                _recover_lost_chunk: repo.stale_running_chunk_ids(
+                    session, heartbeat_before=now - timedelta(
+                        seconds=settings.heartbeat_timeout_seconds)),
+                _republish: repo.stale_queued_chunk_ids(
+                    session, queued_before=now - timedelta(
+                        seconds=settings.queued_timeout_seconds)),
+                _time_out: repo.overdue_job_ids(session, now=now),
+                _expire_pending: repo.expired_pending_job_ids(
+                    session, created_before=now - timedelta(
+                        seconds=settings.pending_job_ttl_seconds)),
+                _settle_forgotten: repo.unsettled_completed_job_ids(
+                    session, finished_before=now - timedelta(
+                        seconds=settings.finalize_after_seconds)),
+            }
+        for handler, ids in found.items():
+            for item_id in ids:
+                _handle_one(handler, item_id, report)
     return report
 
 
-def _recover_lost_chunk(session: Session, chunk: JobChunk, report: ReapReport) -> None:
-    job = repo.get_job(session, chunk.job_id)
-    assert job is not None
+Handler = Callable[[Session, int, ReapReport], None]
+
+
+def _handle_one(handler: Handler, item_id: int, report: ReapReport) -> None:
+    try:
+        with session_scope() as session:
+            handler(session, item_id, report)
+    except Exception:  # one bad row must not stop the rest of the pass
+        log.exception("reaper: %s(%s) failed", handler.__name__, item_id)
+
+
+def _recover_lost_chunk(session: Session, chunk_id: int, report: ReapReport) -> None:
+    locked = repo.lock_job_of_chunk(session, chunk_id)
+    if locked is None:
+        return
+    job, chunk = locked
+    cutoff = utcnow() - timedelta(seconds=get_settings().heartbeat_timeout_seconds)
+    if chunk.status != S.RUNNING or chunk.heartbeat_at is None or chunk.heartbeat_at >= cutoff:
+        return  # it settled or spoke up since the scan
     repo.add_event(session, job_id=job.id, chunk_index=chunk.index, event_type="worker_lost",
-                   attempt=chunk.attempts)
+                   attempt=chunk.attempts, worker=chunk.worker_id)
     if chunk.attempts <= get_settings().task_max_retries:
         report.requeued += lifecycle.queue_chunk(session, job=job, chunk=chunk, source=S.RUNNING)
         return
+    message = f"the worker stopped responding {chunk.attempts} times"
     if repo.transition_chunk(session, chunk=chunk, target=S.FAILED, sources=[S.RUNNING],
                              attempt=chunk.attempts, error_type=ErrorCode.WORKER_LOST.name,
-                             error=f"the worker stopped responding {chunk.attempts} times",
-                             finished_at=utcnow()):
+                             error=message, finished_at=utcnow()):
+        repo.add_event(session, job_id=job.id, chunk_index=chunk.index, event_type="chunk",
+                       from_status="running", to_status="failed", attempt=chunk.attempts,
+                       error_type=ErrorCode.WORKER_LOST.name)
         report.chunks_failed += 1
         lifecycle.advance_job(session, job.id)
 
 
-def _republish(session: Session, chunk: JobChunk, report: ReapReport) -> None:
-    job = repo.get_job(session, chunk.job_id)
-    assert job is not None and job.chunk_task is not None
+def _republish(session: Session, chunk_id: int, report: ReapReport) -> None:
+    locked = repo.lock_job_of_chunk(session, chunk_id)
+    if locked is None:
+        return
+    job, chunk = locked
+    if chunk.status != S.QUEUED or job.chunk_task is None:
+        return
     attempt = chunk.attempts + 1
     chunk.queued_at = utcnow()
     enqueue_task(session, task_name=TaskName(job.chunk_task),
-                 task_id=f"{lifecycle.chunk_task_id(job, chunk, attempt)}_r{report.republished}"
-                         f"_{int(chunk.queued_at.timestamp())}",
+                 task_id=f"{lifecycle.chunk_task_id(job, chunk, attempt)}"
+                         f"_r{int(chunk.queued_at.timestamp() * 1000)}",
                  kwargs={"chunk_id": chunk.id, "attempt": attempt})
     repo.add_event(session, job_id=job.id, chunk_index=chunk.index, event_type="republished",
                    attempt=attempt)
     report.republished += 1
+
+
+def _time_out(session: Session, job_id: int, report: ReapReport) -> None:
+    job = repo.get_job(session, job_id, for_update=True)
+    if job is not None and job.deadline_at is not None and job.deadline_at < utcnow():
+        report.jobs_timed_out += lifecycle.fail_job(
+            session, job=job, error_type=ErrorCode.TIMEOUT.name, retryable=True,
+            message="the job did not finish before its deadline")
+
+
+def _expire_pending(session: Session, job_id: int, report: ReapReport) -> None:
+    job = repo.get_job(session, job_id, for_update=True)
+    if job is not None and job.status == S.PENDING:
+        report.pending_expired += lifecycle.cancel_job(
+            session, job, reason="never started; the reservation expired") is not None
+
+
+def _settle_forgotten(session: Session, job_id: int, report: ReapReport) -> None:
+    job = repo.get_job(session, job_id, for_update=True)
+    if job is not None and job.status == S.COMPLETED and job.finalized_at is None:
+        report.settled += lifecycle.finalize_job(session, job)

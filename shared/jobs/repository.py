@@ -31,14 +31,27 @@ def add_event(session: Session, *, job_id: int, event_type: str, chunk_index: in
 
 
 def get_job(session: Session, job_id: int, *, for_update: bool = False) -> Job | None:
+    """Load a job; with `for_update`, lock its row first.
+
+    Lock order, everywhere: the job row before any of its chunk rows, so a worker settling
+    a chunk and a user cancelling the job queue behind each other instead of deadlocking.
+    FOR NO KEY UPDATE still lets other transactions insert events that reference the job.
+    """
     query = select(Job).where(Job.id == job_id)
     if for_update:
-        query = query.with_for_update()
+        query = query.with_for_update(key_share=True).execution_options(populate_existing=True)
     return session.scalars(query).one_or_none()
 
 
-def get_owned_job(session: Session, *, job_id: int, user_id: int) -> Job | None:
-    return session.scalars(select(Job).where(Job.id == job_id, Job.user_id == user_id)).first()
+def lock_job_of_chunk(session: Session, chunk_id: int) -> tuple[Job, JobChunk] | None:
+    """Lock a chunk's job, then read the chunk fresh (see `get_job` for the order)."""
+    job_id = session.scalar(select(JobChunk.job_id).where(JobChunk.id == chunk_id))
+    if job_id is None:
+        return None
+    job = get_job(session, job_id, for_update=True)
+    chunk = session.get(JobChunk, chunk_id, populate_existing=True)
+    assert job is not None and chunk is not None
+    return job, chunk
 
 
 def find_by_idempotency_key(session: Session, *, user_id: int, key: str) -> Job | None:
@@ -120,47 +133,53 @@ def claim_chunk(session: Session, *, chunk_id: int, attempt: int,
     return chunk
 
 
-def touch_heartbeat(session: Session, *, chunk: JobChunk, units_done: int) -> bool:
-    """Record liveness and progress; False when the chunk is no longer this attempt's."""
-    now = utcnow()
-    count = _rowcount(session, update(JobChunk)
-                      .where(JobChunk.id == chunk.id, JobChunk.status == JobStatus.RUNNING,
-                             JobChunk.attempts == chunk.attempts)
-                      .values(heartbeat_at=now, units_done=units_done))
-    session.execute(update(Job).where(Job.id == chunk.job_id).values(heartbeat_at=now)
-                    .execution_options(synchronize_session=False))
-    return bool(count)
+def touch_heartbeat(session: Session, *, chunk_id: int, attempt: int, units_done: int) -> bool:
+    """Record liveness and progress; False when the chunk is no longer this attempt's.
+
+    Touches only the chunk row (never the job's), so it cannot deadlock with a cancel.
+    """
+    return bool(_rowcount(session, update(JobChunk)
+                          .where(JobChunk.id == chunk_id, JobChunk.status == JobStatus.RUNNING,
+                                 JobChunk.attempts == attempt)
+                          .values(heartbeat_at=utcnow(), units_done=units_done)))
 
 
 def is_cancel_requested(session: Session, job_id: int) -> bool:
     return bool(session.scalar(select(Job.cancel_requested).where(Job.id == job_id)))
 
 
-def stale_running_chunks(session: Session, *, heartbeat_before: datetime) -> list[JobChunk]:
-    return list(session.scalars(
-        select(JobChunk).where(JobChunk.status == JobStatus.RUNNING,
-                               JobChunk.heartbeat_at < heartbeat_before)
-        .with_for_update(skip_locked=True)))
+def stale_running_chunk_ids(session: Session, *, heartbeat_before: datetime) -> list[int]:
+    return list(session.scalars(select(JobChunk.id).where(
+        JobChunk.status == JobStatus.RUNNING, JobChunk.heartbeat_at < heartbeat_before)))
 
 
-def stale_queued_chunks(session: Session, *, queued_before: datetime) -> list[JobChunk]:
-    return list(session.scalars(
-        select(JobChunk).where(JobChunk.status == JobStatus.QUEUED,
-                               JobChunk.queued_at < queued_before)
-        .with_for_update(skip_locked=True)))
+def stale_queued_chunk_ids(session: Session, *, queued_before: datetime) -> list[int]:
+    return list(session.scalars(select(JobChunk.id).where(
+        JobChunk.status == JobStatus.QUEUED, JobChunk.queued_at < queued_before)))
 
 
-def overdue_jobs(session: Session, *, now: datetime) -> list[Job]:
-    return list(session.scalars(
-        select(Job).where(Job.status.in_([JobStatus.QUEUED, JobStatus.RUNNING,
-                                          JobStatus.RETRYING]), Job.deadline_at < now)
-        .with_for_update(skip_locked=True)))
+def overdue_job_ids(session: Session, *, now: datetime) -> list[int]:
+    return list(session.scalars(select(Job.id).where(
+        Job.status.in_([JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.RETRYING]),
+        Job.deadline_at < now)))
 
 
-def expired_pending_jobs(session: Session, *, created_before: datetime) -> list[Job]:
-    return list(session.scalars(
-        select(Job).where(Job.status == JobStatus.PENDING, Job.created_at < created_before)
-        .with_for_update(skip_locked=True)))
+def expired_pending_job_ids(session: Session, *, created_before: datetime) -> list[int]:
+    return list(session.scalars(select(Job.id).where(
+        Job.status == JobStatus.PENDING, Job.created_at < created_before)))
+
+
+def unsettled_completed_job_ids(session: Session, *, finished_before: datetime) -> list[int]:
+    return list(session.scalars(select(Job.id).where(
+        Job.status == JobStatus.COMPLETED, Job.finalized_at.is_(None),
+        Job.finished_at < finished_before)))
+
+
+def input_paths_in_use(session: Session) -> set[str]:
+    """Stored inputs of jobs that are not finished yet (cleanup must keep them)."""
+    paths = session.scalars(select(Job.input_path).where(Job.status.not_in(
+        [JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELLED])))
+    return {path for path in paths if path}
 
 
 def events_of(session: Session, *, job_id: int, limit: int, offset: int) -> list[JobEvent]:

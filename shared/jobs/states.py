@@ -53,6 +53,12 @@ _TABLE: dict[JobStatus, tuple[str, str, str, str, str]] = {
 }
 
 
+def statuses_for(word: str, vocabularies: tuple[Vocabulary, ...]) -> list[JobStatus]:
+    """The internal statuses a public word stands for in any of the given vocabularies."""
+    columns = [_COLUMNS.index(v) for v in vocabularies]
+    return [status for status, words in _TABLE.items() if any(words[c] == word for c in columns)]
+
+
 def public_status(status: JobStatus, vocabulary: Vocabulary, *, progress: int = 0) -> str:
     """Render an internal status in one API's words (v3 says PROGRESS once work moved)."""
     word = _TABLE[status][_COLUMNS.index(vocabulary)]

@@ -96,3 +96,16 @@ def test_running_chunk_without_heartbeat_is_requeued_then_failed(user_id):
     job = _status(job_id)
     assert (job.status, job.error_type) == (JobStatus.FAILED, "WORKER_LOST")
     assert db.ledger_for_job(job_id) == [("reserve", 10), ("release", 10)]
+
+
+def test_completed_job_nobody_finalized_is_settled_for_what_it_did(user_id):
+    after = get_settings().finalize_after_seconds
+    job_id = _job(user_id, status=JobStatus.COMPLETED,
+                  finished_at=utcnow() - timedelta(seconds=after + 5),
+                  result={"completed_units": 7, "failed_chunks": [], "item_count": 70})
+    recent = _job(user_id, status=JobStatus.COMPLETED, finished_at=utcnow(),
+                  result={"completed_units": 10})
+    _reap()
+    assert _status(job_id).charged_credits == 7
+    assert db.ledger_for_job(job_id) == [("reserve", 10), ("charge", 7), ("release", 3)]
+    assert db.ledger_for_job(recent) == [("reserve", 10)]

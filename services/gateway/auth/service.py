@@ -5,7 +5,7 @@ from services.gateway.settings import GatewaySettings
 from shared.auth import repository
 from shared.auth.accounts import create_user
 from shared.auth.models import User
-from shared.auth.passwords import verify_password
+from shared.auth.passwords import dummy_hash, verify_password
 from shared.auth.tokens import issue_access_token
 from shared.credits import ledger
 from shared.errors import ConveyorError, ErrorCode
@@ -21,7 +21,9 @@ def register(session: Session, settings: GatewaySettings, *, email: str, passwor
 def login(session: Session, settings: GatewaySettings, *, email: str, password: str
           ) -> TokenOut:
     user = repository.get_by_email(session, email)
-    if user is None or not verify_password(password, user.password_hash):
+    # Unknown emails still pay for one verification, so timing does not tell which exist.
+    stored_hash = user.password_hash if user else dummy_hash()
+    if not verify_password(password, stored_hash) or user is None:
         raise ConveyorError(ErrorCode.UNAUTHORIZED, "Incorrect email or password")
     token = issue_access_token(settings, user_id=user.id)
     return TokenOut(access_token=token.access_token, expires_in=token.expires_in)

@@ -29,6 +29,7 @@ def status_document(job: dict[str, Any]) -> dict[str, Any]:
         "progress_percent": job["progress_percent"], "current_step": job["current_step"],
         "total_chunks": chunks["total"], "processed_chunks": chunks["completed"],
         "active_chunks": chunks["active"], "failed_chunks": job["failed_chunks"],
+        "failed_chunk_count": chunks["failed"],
         "celery_task_id": job["celery_task_id"],
         "task_state": {"state": public_status(status, Vocabulary.V3_RECEIPTS,
                                               progress=job["progress_percent"]),

@@ -15,15 +15,12 @@ from services.gateway.ratelimit import limiter
 from services.gateway.settings import get_gateway_settings
 from shared.errors import ConveyorError, ErrorCode
 from shared.jobs.models import JobKind, JobStatus
-from shared.jobs.states import Vocabulary, public_status
+from shared.jobs.states import Vocabulary, public_status, statuses_for
 
 router = APIRouter(prefix="/api/v1/jobs", tags=["jobs"])
 
-_PUBLIC_TO_INTERNAL = {
-    "pending": ["pending", "queued"], "processing": ["running", "retrying"],
-    "running": ["running", "retrying"], "completed": ["completed"], "failed": ["failed"],
-    "cancelled": ["cancelled"],
-}
+# Filters accept the words of both v1 job vocabularies (001's "processing", 004's "running").
+_FILTER_VOCABULARIES = (Vocabulary.V1_JOBS, Vocabulary.V1_CRAWL)
 
 
 @router.get("")
@@ -34,11 +31,11 @@ async def list_jobs(user_id: UserIdDep, jobs: JobsDep, status: str | None = None
     """Your jobs, newest first; filter by `status` (pending, processing, ...) and `kind`."""
     params: dict[str, Any] = {"limit": limit, "offset": offset}
     if status:
-        if status not in _PUBLIC_TO_INTERNAL:
-            raise ConveyorError(ErrorCode.INPUT_INVALID,
-                                f"unknown status '{status}'; use one of "
-                                f"{', '.join(_PUBLIC_TO_INTERNAL)}")
-        params["status"] = _PUBLIC_TO_INTERNAL[status]
+        internal = statuses_for(status, _FILTER_VOCABULARIES)
+        if not internal:
+            raise ConveyorError(ErrorCode.INPUT_INVALID, f"unknown status '{status}'; use "
+                                "pending, processing (or running), completed, failed, cancelled")
+        params["status"] = [s.value for s in internal]
     if kind:
         params["kind"] = kind.value
     page = await jobs.list_jobs(user_id, params)

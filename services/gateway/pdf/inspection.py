@@ -30,7 +30,9 @@ def count_pages(path: Path) -> int:
         pages = len(reader.pages)
     except ConveyorError:
         raise
-    except (PdfReadError, ValueError, KeyError, TypeError, OSError, AttributeError) as exc:
+    except OSError as exc:  # its text would name our storage paths
+        raise ConveyorError(ErrorCode.INPUT_INVALID, "the uploaded PDF cannot be opened") from exc
+    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise ConveyorError(ErrorCode.INPUT_INVALID,
                             f"the PDF is damaged or truncated and cannot be read: {exc}") from exc
     if pages == 0:

@@ -1,8 +1,11 @@
 """Liveness and readiness."""
 
 import asyncio
+import time
+from functools import lru_cache
 from typing import Any
 
+from celery import Celery
 from fastapi import APIRouter
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
@@ -41,8 +44,27 @@ def _check_database() -> str:
     return "ok"
 
 
+_CACHE_SECONDS = 5.0
+_last_check: tuple[float, tuple[str, dict[str, int] | str]] | None = None
+
+
 def _check_broker_and_workers() -> tuple[str, dict[str, int] | str]:
-    app = create_celery_app("conveyor-health")
+    """Cached for a few seconds: an unauthenticated route must not fan out to every worker
+    on each call."""
+    global _last_check
+    now = time.monotonic()
+    if _last_check is None or now - _last_check[0] > _CACHE_SECONDS:
+        _last_check = (now, _inspect_broker_and_workers())
+    return _last_check[1]
+
+
+@lru_cache
+def _health_app() -> Celery:
+    return create_celery_app("conveyor-health")
+
+
+def _inspect_broker_and_workers() -> tuple[str, dict[str, int] | str]:
+    app = _health_app()
     try:
         with app.connection_for_write() as connection:
             connection.ensure_connection(max_retries=1, timeout=2)

@@ -12,6 +12,7 @@ from shared.errors import ConveyorError, ErrorCode
 from shared.jobs import lifecycle
 from shared.jobs import repository as repo
 from shared.jobs.models import Job, JobStatus
+from shared.jobs.states import Vocabulary, public_status
 
 
 def owned_job(session: Session, *, user_id: int, job_id: int, for_update: bool = False) -> Job:
@@ -65,7 +66,8 @@ def start_job(session: Session, *, user_id: int, job_id: int, params: dict) -> J
     job = owned_job(session, user_id=user_id, job_id=job_id, for_update=True)
     if job.status != JobStatus.PENDING:
         raise ConveyorError(ErrorCode.INVALID_STATE,
-                            f"Cannot start job with status '{views.v1_word(job)}'. "
+                            f"Cannot start job with status "
+                            f"'{public_status(job.status, Vocabulary.V1_CRAWL)}'. "
                             "Only pending jobs can be started.")
     job.params = {**job.params, **params}
     plan = plan_work(job)
@@ -92,8 +94,7 @@ def finalize_job(session: Session, *, user_id: int, job_id: int) -> JobView:
                             f"Only completed jobs can be finalized; this one is "
                             f"{views.v1_word(job)}")
     if job.finalized_at is None:
-        used_units = (job.result or {}).get("completed_units", 0)
-        lifecycle.finalize_job(session, job, used_credits=estimate_credits(job.kind, used_units))
+        lifecycle.finalize_job(session, job)
     return views.job_view(session, job)
 
 

@@ -3,6 +3,7 @@
 from sqlalchemy.orm import Session
 
 from services.jobs.jobs.schemas import ChunkStats, JobView
+from shared.db import utcnow
 from shared.jobs import lifecycle
 from shared.jobs import repository as repo
 from shared.jobs.models import Job, JobStatus
@@ -26,12 +27,10 @@ def job_view(session: Session, job: Job) -> JobView:
         cancelled=sum(c.status == S.CANCELLED for c in chunks))
     summary = lifecycle.summarise_chunks(chunks)
     progress = job.progress_percent
-    if job.status in ACTIVE and chunks:
-        done = sum(c.units_total if c.status in (S.COMPLETED, S.FAILED) else c.units_done
-                   for c in chunks)
-        progress = min(99, int(100 * done / max(1, sum(c.units_total for c in chunks))))
-    end = job.finished_at
-    elapsed = (end - job.started_at).total_seconds() if end and job.started_at else None
+    if job.status in ACTIVE and chunks:  # live, but never below what was already shown
+        progress = max(progress, lifecycle.progress_percent(chunks))
+    end = job.finished_at or (utcnow() if job.status in ACTIVE else None)
+    elapsed = round((end - job.started_at).total_seconds(), 3) if end and job.started_at else None
     return JobView(
         id=job.id, uuid=job.uuid, user_id=job.user_id, kind=job.kind, status=job.status,
         cancel_requested=job.cancel_requested, original_filename=job.original_filename,

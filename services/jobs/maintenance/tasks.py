@@ -4,15 +4,13 @@ import logging
 from dataclasses import asdict
 
 from celery import current_app, shared_task
-from sqlalchemy import select
 
 from shared import storage
 from shared.celery_app import TaskName
 from shared.db import session_scope
-from shared.jobs.models import Job
+from shared.jobs import repository as repo
 from shared.jobs.outbox import relay_unsent
 from shared.jobs.reaper import reap_stale_jobs
-from shared.jobs.states import TERMINAL
 from shared.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -41,6 +39,5 @@ def clean_old_files() -> int:
     """Delete uploads of finished jobs once they are older than the retention period."""
     max_age = get_settings().file_retention_hours * 3600
     with session_scope() as session:
-        in_use = {path for path in session.scalars(select(Job.input_path).where(
-            Job.status.not_in(list(TERMINAL)))) if path}
+        in_use = repo.input_paths_in_use(session)
     return storage.remove_older_than("uploads", max_age_seconds=max_age, keep=in_use)

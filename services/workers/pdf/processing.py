@@ -50,6 +50,8 @@ def _open(relative_path: str | None) -> PdfReader:
         if reader.is_encrypted and not reader.decrypt(""):
             raise ConveyorError(ErrorCode.PASSWORD_PROTECTED, "the PDF is password-protected")
         return reader
+    except OSError as exc:  # its text would name our storage paths
+        raise ConveyorError(ErrorCode.INPUT_INVALID, "the uploaded PDF cannot be opened") from exc
     except _READ_ERRORS as exc:
         raise ConveyorError(ErrorCode.INPUT_INVALID, f"the PDF cannot be read: {exc}") from exc
 

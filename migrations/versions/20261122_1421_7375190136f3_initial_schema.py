@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: d01fb0893333
+Revision ID: 7375190136f3
 Revises: 
-Create Date: 2026-11-22 13:53:30.943505
+Create Date: 2026-11-22 14:21:58.559773
 """
 from collections.abc import Sequence
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision: str = 'd01fb0893333'
+revision: str = '7375190136f3'
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -86,10 +86,8 @@ def upgrade() -> None:
     sa.Column('started_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('finished_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('heartbeat_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('deadline_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('result', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=True),
-    sa.Column('result_path', sa.String(length=500), nullable=True),
     sa.Column('metrics', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
     sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_job_user_id_user_account')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_job')),
@@ -97,7 +95,7 @@ def upgrade() -> None:
     sa.UniqueConstraint('uuid', name=op.f('uq_job_uuid'))
     )
     with op.batch_alter_table('job', schema=None) as batch_op:
-        batch_op.create_index('ix_job_active_heartbeat', ['status', 'heartbeat_at'], unique=False, postgresql_where=sa.text("status IN ('queued', 'running', 'retrying')"))
+        batch_op.create_index('ix_job_status_created_at', ['status', 'created_at'], unique=False)
         batch_op.create_index('ix_job_user_id_created_at', ['user_id', 'created_at'], unique=False)
 
     op.create_table('credit_ledger_entry',
@@ -177,7 +175,7 @@ def downgrade() -> None:
     op.drop_table('credit_ledger_entry')
     with op.batch_alter_table('job', schema=None) as batch_op:
         batch_op.drop_index('ix_job_user_id_created_at')
-        batch_op.drop_index('ix_job_active_heartbeat', postgresql_where=sa.text("status IN ('queued', 'running', 'retrying')"))
+        batch_op.drop_index('ix_job_status_created_at')
 
     op.drop_table('job')
     op.drop_table('credit_account')

@@ -1,0 +1,103 @@
+"""Chunks of one job settling at the same moment, and a cancel racing live heartbeats,
+on the real Postgres: no deadlock, no lost result, credits moved once."""
+
+import threading
+import time
+import uuid
+
+import pytest
+
+from shared.auth.accounts import create_user
+from shared.credits import ledger
+from shared.db import session_scope
+from shared.jobs import lifecycle
+from shared.jobs import repository as repo
+from shared.jobs.chunk_runner import ChunkContext, ChunkOutput, run_chunk
+from shared.jobs.models import Job, JobChunk, JobKind, JobStatus
+from tests.support import db
+
+
+@pytest.fixture
+def queued_job(database):
+    """A job with queued chunks and no task messages, so only these tests run them."""
+
+    def make(chunk_count: int) -> tuple[int, list[int]]:
+        with session_scope() as session:
+            user = create_user(session, email=f"runner-{uuid.uuid4().hex[:8]}@example.com",
+                               password="long enough pw", signup_credits=100)
+            job = Job(user_id=user.id, kind=JobKind.PDF, status=JobStatus.QUEUED,
+                      estimated_credits=chunk_count, reserved_credits=chunk_count,
+                      total_chunks=chunk_count, parallelism=chunk_count,
+                      celery_task_id=f"job_test_{uuid.uuid4().hex[:6]}",
+                      chunk_task="pdf.process_chunk")
+            session.add(job)
+            session.flush()
+            ledger.reserve(session, user_id=user.id, job_id=job.id, amount=chunk_count)
+            chunks = [JobChunk(job_id=job.id, index=i, status=JobStatus.QUEUED, units_total=1,
+                               spec={"first_page": i + 1, "last_page": i + 1})
+                      for i in range(chunk_count)]
+            session.add_all(chunks)
+            session.flush()
+            return job.id, [c.id for c in chunks]
+
+    return make
+
+
+def _run_all(chunk_ids: list[int], work) -> list[str]:
+    outcomes: list[str] = [""] * len(chunk_ids)
+    barrier = threading.Barrier(len(chunk_ids))
+
+    def run(position: int, chunk_id: int) -> None:
+        barrier.wait()
+        outcomes[position] = run_chunk(chunk_id=chunk_id, attempt=1, work=work)
+
+    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(chunk_ids)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return outcomes
+
+
+def test_chunks_of_one_job_settling_together_all_count(queued_job):
+    job_id, chunk_ids = queued_job(8)
+
+    def work(context: ChunkContext) -> ChunkOutput:
+        time.sleep(0.02)
+        return ChunkOutput(result={"items": [context.index], "item_count": 1})
+
+    assert _run_all(chunk_ids, work) == ["completed"] * 8
+    with session_scope() as session:
+        job = repo.get_job(session, job_id)
+        assert job is not None
+        assert (job.status, job.progress_percent) == (JobStatus.COMPLETED, 100)
+        assert job.result["item_count"] == 8 and job.result["completed_units"] == 8
+        events = repo.events_of(session, job_id=job_id, limit=500, offset=0)
+        assert sum(e.event_type == "chunk" for e in events) == 8
+        assert [e.to_status for e in events if e.event_type == "status"].count("completed") == 1
+
+
+def test_cancel_racing_heartbeats_stops_every_chunk_and_refunds_once(queued_job):
+    job_id, chunk_ids = queued_job(4)
+    started = threading.Semaphore(0)
+
+    def work(context: ChunkContext) -> ChunkOutput:
+        started.release()
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            context.report(0, force=True)  # a heartbeat transaction, back to back
+        return ChunkOutput(result={"items": [], "item_count": 0})
+
+    results: list[list[str]] = []
+    runner = threading.Thread(target=lambda: results.append(_run_all(chunk_ids, work)))
+    runner.start()
+    for _ in chunk_ids:
+        assert started.acquire(timeout=30)
+    with session_scope() as session:
+        job = repo.get_job(session, job_id, for_update=True)
+        assert job is not None
+        assert lifecycle.cancel_job(session, job) is not None
+    runner.join(timeout=60)
+    assert results == [["stopped"] * 4]
+    assert {c.status for c in db.chunks(job_id)} == {JobStatus.CANCELLED}
+    assert db.ledger_for_job(job_id) == [("reserve", 4), ("release", 4)]
