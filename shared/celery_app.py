@@ -64,7 +64,7 @@ def create_celery_app(name: str, *, include: list[str] | None = None,
         task_routes={name.value: {"queue": queue.value} for name, queue in TASK_QUEUES.items()},
         task_default_queue=Queue.MAINTENANCE.value,
         worker_hijack_root_logger=False,
-        worker_send_task_events=True,
-        task_send_sent_event=True,
+        worker_send_task_events=settings.celery_task_events,
+        task_send_sent_event=settings.celery_task_events,
     )
     return app

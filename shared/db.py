@@ -4,12 +4,14 @@ Services and repositories only `flush`; whoever opened the scope (a request depe
 a task, a CLI command) commits once or rolls back.
 """
 
-from collections.abc import Iterator
+import functools
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import lru_cache
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
+import anyio.to_thread
 from sqlalchemy import (
     JSON,
     DateTime,
@@ -25,6 +27,9 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 from shared.settings import get_settings
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -84,7 +89,9 @@ def build_engine(url: str) -> Engine:
         event.listen(engine, "connect", _tune_sqlite)
         event.listen(engine, "begin", _begin_immediate)
         return engine
-    return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    # No pre-ping (a round trip per checkout); connections are recycled instead, and a
+    # stale one fails one request (workers retry such errors as transient).
+    return create_engine(url, pool_size=20, max_overflow=20, pool_recycle=600)
 
 
 @lru_cache
@@ -112,6 +119,24 @@ def session_scope() -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def in_transaction(fn: Callable[Concatenate[Session, P], T], *args: P.args,
+                   **kwargs: P.kwargs) -> T:
+    """Run `fn(session, ...)` in one transaction: commit if it returns, roll back if not."""
+    with session_scope() as session:
+        return fn(session, *args, **kwargs)
+
+
+async def in_transaction_thread(fn: Callable[Concatenate[Session, P], T], *args: P.args,
+                                **kwargs: P.kwargs) -> T:
+    """`in_transaction` on a worker thread, for async routes.
+
+    The whole unit of work, commit included, runs in one thread call. A commit left to a
+    later thread hop (a yield dependency) can wait for a free thread while every thread
+    waits on the row locks that commit would release: a deadlock under load.
+    """
+    return await anyio.to_thread.run_sync(functools.partial(in_transaction, fn, *args, **kwargs))
 
 
 def is_postgres(session: Session) -> bool:

@@ -48,6 +48,7 @@ class Settings(BaseSettings):
     finalize_after_seconds: int = 24 * 3600  # a completed job nobody finalized is settled then
     outbox_relay_after_seconds: float = 5.0
     reaper_interval_seconds: float = 15.0
+    celery_task_events: bool = False  # Flower needs them; nothing else reads them
     file_retention_hours: int = 24 * 7
 
     max_upload_bytes: int = Field(default=100 * 1024 * 1024)

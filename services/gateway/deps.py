@@ -27,8 +27,13 @@ def _session() -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(_session, scope="function")]
 
 
-def current_user_id(token: Annotated[str | None, Depends(oauth2_scheme)],
-                    settings: Annotated[GatewaySettings, Depends(get_gateway_settings)]) -> int:
+# CPU-only dependencies are async so FastAPI does not hop to a worker thread for them.
+async def _settings() -> GatewaySettings:
+    return get_gateway_settings()
+
+
+async def current_user_id(token: Annotated[str | None, Depends(oauth2_scheme)],
+                          settings: Annotated[GatewaySettings, Depends(_settings)]) -> int:
     """The user named by a valid bearer token (no database round trip)."""
     if not token:
         raise ConveyorError(ErrorCode.UNAUTHORIZED, "Not authenticated")
@@ -49,7 +54,7 @@ def admin_user(user: Annotated[User, Depends(current_user)]) -> User:
     return user
 
 
-def jobs_client(request: Request) -> JobsClient:
+async def jobs_client(request: Request) -> JobsClient:
     return request.app.state.jobs_client
 
 
@@ -57,4 +62,4 @@ UserIdDep = Annotated[int, Depends(current_user_id)]
 UserDep = Annotated[User, Depends(current_user)]
 AdminDep = Annotated[User, Depends(admin_user)]
 JobsDep = Annotated[JobsClient, Depends(jobs_client)]
-SettingsDep = Annotated[GatewaySettings, Depends(get_gateway_settings)]
+SettingsDep = Annotated[GatewaySettings, Depends(_settings)]

@@ -4,8 +4,9 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
-from services.jobs.deps import SessionDep, require_service_token
+from services.jobs.deps import require_service_token
 from services.jobs.jobs.router import router as jobs_router
+from shared.db import in_transaction_thread
 from shared.errors import ConveyorError
 from shared.logging import configure_logging
 
@@ -22,9 +23,9 @@ def create_app() -> FastAPI:
     app.include_router(jobs_router, dependencies=[Depends(require_service_token)])
 
     @app.get("/health")
-    def health(session: SessionDep) -> dict[str, str]:
+    async def health() -> dict[str, str]:
         """Liveness plus a database round trip."""
-        session.execute(text("SELECT 1"))
+        await in_transaction_thread(lambda session: session.execute(text("SELECT 1")))
         return {"status": "ok"}
 
     return app

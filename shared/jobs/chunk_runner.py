@@ -46,7 +46,8 @@ class ChunkContext:
     params: dict[str, Any]
     input_path: str | None
     units_total: int
-    _last_report: float = 0.0
+    # The claim was the first heartbeat; the next is due one interval later.
+    _last_report: float = field(default_factory=time.monotonic)
 
     def report(self, units_done: int, *, force: bool = False) -> None:
         """Heartbeat and progress; raises ChunkStopped once the job was cancelled."""
@@ -82,7 +83,8 @@ def run_chunk(*, chunk_id: int, attempt: int, work: Work) -> str:
     except Exception as exc:
         log.exception("chunk %s attempt %s crashed", chunk_id, attempt)
         return _fail(context, ErrorCode.INTERNAL.name, f"internal error: {type(exc).__name__}")
-    return _settle(context, S.COMPLETED, result=output.result, metrics=output.metrics)
+    return _settle(context, S.COMPLETED, result=output.result,
+                   metrics={**output.metrics, "items": len(output.result.get("items", []))})
 
 
 def _claim(chunk_id: int, attempt: int) -> ChunkContext | None:

@@ -134,13 +134,13 @@ def summarise_chunks(chunks: list[JobChunk]) -> dict[str, Any]:
     metrics: dict[str, int] = {}
     for chunk in chunks:
         for key, value in (chunk.metrics or {}).items():
-            if isinstance(value, int | float):
+            if isinstance(value, int | float) and key != "items":
                 metrics[key] = metrics.get(key, 0) + int(value)
     failed = [{"chunk_index": c.index, "error_type": c.error_type, "error": c.error, **c.spec}
               for c in chunks if c.status == S.FAILED]
     used_units = sum(c.units_total for c in chunks if c.status == S.COMPLETED)
     return {"failed_chunks": failed, "completed_units": used_units,
-            "item_count": sum((c.result or {}).get("item_count", 0) for c in chunks),
+            "item_count": sum((c.metrics or {}).get("items", 0) for c in chunks),
             "metrics": metrics}
 
 

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, Update, func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from shared.db import utcnow
 from shared.jobs.models import Job, JobChunk, JobEvent, JobKind, JobStatus
@@ -88,9 +88,12 @@ def transition_job(session: Session, *, job: Job, target: JobStatus,
     return True
 
 
-def chunks_of(session: Session, job_id: int) -> list[JobChunk]:
-    return list(session.scalars(
-        select(JobChunk).where(JobChunk.job_id == job_id).order_by(JobChunk.index)))
+def chunks_of(session: Session, job_id: int, *, with_results: bool = False) -> list[JobChunk]:
+    """A job's chunks in order; their result documents (large) only when asked for."""
+    query = select(JobChunk).where(JobChunk.job_id == job_id).order_by(JobChunk.index)
+    if not with_results:
+        query = query.options(defer(JobChunk.result))
+    return list(session.scalars(query))
 
 
 def chunk_counts(session: Session, job_id: int) -> dict[JobStatus, int]:

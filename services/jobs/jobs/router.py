@@ -1,10 +1,13 @@
-"""Internal job routes; the gateway calls these with the service token and the user id."""
+"""Internal job routes; the gateway calls these with the service token and the user id.
+
+Every route runs its whole unit of work, commit included, in one worker-thread call
+(`in_transaction_thread`): see that function for the deadlock this avoids.
+"""
 
 from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Query
 
-from services.jobs.deps import SessionDep
 from services.jobs.jobs import service
 from services.jobs.jobs.schemas import (
     CancelView,
@@ -15,8 +18,7 @@ from services.jobs.jobs.schemas import (
     ResultItems,
     StartJob,
 )
-from services.jobs.jobs.views import job_view
-from shared.jobs import repository as repo
+from shared.db import in_transaction_thread
 from shared.jobs.models import JobKind, JobStatus
 from shared.jobs.outbox import revoke_quietly
 
@@ -25,61 +27,59 @@ JOB = "/users/{user_id}/jobs/{job_id}"
 
 
 @router.post("/jobs", status_code=201)
-def create_job(body: CreateJob, session: SessionDep) -> JobView:
+async def create_job(body: CreateJob) -> JobView:
     """Create a job and reserve its estimated credits."""
-    return service.create_job(session, body)
+    return await in_transaction_thread(service.create_job, body)
 
 
 @router.get("/users/{user_id}/jobs")
-def list_jobs(user_id: int, session: SessionDep,
-              status: Annotated[list[JobStatus] | None, Query()] = None,
-              kind: JobKind | None = None, limit: Annotated[int, Query(ge=1, le=200)] = 20,
-              offset: Annotated[int, Query(ge=0)] = 0) -> JobPage:
+async def list_jobs(user_id: int, status: Annotated[list[JobStatus] | None, Query()] = None,
+                    kind: JobKind | None = None,
+                    limit: Annotated[int, Query(ge=1, le=200)] = 20,
+                    offset: Annotated[int, Query(ge=0)] = 0) -> JobPage:
     """The user's jobs, newest first."""
-    jobs, total = repo.list_jobs(session, user_id=user_id, status=status, kind=kind,
-                                 limit=limit, offset=offset)
-    return JobPage(items=[job_view(session, j) for j in jobs], total=total, limit=limit,
-                   offset=offset)
+    return await in_transaction_thread(service.list_jobs, user_id=user_id, status=status,
+                                       kind=kind, limit=limit, offset=offset)
 
 
 @router.get(JOB)
-def get_job(user_id: int, job_id: int, session: SessionDep) -> JobView:
+async def get_job(user_id: int, job_id: int) -> JobView:
     """One job with its chunk statistics."""
-    return job_view(session, service.owned_job(session, user_id=user_id, job_id=job_id))
+    return await in_transaction_thread(service.get_job, user_id=user_id, job_id=job_id)
 
 
 @router.get(JOB + "/events")
-def job_events(user_id: int, job_id: int, session: SessionDep,
-               limit: Annotated[int, Query(ge=1, le=1000)] = 200,
-               offset: Annotated[int, Query(ge=0)] = 0) -> list[EventView]:
+async def job_events(user_id: int, job_id: int,
+                     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+                     offset: Annotated[int, Query(ge=0)] = 0) -> list[EventView]:
     """The job's event log: state changes, attempts, credit movements."""
-    service.owned_job(session, user_id=user_id, job_id=job_id)
-    events = repo.events_of(session, job_id=job_id, limit=limit, offset=offset)
-    return [EventView.model_validate(e, from_attributes=True) for e in events]
+    return await in_transaction_thread(service.job_events, user_id=user_id, job_id=job_id,
+                                       limit=limit, offset=offset)
 
 
 @router.post(JOB + "/start")
-def start_job(user_id: int, job_id: int, body: StartJob, session: SessionDep) -> JobView:
+async def start_job(user_id: int, job_id: int, body: StartJob) -> JobView:
     """Queue a pending job's chunks."""
-    return service.start_job(session, user_id=user_id, job_id=job_id, params=body.params)
+    return await in_transaction_thread(service.start_job, user_id=user_id, job_id=job_id,
+                                       params=body.params)
 
 
 @router.post(JOB + "/cancel")
-def cancel_job(user_id: int, job_id: int, session: SessionDep,
-               background: BackgroundTasks) -> CancelView:
+async def cancel_job(user_id: int, job_id: int, background: BackgroundTasks) -> CancelView:
     """Cancel a pending or running job, refund its reservation, revoke its tasks."""
-    view, task_ids = service.cancel_job(session, user_id=user_id, job_id=job_id)
+    view, task_ids = await in_transaction_thread(service.cancel_job, user_id=user_id,
+                                                 job_id=job_id)
     background.add_task(revoke_quietly, task_ids)
     return view
 
 
 @router.post(JOB + "/finalize")
-def finalize_job(user_id: int, job_id: int, session: SessionDep) -> JobView:
+async def finalize_job(user_id: int, job_id: int) -> JobView:
     """Settle a completed job's credits (idempotent)."""
-    return service.finalize_job(session, user_id=user_id, job_id=job_id)
+    return await in_transaction_thread(service.finalize_job, user_id=user_id, job_id=job_id)
 
 
 @router.get(JOB + "/result")
-def job_result(user_id: int, job_id: int, session: SessionDep) -> ResultItems:
+async def job_result(user_id: int, job_id: int) -> ResultItems:
     """A completed job's result items in chunk order."""
-    return service.result_items(session, user_id=user_id, job_id=job_id)
+    return await in_transaction_thread(service.result_items, user_id=user_id, job_id=job_id)

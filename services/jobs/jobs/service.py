@@ -4,14 +4,21 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from services.jobs.jobs import views
-from services.jobs.jobs.schemas import CancelView, CreateJob, JobView, ResultItems
+from services.jobs.jobs.schemas import (
+    CancelView,
+    CreateJob,
+    EventView,
+    JobPage,
+    JobView,
+    ResultItems,
+)
 from services.jobs.planners import plan_work, validate_units
 from shared.credits import ledger
 from shared.credits.prices import estimate_credits
 from shared.errors import ConveyorError, ErrorCode
 from shared.jobs import lifecycle
 from shared.jobs import repository as repo
-from shared.jobs.models import Job, JobStatus
+from shared.jobs.models import Job, JobKind, JobStatus
 from shared.jobs.states import Vocabulary, public_status
 
 
@@ -20,6 +27,25 @@ def owned_job(session: Session, *, user_id: int, job_id: int, for_update: bool =
     if job is None or job.user_id != user_id:
         raise ConveyorError(ErrorCode.NOT_FOUND, "Job not found")
     return job
+
+
+def get_job(session: Session, *, user_id: int, job_id: int) -> JobView:
+    return views.job_view(session, owned_job(session, user_id=user_id, job_id=job_id))
+
+
+def list_jobs(session: Session, *, user_id: int, status: list[JobStatus] | None,
+              kind: JobKind | None, limit: int, offset: int) -> JobPage:
+    jobs, total = repo.list_jobs(session, user_id=user_id, status=status, kind=kind,
+                                 limit=limit, offset=offset)
+    return JobPage(items=[views.job_view(session, j) for j in jobs], total=total, limit=limit,
+                   offset=offset)
+
+
+def job_events(session: Session, *, user_id: int, job_id: int, limit: int, offset: int
+               ) -> list[EventView]:
+    owned_job(session, user_id=user_id, job_id=job_id)
+    events = repo.events_of(session, job_id=job_id, limit=limit, offset=offset)
+    return [EventView.model_validate(e, from_attributes=True) for e in events]
 
 
 def create_job(session: Session, request: CreateJob) -> JobView:
@@ -42,10 +68,11 @@ def create_job(session: Session, request: CreateJob) -> JobView:
     except IntegrityError as exc:  # the same key raced in from a parallel request
         raise ConveyorError(ErrorCode.IDEMPOTENCY_CONFLICT,
                             "a request with this Idempotency-Key is in progress") from exc
-    ledger.reserve(session, user_id=job.user_id, job_id=job.id, amount=estimate)
     repo.add_event(session, job_id=job.id, event_type="status", to_status="pending")
     repo.add_event(session, job_id=job.id, event_type="credit", movement="reserve",
                    amount=estimate)
+    # Last, so the user's credit row stays locked only for the few statements to commit.
+    ledger.reserve(session, user_id=job.user_id, job_id=job.id, amount=estimate)
     return views.job_view(session, job)
 
 
@@ -104,7 +131,7 @@ def result_items(session: Session, *, user_id: int, job_id: int) -> ResultItems:
         raise ConveyorError(ErrorCode.INVALID_STATE,
                             f"the job is {views.v1_word(job)}; results exist once it completed")
     items: list = []
-    for chunk in repo.chunks_of(session, job.id):
+    for chunk in repo.chunks_of(session, job.id, with_results=True):
         items.extend((chunk.result or {}).get("items", []))
     return ResultItems(job_id=job.id, items=items,
                        failed_chunks=(job.result or {}).get("failed_chunks", []))

@@ -17,7 +17,7 @@ def v1_word(job: Job) -> str:
 
 
 def job_view(session: Session, job: Job) -> JobView:
-    chunks = repo.chunks_of(session, job.id)
+    chunks = repo.chunks_of(session, job.id) if job.total_chunks else []
     stats = ChunkStats(
         total=job.total_chunks,
         pending=sum(c.status == S.PENDING for c in chunks),

@@ -31,7 +31,7 @@ def process_pdf_chunk(context: ChunkContext) -> ChunkOutput:
                                 first_page=spec["first_page"], last_page=spec["last_page"],
                                 options=text_options(context.params))
     sentences, llm_metrics = _rewrite(sentences, context)
-    return ChunkOutput(result={"items": sentences, "item_count": len(sentences)},
+    return ChunkOutput(result={"items": sentences},
                        metrics={"pages": spec["last_page"] - spec["first_page"] + 1,
                                 **llm_metrics})
 
@@ -45,8 +45,17 @@ def _open(relative_path: str | None) -> PdfReader:
     path = storage.absolute(relative_path) if relative_path else None
     if path is None or not path.is_file():
         raise ConveyorError(ErrorCode.INPUT_INVALID, "the uploaded PDF is no longer available")
+    stat = path.stat()
+    return _reader(path, stat.st_size, stat.st_mtime_ns)
+
+
+@lru_cache(maxsize=2)
+def _reader(path: Path, _size: int, _mtime_ns: int) -> PdfReader:
+    """Parse a PDF once per worker process: a job's next chunks usually land on the same
+    worker, and parsing a large file's cross-reference table is not free. Size and mtime
+    are part of the key so a replaced file is read again."""
     try:
-        reader = PdfReader(Path(path), strict=False)
+        reader = PdfReader(path, strict=False)
         if reader.is_encrypted and not reader.decrypt(""):
             raise ConveyorError(ErrorCode.PASSWORD_PROTECTED, "the PDF is password-protected")
         return reader
