@@ -1,0 +1,300 @@
+"""Accepted jobs per second and p50/p99 latency of `POST /api/v1/jobs/confirm` through the
+real gateway -> job service -> Postgres, beside the naive floor (`bench/naive_app.py`)
+measured in the same run, at 1, 10 and 50 concurrent clients.
+
+    python -m bench.confirm_throughput            # full: 300/1000/2000 requests per level
+    python -m bench.confirm_throughput --quick    # smoke run
+    python -m bench.confirm_throughput --profile /tmp/prof   # extra py-spy pass (not timed)
+
+Per level the two systems alternate (naive, ours, naive, ours, ...) and the better run of
+each (higher throughput) is reported, so slow drift of a noisy machine hits both alike.
+Targets (the issue): ours/naive throughput >= 1.0 and ours p99 <= 2x naive p99.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psycopg
+import redis
+
+from bench.common import (
+    BenchEnv,
+    CpuMeter,
+    bench_env,
+    machine_note,
+    new_stack,
+    now_text,
+    percentile,
+    ratio,
+    register,
+)
+from tests.support.pdfs import make_document
+from tests.support.stack import Stack, _uvicorn, free_port, wait_http
+
+FULL = {"levels": [1, 10, 50], "requests": [300, 1000, 2000], "rounds": 2, "warmup": 200}
+QUICK = {"levels": [1, 10, 50], "requests": [30, 100, 200], "rounds": 1, "warmup": 30}
+TIME_LIMIT_SECONDS = 180.0  # per measured run; requests not started by then are not sent
+
+
+@dataclass
+class RunStats:
+    system: str
+    concurrency: int
+    planned: int
+    sent: int = 0
+    ok: int = 0
+    errors: int = 0
+    seconds: float = 0.0
+    latencies_ms: list[float] = field(default_factory=list, repr=False)
+    statuses: dict[str, int] = field(default_factory=dict)
+    cpu_s: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def rps(self) -> float:
+        return self.ok / self.seconds if self.seconds else 0.0
+
+    @property
+    def p50(self) -> float:
+        return percentile(self.latencies_ms, 50)
+
+    @property
+    def p99(self) -> float:
+        return percentile(self.latencies_ms, 99)
+
+    def summary(self) -> dict[str, Any]:
+        data = asdict(self)
+        data.pop("latencies_ms")
+        data.update(rps=round(self.rps, 1), p50_ms=round(self.p50, 2), p99_ms=round(self.p99, 2),
+                    cpu_ms_per_request={k: round(1000 * v / self.ok, 2) if self.ok
+                                        else float("nan") for k, v in self.cpu_s.items()},
+                    cpu_seconds={k: round(v, 2) for k, v in self.cpu_s.items()})
+        return data
+
+
+@dataclass
+class Target:
+    system: str
+    url: str
+    headers: list[dict[str, str]]
+    cpu_pids: dict[str, int] = field(default_factory=dict)
+    database: str | None = None
+
+
+async def _one(client: httpx.AsyncClient, target: Target, pdf: bytes, n: int
+               ) -> tuple[bool, str, float]:
+    started = time.perf_counter()
+    try:
+        response = await client.post(target.url, headers=target.headers[n % len(target.headers)],
+                                     files={"pdf_file": ("doc.pdf", pdf, "application/pdf")})
+        status = str(response.status_code)
+    except httpx.HTTPError as exc:
+        status = type(exc).__name__
+    return status == "201", status, (time.perf_counter() - started) * 1000
+
+
+async def measure(target: Target, pdf: bytes, *, concurrency: int, total: int,
+                  time_limit: float = TIME_LIMIT_SECONDS) -> RunStats:
+    """`total` requests from `concurrency` concurrent clients sharing one AsyncClient."""
+    stats = RunStats(system=target.system, concurrency=concurrency, planned=total)
+    statuses: Counter[str] = Counter()
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(timeout=60, limits=limits) as client:
+        # Open the connections first (not timed, not counted).
+        await asyncio.gather(*(_one(client, target, pdf, i) for i in range(concurrency)))
+        counter = iter(range(total))
+        deadline = time.monotonic() + time_limit
+
+        async def client_loop() -> None:
+            for n in counter:  # shared iterator: every request index is taken exactly once
+                if time.monotonic() > deadline:
+                    return
+                ok, status, ms = await _one(client, target, pdf, n)
+                stats.sent += 1
+                statuses[status] += 1
+                if ok:
+                    stats.ok += 1
+                    stats.latencies_ms.append(ms)
+                else:
+                    stats.errors += 1
+
+        meter = CpuMeter(target.cpu_pids, target.database)
+        meter.start()
+        started = time.perf_counter()
+        await asyncio.gather(*(client_loop() for _ in range(concurrency)))
+        stats.seconds = time.perf_counter() - started
+        stats.cpu_s = meter.stop()
+    stats.statuses = dict(statuses)
+    return stats
+
+
+def _best(runs: list[RunStats]) -> RunStats:
+    return max(runs, key=lambda r: r.rps)
+
+
+def start_naive(stack: Stack, bench: BenchEnv, queue: str) -> str:
+    port = free_port()
+    stack.spawn("naive", _uvicorn("bench.naive_app:app", port),
+                env={**bench.env, "NAIVE_QUEUE": queue})
+    url = f"http://127.0.0.1:{port}"
+    wait_http(f"{url}/health", stack)
+    return url
+
+
+def run(*, quick: bool = False, users: int = 1, profile_dir: Path | None = None,
+        levels: list[int] | None = None) -> dict[str, Any]:
+    plan = QUICK if quick else FULL
+    level_plan = list(zip(plan["levels"], plan["requests"], strict=True))
+    if levels:
+        level_plan = [(c, n) for c, n in level_plan if c in levels]
+    pdf, _ = make_document(1)
+    naive_queue = f"naive-bench-{uuid.uuid4().hex[:8]}"
+    with bench_env("confirm") as bench:
+        stack = new_stack(bench)
+        try:
+            stack.start_api()
+            naive_url = start_naive(stack, bench, naive_queue)
+            headers = [register(stack.gateway_url) for _ in range(users)]
+            pids = {p.name: p.popen.pid for p in stack.processes}
+            ours = Target("ours", f"{stack.gateway_url}/api/v1/jobs/confirm", headers,
+                          {"gateway": pids["gateway"], "jobs": pids["jobs"]}, bench.name)
+            naive = Target("naive", f"{naive_url}/naive/confirm", headers,
+                           {"naive": pids["naive"]}, bench.name)
+            print(f"confirm: {len(pdf)} byte one-page PDF, {users} user(s), "
+                  f"levels {level_plan}, rounds {plan['rounds']}", file=sys.stderr)
+            for target in (naive, ours):  # warm-up: imports, pools, JIT-free but caches
+                warm = asyncio.run(measure(target, pdf, concurrency=10, total=plan["warmup"]))
+                print(f"  warm-up {target.system}: {warm.ok}/{warm.sent} ok", file=sys.stderr)
+            levels_out = []
+            for concurrency, total in level_plan:
+                runs: dict[str, list[RunStats]] = {"naive": [], "ours": []}
+                for _round in range(plan["rounds"]):
+                    for target in (naive, ours):
+                        stats = asyncio.run(measure(target, pdf, concurrency=concurrency,
+                                                    total=total))
+                        runs[target.system].append(stats)
+                        cpu = stats.summary()["cpu_ms_per_request"]
+                        print(f"  c={concurrency:<3} {target.system:<5} {stats.rps:8.1f} req/s "
+                              f"p50 {stats.p50:7.1f} ms p99 {stats.p99:7.1f} ms "
+                              f"errors {stats.errors} {stats.statuses} cpu ms/req {cpu}",
+                              file=sys.stderr)
+                best_naive, best_ours = _best(runs["naive"]), _best(runs["ours"])
+                levels_out.append({
+                    "concurrency": concurrency, "requests": total,
+                    "naive": best_naive.summary(), "ours": best_ours.summary(),
+                    "throughput_ratio": round(ratio(best_ours.rps, best_naive.rps), 3),
+                    "p99_ratio": round(ratio(best_ours.p99, best_naive.p99), 3),
+                    "all_runs": [r.summary() for rs in runs.values() for r in rs]})
+            profile = _profile(stack, naive, ours, pdf, profile_dir) if profile_dir else None
+            checks = _checks(bench, naive_queue)
+        finally:
+            stack.stop_all()
+    return {"benchmark": "confirm_throughput", "date": now_text(), "machine": machine_note(),
+            "quick": quick, "users": users, "pdf_bytes": len(pdf), "levels": levels_out,
+            "checks": checks, "profile": profile}
+
+
+def _checks(bench: BenchEnv, naive_queue: str) -> dict[str, Any]:
+    """Sanity after the runs: rows written, messages published; then purge the naive queue."""
+    with psycopg.connect(bench.sql_url()) as connection:
+        naive_rows = connection.execute("SELECT count(*) FROM naive_job").fetchone()[0]
+        our_jobs = connection.execute("SELECT count(*) FROM job").fetchone()[0]
+    client = redis.Redis.from_url(bench.redis_url)
+    key = f"{bench.redis_prefix}{naive_queue}"
+    queued = client.llen(key)
+    client.delete(key)
+    return {"naive_rows": naive_rows, "naive_messages_purged": queued, "our_jobs": our_jobs}
+
+
+def _profile(stack: Stack, naive: Target, ours: Target, pdf: bytes, out: Path
+             ) -> dict[str, Any]:
+    """One extra (untimed) pass per system at c=10 under py-spy; collapsed stacks to `out`."""
+    py_spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+    if not Path(py_spy).exists():
+        return {"error": "py-spy not installed (pip install py-spy into the venv)"}
+    out.mkdir(parents=True, exist_ok=True)
+    pids = {p.name: p.popen.pid for p in stack.processes}
+    files: dict[str, str] = {}
+    for target, names in ((naive, ["naive"]), (ours, ["gateway", "jobs"])):
+        spies = []
+        for name in names:
+            path = out / f"confirm-{name}.txt"
+            spies.append(subprocess.Popen(
+                [py_spy, "record", "--pid", str(pids[name]), "--format", "raw", "--rate", "200",
+                 "--nonblocking", "-o", str(path)],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+            files[name] = str(path)
+        time.sleep(1.0)
+        asyncio.run(measure(target, pdf, concurrency=10, total=600, time_limit=60))
+        for spy in spies:
+            spy.send_signal(signal.SIGINT)
+            try:
+                spy.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                spy.kill()
+    return files
+
+
+def render(result: dict[str, Any]) -> str:
+    lines = ["| clients | system | requests | req/s | p50 ms | p99 ms | errors |",
+             "| ---: | --- | ---: | ---: | ---: | ---: | ---: |"]
+    for level in result["levels"]:
+        for system in ("naive", "ours"):
+            s = level[system]
+            lines.append(f"| {level['concurrency']} | {system} | {s['ok']}/{s['planned']} | "
+                         f"{s['rps']:.1f} | {s['p50_ms']:.1f} | {s['p99_ms']:.1f} | "
+                         f"{s['errors']} |")
+    lines += ["", "CPU milliseconds per accepted request (from /proc; postgres = backends of "
+              "the bench database; bench-client = the load generator):", "",
+              "| clients | system | per-process CPU ms/request | server total |",
+              "| ---: | --- | --- | ---: |"]
+    for level in result["levels"]:
+        for system in ("naive", "ours"):
+            cpu = level[system].get("cpu_ms_per_request", {})
+            parts = ", ".join(f"{k} {v:.2f}" for k, v in cpu.items() if k != "bench-client")
+            server = sum(v for k, v in cpu.items() if k != "bench-client")
+            lines.append(f"| {level['concurrency']} | {system} | {parts}; "
+                         f"bench-client {cpu.get('bench-client', float('nan')):.2f} | "
+                         f"{server:.2f} |")
+    lines += ["", "| clients | ours/naive throughput (target >= 1.0) | "
+              "ours p99 / naive p99 (target <= 2.0) |", "| ---: | ---: | ---: |"]
+    for level in result["levels"]:
+        lines.append(f"| {level['concurrency']} | {level['throughput_ratio']:.2f}x | "
+                     f"{level['p99_ratio']:.2f}x |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small smoke run")
+    parser.add_argument("--users", type=int, default=1,
+                        help="distinct users (bearer tokens) the requests rotate over")
+    parser.add_argument("--levels", type=lambda s: [int(x) for x in s.split(",")],
+                        help="only these concurrency levels, e.g. 10,50")
+    parser.add_argument("--profile", type=Path, help="also record py-spy profiles here")
+    parser.add_argument("--json", type=Path, help="write the full result as JSON here")
+    args = parser.parse_args(argv)
+    result = run(quick=args.quick, users=args.users, profile_dir=args.profile,
+                 levels=args.levels)
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=2))
+    print(render(result))
+    print(json.dumps(result["checks"]))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
