@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import lru_cache
-from typing import Any, Concatenate, ParamSpec, TypeVar
+from typing import Any, Concatenate, ParamSpec, TypeVar, cast
 
 import anyio.to_thread
 from sqlalchemy import (
@@ -18,6 +18,7 @@ from sqlalchemy import (
     Dialect,
     Engine,
     MetaData,
+    Table,
     TypeDecorator,
     create_engine,
     event,
@@ -58,6 +59,11 @@ class UTCDateTime(TypeDecorator[datetime]):
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JsonDoc}
+
+
+def table_of(model: type[Base]) -> Table:
+    """A mapped class's table, for plain Core statements on hot paths."""
+    return cast(Table, model.__table__)
 
 
 def utcnow() -> datetime:

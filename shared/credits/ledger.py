@@ -8,10 +8,11 @@ replayed refund or settle changes nothing.
 
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from shared.credits.models import CreditAccount, CreditLedgerEntry, LedgerEntryType
+from shared.db import table_of, utcnow
 from shared.errors import ConveyorError, ErrorCode
 
 E = LedgerEntryType
@@ -52,12 +53,13 @@ def grant(session: Session, *, user_id: int, amount: int, note: str | None = Non
 
 def reserve(session: Session, *, user_id: int, job_id: int, amount: int) -> Balance:
     """Move `amount` from available to reserved, or raise INSUFFICIENT_CREDITS."""
+    accounts = table_of(CreditAccount)
+    account = accounts.c
     row = session.execute(
-        update(CreditAccount)
-        .where(CreditAccount.user_id == user_id, CreditAccount.available >= amount)
-        .values(available=CreditAccount.available - amount,
-                reserved=CreditAccount.reserved + amount)
-        .returning(CreditAccount.available, CreditAccount.reserved)).one_or_none()
+        update(accounts)
+        .where(account.user_id == user_id, account.available >= amount)
+        .values(available=account.available - amount, reserved=account.reserved + amount)
+        .returning(account.available, account.reserved)).one_or_none()
     if row is None:
         have = get_balance(session, user_id).available
         raise ConveyorError(ErrorCode.INSUFFICIENT_CREDITS,
@@ -105,10 +107,11 @@ def _already_settled(session: Session, job_id: int) -> bool:
 
 def _record(session: Session, *, user_id: int, job_id: int | None, entry_type: LedgerEntryType,
             amount: int, balance: Balance, note: str | None = None) -> Balance:
-    session.add(CreditLedgerEntry(
-        user_id=user_id, job_id=job_id, entry_type=entry_type, amount=amount,
-        available_after=balance.available, reserved_after=balance.reserved, note=note))
-    session.flush()
+    # A plain INSERT: the ledger is append-only, nothing needs the ORM object back.
+    session.execute(insert(table_of(CreditLedgerEntry)).values(
+        user_id=user_id, job_id=job_id, entry_type=entry_type.value, amount=amount,
+        available_after=balance.available, reserved_after=balance.reserved, note=note,
+        created_at=utcnow()))
     return balance
 
 

@@ -9,10 +9,10 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Update, func, select, update
+from sqlalchemy import CursorResult, Update, func, insert, select, update
 from sqlalchemy.orm import Session, defer
 
-from shared.db import utcnow
+from shared.db import table_of, utcnow
 from shared.jobs.models import Job, JobChunk, JobEvent, JobKind, JobStatus
 from shared.jobs.states import ALLOWED_SOURCES
 
@@ -28,6 +28,19 @@ def add_event(session: Session, *, job_id: int, event_type: str, chunk_index: in
               **detail: Any) -> None:
     session.add(JobEvent(job_id=job_id, chunk_index=chunk_index, event_type=event_type,
                          from_status=from_status, to_status=to_status, detail=detail))
+
+
+def insert_job(session: Session, **values: Any) -> Job:
+    """One INSERT ... RETURNING, without the unit of work's bookkeeping (hot path)."""
+    return session.scalars(insert(Job).values(**values).returning(Job)).one()
+
+
+def insert_events(session: Session, *, job_id: int, events: list[dict[str, Any]]) -> None:
+    """Append several events in one statement."""
+    now = utcnow()
+    rows = [{"job_id": job_id, "chunk_index": None, "from_status": None, "to_status": None,
+             "detail": {}, "created_at": now, **event} for event in events]
+    session.execute(insert(table_of(JobEvent)), rows)
 
 
 def get_job(session: Session, job_id: int, *, for_update: bool = False) -> Job | None:
