@@ -53,9 +53,9 @@ def queue_chunk(session: Session, *, job: Job, chunk: JobChunk, source: JobStatu
     return True
 
 
-def fill_parallel_slots(session: Session, job: Job) -> int:
+def fill_parallel_slots(session: Session, job: Job, chunks: list[JobChunk] | None = None) -> int:
     """Queue pending chunks until `job.parallelism` chunks are in flight."""
-    chunks = repo.chunks_of(session, job.id)
+    chunks = repo.chunks_of(session, job.id) if chunks is None else chunks
     in_flight = sum(1 for c in chunks if c.status in ACTIVE)
     waiting = [c for c in chunks if c.status == S.PENDING]
     queued = 0
@@ -94,14 +94,13 @@ def advance_job(session: Session, job_id: int) -> Job:
     assert job is not None
     if job.status in TERMINAL:
         return job
-    counts = repo.chunk_counts(session, job.id)
-    finished = counts.get(S.COMPLETED, 0) + counts.get(S.FAILED, 0)
-    if finished < job.total_chunks:
-        job.progress_percent = max(job.progress_percent,
-                                   progress_percent(repo.chunks_of(session, job.id)))
-        fill_parallel_slots(session, job)
+    chunks = repo.chunks_of(session, job.id)  # one read serves every decision below
+    completed = sum(c.status == S.COMPLETED for c in chunks)
+    if completed + sum(c.status == S.FAILED for c in chunks) < job.total_chunks:
+        job.progress_percent = max(job.progress_percent, progress_percent(chunks))
+        fill_parallel_slots(session, job, chunks)
         return job
-    _close_job(session, job, completed_chunks=counts.get(S.COMPLETED, 0))
+    _close_job(session, job, chunks, completed_chunks=completed)
     return job
 
 
@@ -112,8 +111,8 @@ def progress_percent(chunks: list[JobChunk]) -> int:
     return min(99, int(100 * done / total))
 
 
-def _close_job(session: Session, job: Job, *, completed_chunks: int) -> None:
-    chunks = repo.chunks_of(session, job.id)
+def _close_job(session: Session, job: Job, chunks: list[JobChunk], *,
+               completed_chunks: int) -> None:
     summary = summarise_chunks(chunks)
     if completed_chunks == 0:
         first_error = next((c for c in chunks if c.error), None)

@@ -109,13 +109,6 @@ def chunks_of(session: Session, job_id: int, *, with_results: bool = False) -> l
     return list(session.scalars(query))
 
 
-def chunk_counts(session: Session, job_id: int) -> dict[JobStatus, int]:
-    rows = session.execute(
-        select(JobChunk.status, func.count()).where(JobChunk.job_id == job_id)
-        .group_by(JobChunk.status))
-    return {status: count for status, count in rows}
-
-
 def transition_chunk(session: Session, *, chunk: JobChunk, target: JobStatus,
                      sources: Iterable[JobStatus], attempt: int | None = None,
                      **values: Any) -> bool:

@@ -25,7 +25,7 @@ def process_pdf_chunk(context: ChunkContext) -> ChunkOutput:
     texts = []
     for number in range(spec["read_first_page"], spec["read_last_page"] + 1):
         owned = spec["first_page"] <= number <= spec["last_page"]
-        texts.append(_page_text(reader, number, owned=owned))
+        texts.append(_cached_page_text(reader, number, owned=owned))
         context.report(max(0, min(number, spec["last_page"]) - spec["first_page"] + 1))
     sentences = chunk_sentences(texts, first_read_page=spec["read_first_page"],
                                 first_page=spec["first_page"], last_page=spec["last_page"],
@@ -65,9 +65,20 @@ def _reader(path: Path, _size: int, _mtime_ns: int) -> PdfReader:
         raise ConveyorError(ErrorCode.INPUT_INVALID, f"the PDF cannot be read: {exc}") from exc
 
 
-def _page_text(reader: PdfReader, number: int, *, owned: bool) -> str:
+# A page read as overlap by one chunk is read again by its neighbour; when both land on
+# the same worker process (the usual case) the second read is free. Keyed by the reader,
+# which `_reader` keeps per file, so a replaced file never serves stale text.
+_PAGE_CACHE_SIZE = 64
+
+
+@lru_cache(maxsize=_PAGE_CACHE_SIZE)
+def _cached_text(reader: PdfReader, number: int) -> str:
+    return reader.pages[number - 1].extract_text() or ""
+
+
+def _cached_page_text(reader: PdfReader, number: int, *, owned: bool) -> str:
     try:
-        return reader.pages[number - 1].extract_text() or ""
+        return _cached_text(reader, number)
     except _READ_ERRORS as exc:
         if not owned:  # a damaged overlap page fails the chunk that owns it, not this one
             return ""
