@@ -8,7 +8,7 @@ import os
 import signal
 import subprocess
 import sys
-import time
+import threading
 from dataclasses import dataclass
 
 from shared.settings import get_settings
@@ -49,14 +49,28 @@ def run_local_stack(*, host: str, gateway_port: int = 8000, jobs_port: int = 800
           f"  API      http://{host}:{gateway_port}  (docs: http://{host}:{gateway_port}/docs)\n"
           f"  jobs     http://127.0.0.1:{jobs_port} (internal)\n"
           f"  data     {settings.data_dir.resolve()}\nPress Ctrl+C to stop.", flush=True)
-    try:
-        while all(child.poll() is None for child in children):
-            time.sleep(0.5)
-    except KeyboardInterrupt:
-        pass
+    stop = _stop_requested()
+    while not stop.is_set() and all(child.poll() is None for child in children):
+        stop.wait(0.5)
+    _stop_all(children)
+    return 0
+
+
+def _stop_requested() -> threading.Event:
+    """Set on Ctrl+C or SIGTERM, so the children are stopped either way, never orphaned."""
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    return stop
+
+
+def _stop_all(children: list[subprocess.Popen[bytes]]) -> None:
     for child in children:
         if child.poll() is None:
             child.send_signal(signal.SIGTERM)
     for child in children:
-        child.wait(timeout=30)
-    return 0
+        try:
+            child.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()

@@ -39,8 +39,8 @@ APP_SERVICES = {"gateway", "jobs", "worker-pdf", "beat"}
 DATA_SERVICES = APP_SERVICES
 # Variables that are not Conveyor settings but legitimately set on a container.
 NON_SETTINGS_ENV = {"PYTHONUNBUFFERED", "PYTHONDONTWRITEBYTECODE", "C_FORCE_ROOT",
-                    "FLOWER_USER", "FLOWER_PASSWORD", "POSTGRES_USER", "POSTGRES_PASSWORD",
-                    "POSTGRES_DB", "TZ"}
+                    "FLOWER_USER", "FLOWER_PASSWORD", "FLOWER_BASIC_AUTH", "POSTGRES_USER",
+                    "POSTGRES_PASSWORD", "POSTGRES_DB", "TZ"}
 # Settings whose default is unusable in a container in production.
 MUST_SET = {"SECRET_KEY", "SERVICE_TOKEN", "DATABASE_URL", "REDIS_URL", "DATA_DIR"}
 WEB_PACKAGES = {"fastapi", "uvicorn", "starlette", "slowapi", "python-multipart"}
@@ -649,10 +649,11 @@ def test_flower_requires_basic_auth() -> None:
     flower = base_services()["flower"]
     argv = argv_of(flower)
     assert entry_of(argv).module == "services.workers.pdf.app"
-    auth = [a for a in argv if a.startswith("--basic-auth=")]
-    assert len(auth) == 1, "flower must run with --basic-auth"
-    match = re.fullmatch(r"--basic-auth=(\$\{[^}]+\}|[^:$]+):(.+)", auth[0])
-    assert match, f"cannot read user:password from {auth[0]}"
+    assert not [a for a in argv if a.startswith("--basic-auth")], \
+        "the password belongs in FLOWER_BASIC_AUTH, not in the process list"
+    auth = str(flower.get("environment", {}).get("FLOWER_BASIC_AUTH", ""))
+    match = re.fullmatch(r"(\$\{[^}]+\}|[^:$]+):(.+)", auth)
+    assert match, f"flower needs FLOWER_BASIC_AUTH=user:password, got {auth!r}"
     user, password = match.groups()
     assert user and password
     assert password.startswith("${FLOWER_PASSWORD:?"), \

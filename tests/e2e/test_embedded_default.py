@@ -11,7 +11,7 @@ import pytest
 
 from tests.support.api import balance, confirm_pdf, register_and_login, start_pdf, wait_for_status
 from tests.support.pdfs import make_flowing_document
-from tests.support.stack import REPO_ROOT, free_port
+from tests.support.stack import REPO_ROOT, free_port, stop_group
 
 SERVER_ONLY = ("DATABASE_URL", "REDIS_URL", "REDIS_KEY_PREFIX", "LLM_PROVIDER", "LLM_BASE_URL")
 
@@ -32,8 +32,7 @@ def embedded(tmp_path_factory):
         _wait_ready(base, process, data_dir)
         yield base, env, data_dir
     finally:
-        process.terminate()
-        process.wait(timeout=60)
+        stop_group(process, timeout=60)
 
 
 def _wait_ready(base: str, process: subprocess.Popen, data_dir) -> None:

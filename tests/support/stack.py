@@ -4,7 +4,9 @@ Each is a subprocess started with the same environment the test session uses, ta
 to the machine's real Postgres and Redis (or to the embedded SQLite default).
 """
 
+import contextlib
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -30,13 +32,8 @@ class Process:
     log_path: Path
 
     def stop(self, timeout: float = 15) -> None:
-        if self.popen.poll() is None:
-            self.popen.terminate()
-            try:
-                self.popen.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                self.popen.kill()
-                self.popen.wait()
+        """Stop the process and everything it started (it leads its own session)."""
+        stop_group(self.popen, timeout=timeout)
 
     def log_tail(self, lines: int = 40) -> str:
         text = self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
@@ -92,6 +89,17 @@ class Stack:
         for process in reversed(self.processes):
             process.stop()
         self.processes.clear()
+
+
+def stop_group(popen: subprocess.Popen, *, timeout: float = 15) -> None:
+    """SIGTERM the process group, wait, then SIGKILL whatever is left of it."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(popen.pid, signal.SIGTERM)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        popen.wait(timeout=timeout)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(popen.pid, signal.SIGKILL)  # children that outlived their parent
+    popen.wait()
 
 
 def _uvicorn(app: str, port: int) -> list[str]:
