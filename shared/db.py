@@ -14,6 +14,7 @@ from typing import Any, Concatenate, ParamSpec, TypeVar, cast
 import anyio.to_thread
 from sqlalchemy import (
     JSON,
+    Connection,
     DateTime,
     Dialect,
     Engine,
@@ -125,6 +126,13 @@ def session_scope() -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+@contextmanager
+def autocommit_connection() -> Iterator[Connection]:
+    """A pooled connection in autocommit mode: each statement is its own transaction."""
+    with get_engine().connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        yield connection
 
 
 def in_transaction(fn: Callable[Concatenate[Session, P], T], *args: P.args,

@@ -61,12 +61,17 @@ def reserve(session: Session, *, user_id: int, job_id: int, amount: int) -> Bala
         .values(available=account.available - amount, reserved=account.reserved + amount)
         .returning(account.available, account.reserved)).one_or_none()
     if row is None:
-        have = get_balance(session, user_id).available
-        raise ConveyorError(ErrorCode.INSUFFICIENT_CREDITS,
-                            f"this job needs {amount} credits; {have} available",
-                            required_credits=amount, available_credits=have)
+        raise shortfall(session, user_id=user_id, amount=amount)
     return _record(session, user_id=user_id, job_id=job_id, entry_type=E.RESERVE,
                    amount=amount, balance=Balance(available=row[0], reserved=row[1]))
+
+
+def shortfall(session: Session, *, user_id: int, amount: int) -> ConveyorError:
+    """The 402 for a reservation of `amount` that the balance does not cover."""
+    have = get_balance(session, user_id).available
+    return ConveyorError(ErrorCode.INSUFFICIENT_CREDITS,
+                         f"this job needs {amount} credits; {have} available",
+                         required_credits=amount, available_credits=have)
 
 
 def release(session: Session, *, user_id: int, job_id: int, amount: int) -> bool:

@@ -1,32 +1,15 @@
 """The credit ledger against the real Postgres test database: no overdraw, exactly once."""
 
-import threading
-import uuid
-from collections.abc import Callable
-from typing import Any
-
 import pytest
-from sqlalchemy import select
 
-from shared.auth.accounts import create_user
 from shared.credits import ledger
-from shared.credits.models import CreditLedgerEntry, LedgerEntryType
+from shared.credits.models import LedgerEntryType
 from shared.db import session_scope
 from shared.errors import ConveyorError, ErrorCode
 from shared.jobs.models import Job, JobKind
+from tests.support.credits import balance, entries, run_together
 
 E = LedgerEntryType
-
-
-@pytest.fixture
-def make_user(database: str) -> Callable[[int], int]:
-    def make(credits: int) -> int:
-        with session_scope() as session:
-            user = create_user(session, email=f"ledger-{uuid.uuid4().hex[:10]}@example.com",
-                               password="correct horse battery", signup_credits=credits)
-            return user.id
-
-    return make
 
 
 def make_jobs(user_id: int, count: int) -> list[int]:
@@ -37,44 +20,9 @@ def make_jobs(user_id: int, count: int) -> list[int]:
         return [job.id for job in jobs]
 
 
-def balance(user_id: int) -> tuple[int, int]:
-    with session_scope() as session:
-        found = ledger.get_balance(session, user_id)
-        return found.available, found.reserved
-
-
-def entries(user_id: int) -> list[tuple[int | None, str, int]]:
-    with session_scope() as session:
-        rows = session.scalars(select(CreditLedgerEntry)
-                               .where(CreditLedgerEntry.user_id == user_id)
-                               .order_by(CreditLedgerEntry.id))
-        return [(row.job_id, row.entry_type.value, row.amount) for row in rows]
-
-
 def reserve(user_id: int, job_id: int, amount: int) -> None:
     with session_scope() as session:
         ledger.reserve(session, user_id=user_id, job_id=job_id, amount=amount)
-
-
-def run_together(calls: list[Callable[[], Any]]) -> list[Any]:
-    """Run every call in its own thread, released at once by a barrier; results or errors."""
-    barrier = threading.Barrier(len(calls))
-    outcomes: list[Any] = [None] * len(calls)
-
-    def worker(index: int) -> None:
-        barrier.wait()
-        try:
-            outcomes[index] = calls[index]()
-        except Exception as exc:
-            outcomes[index] = exc
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(len(calls))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(thread.is_alive() for thread in threads), "a ledger call hung"
-    return outcomes
 
 
 def test_concurrent_reservations_never_overdraw(make_user):

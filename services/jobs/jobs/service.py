@@ -13,10 +13,9 @@ from services.jobs.jobs.schemas import (
     ResultItems,
 )
 from services.jobs.planners import plan_work, validate_units
-from shared.credits import ledger
 from shared.credits.prices import estimate_credits
 from shared.errors import ConveyorError, ErrorCode
-from shared.jobs import lifecycle
+from shared.jobs import creation, lifecycle
 from shared.jobs import repository as repo
 from shared.jobs.models import Job, JobKind, JobStatus
 from shared.jobs.states import Vocabulary, public_status
@@ -56,22 +55,16 @@ def create_job(session: Session, request: CreateJob) -> JobView:
     validate_units(request.kind, request.units)
     estimate = estimate_credits(request.kind, request.units)
     try:
-        job = repo.insert_job(
-            session, user_id=request.user_id, kind=request.kind, status=JobStatus.PENDING,
+        job = creation.create_job_reserving(
+            session, amount=estimate, user_id=request.user_id, kind=request.kind,
             original_filename=request.original_filename, input_path=request.input_path,
             input_sha256=request.input_sha256, input_size=request.input_size,
             page_count=request.page_count, params=request.params,
-            estimated_credits=estimate, reserved_credits=estimate,
             idempotency_key=request.idempotency_key,
             request_fingerprint=request.request_fingerprint)
     except IntegrityError as exc:  # the same key raced in from a parallel request
         raise ConveyorError(ErrorCode.IDEMPOTENCY_CONFLICT,
                             "a request with this Idempotency-Key is in progress") from exc
-    repo.insert_events(session, job_id=job.id, events=[
-        {"event_type": "status", "to_status": "pending"},
-        {"event_type": "credit", "detail": {"movement": "reserve", "amount": estimate}}])
-    # Last, so the user's credit row stays locked only for the few statements to commit.
-    ledger.reserve(session, user_id=job.user_id, job_id=job.id, amount=estimate)
     return views.job_view(session, job)
 
 

@@ -1,0 +1,75 @@
+"""Creating a job with its reservation (one statement on Postgres), against the real database."""
+
+from sqlalchemy import func, select
+
+from shared.credits.models import CreditLedgerEntry
+from shared.db import session_scope
+from shared.errors import ConveyorError, ErrorCode
+from shared.jobs.creation import create_job_reserving
+from shared.jobs.models import Job, JobEvent, JobKind, JobStatus
+from tests.support.credits import balance, entries, run_together
+
+
+def create(user_id: int, amount: int, **values: object) -> Job:
+    with session_scope() as session:
+        return create_job_reserving(session, amount=amount, user_id=user_id, kind=JobKind.PDF,
+                                    page_count=amount, **values)
+
+
+def jobs_of(user_id: int) -> list[Job]:
+    with session_scope() as session:
+        return list(session.scalars(select(Job).where(Job.user_id == user_id)))
+
+
+def test_job_events_and_reservation_are_written_together(make_user):
+    user_id = make_user(10)
+
+    job = create(user_id, 4, original_filename="a.pdf", input_sha256="f" * 64)
+
+    assert (job.status, job.estimated_credits, job.reserved_credits) == (JobStatus.PENDING, 4, 4)
+    assert (job.original_filename, job.page_count, job.params) == ("a.pdf", 4, {})
+    assert job.created_at.tzinfo is not None and job.uuid
+    assert balance(user_id) == (6, 4)
+    assert entries(user_id)[-1] == (job.id, "reserve", 4)
+    with session_scope() as session:
+        stored = session.get(Job, job.id)
+        assert stored is not None and stored.result is None and stored.error is None
+        assert session.scalar(select(func.count()).where(Job.result.is_(None),
+                                                         Job.id == job.id)) == 1
+        events = session.execute(select(JobEvent.event_type, JobEvent.to_status, JobEvent.detail)
+                                 .where(JobEvent.job_id == job.id).order_by(JobEvent.id)).all()
+        ledger_row = session.scalars(select(CreditLedgerEntry)
+                                     .where(CreditLedgerEntry.job_id == job.id)).one()
+    assert [tuple(e) for e in events] == [("status", "pending", {}),
+                                          ("credit", None, {"movement": "reserve", "amount": 4})]
+    assert (ledger_row.available_after, ledger_row.reserved_after) == (6, 4)
+
+
+def test_a_refused_reservation_writes_nothing(make_user):
+    user_id = make_user(3)
+
+    try:
+        create(user_id, 4)
+    except ConveyorError as error:
+        assert error.code is ErrorCode.INSUFFICIENT_CREDITS
+        assert (error.extra["required_credits"], error.extra["available_credits"]) == (4, 3)
+    else:
+        raise AssertionError("a job needing more credits than available was created")
+    assert jobs_of(user_id) == []
+    assert balance(user_id) == (3, 0)
+    assert [e[1] for e in entries(user_id)] == ["signup"]
+
+
+def test_concurrent_creates_never_overdraw(make_user):
+    user_id = make_user(10)
+
+    outcomes = run_together([lambda: create(user_id, 1) for _ in range(30)])
+
+    created = [o for o in outcomes if isinstance(o, Job)]
+    refused = [o for o in outcomes if isinstance(o, ConveyorError)]
+    assert (len(created), len(refused)) == (10, 20), outcomes
+    assert all(e.code is ErrorCode.INSUFFICIENT_CREDITS for e in refused)
+    assert balance(user_id) == (0, 10)
+    assert sorted(j.id for j in jobs_of(user_id)) == sorted(j.id for j in created)
+    reserves = [e for e in entries(user_id) if e[1] == "reserve"]
+    assert sorted(job_id for job_id, _t, _a in reserves) == sorted(j.id for j in created)
