@@ -10,6 +10,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from shared.errors import ConveyorError, ErrorCode
@@ -31,11 +32,18 @@ class StoredFile:
 
 
 def absolute(relative_path: str) -> Path:
-    root = get_settings().data_dir.resolve()
-    path = (root / relative_path).resolve()
-    if not path.is_relative_to(root):
+    """The file's place under DATA_DIR; 404 for a path that would lead outside it."""
+    root = _resolved_root(get_settings().data_dir)
+    # normpath folds "..": a string check, no file-system calls on the hot path.
+    path = os.path.normpath(os.path.join(root, relative_path))
+    if not path.startswith(root + os.sep):
         raise ConveyorError(ErrorCode.NOT_FOUND, "file not found")
-    return path
+    return Path(path)
+
+
+@lru_cache(maxsize=8)
+def _resolved_root(data_dir: Path) -> str:
+    return str(data_dir.resolve())
 
 
 def new_relative_path(area: str, suffix: str) -> str:

@@ -1,7 +1,9 @@
 """JWT access tokens: explicit algorithm list, expiry and subject are always checked."""
 
+import time
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import lru_cache
 
 from jose import JWTError, jwt
 
@@ -26,11 +28,22 @@ def issue_access_token(settings: Settings, *, user_id: int) -> IssuedToken:
 
 
 def user_id_from_token(settings: Settings, token: str) -> int:
+    user_id, expires_at = _verified(token, settings.secret_key, settings.jwt_algorithm)
+    if expires_at <= time.time():
+        raise ConveyorError(ErrorCode.UNAUTHORIZED, "invalid or expired token")
+    return user_id
+
+
+@lru_cache(maxsize=4096)
+def _verified(token: str, secret_key: str, algorithm: str) -> tuple[int, float]:
+    """The subject and expiry of a token whose signature checked out (cached: a client
+    sends the same token with every request, and verifying costs ~0.2 ms of CPU).
+    Refusals raise, so they are never cached; expiry is checked on every use."""
     try:
-        claims = jwt.decode(token, settings.secret_key, algorithms=[settings.jwt_algorithm],
+        claims = jwt.decode(token, secret_key, algorithms=[algorithm],
                             options={"require_exp": True, "require_sub": True})
     except JWTError as exc:
         raise ConveyorError(ErrorCode.UNAUTHORIZED, "invalid or expired token") from exc
     if claims.get("typ") != "access" or not str(claims.get("sub", "")).isdigit():
         raise ConveyorError(ErrorCode.UNAUTHORIZED, "invalid token")
-    return int(claims["sub"])
+    return int(claims["sub"]), float(claims["exp"])
