@@ -61,6 +61,7 @@ class RunStats:
     seconds: float = 0.0
     latencies_ms: list[float] = field(default_factory=list, repr=False)
     statuses: dict[str, int] = field(default_factory=dict)
+    opening_statuses: dict[str, int] = field(default_factory=dict)
     cpu_s: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -113,8 +114,10 @@ async def measure(target: Target, pdf: bytes, *, concurrency: int, total: int,
     statuses: Counter[str] = Counter()
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     async with httpx.AsyncClient(timeout=60, limits=limits) as client:
-        # Open the connections first (not timed, not counted).
-        await asyncio.gather(*(_one(client, target, pdf, i) for i in range(concurrency)))
+        # Open the connections first (not timed; their statuses are kept apart).
+        opening = await asyncio.gather(*(_one(client, target, pdf, i)
+                                         for i in range(concurrency)))
+        stats.opening_statuses = dict(Counter(status for _ok, status, _ms in opening))
         counter = iter(range(total))
         deadline = time.monotonic() + time_limit
 
@@ -189,7 +192,8 @@ def run(*, quick: bool = False, users: int = 1, profile_dir: Path | None = None,
                         cpu = stats.summary()["cpu_ms_per_request"]
                         print(f"  c={concurrency:<3} {target.system:<5} {stats.rps:8.1f} req/s "
                               f"p50 {stats.p50:7.1f} ms p99 {stats.p99:7.1f} ms "
-                              f"errors {stats.errors} {stats.statuses} cpu ms/req {cpu}",
+                              f"errors {stats.errors} {stats.statuses} cpu ms/req {cpu}"
+                              f" opening {stats.opening_statuses}",
                               file=sys.stderr)
                 best_naive, best_ours = _best(runs["naive"]), _best(runs["ours"])
                 levels_out.append({

@@ -11,7 +11,11 @@ class JobsClient:
     def __init__(self, *, base_url: str, service_token: str, timeout: float) -> None:
         self._http = httpx.AsyncClient(
             base_url=base_url, timeout=timeout, headers={"X-Service-Token": service_token},
-            limits=httpx.Limits(max_connections=200, max_keepalive_connections=50))
+            # Idle connections are dropped well before uvicorn's keep-alive timeout (5 s) on
+            # the job service closes them: reusing one the server is closing at that moment
+            # fails the request, and a create cannot simply be sent again.
+            limits=httpx.Limits(max_connections=200, max_keepalive_connections=50,
+                                keepalive_expiry=2.0))
 
     async def aclose(self) -> None:
         await self._http.aclose()

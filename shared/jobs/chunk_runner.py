@@ -121,7 +121,7 @@ def _settle(context: ChunkContext, target: JobStatus, **values: Any) -> str:
         repo.add_event(session, job_id=job.id, chunk_index=chunk.index, event_type="chunk",
                        from_status="running", to_status=target.value, attempt=context.attempt,
                        **{k: v for k, v in values.items() if k in ("error", "error_type")})
-        lifecycle.advance_job(session, job.id)
+        lifecycle.advance_job(session, job)
     return target.value
 
 

@@ -88,10 +88,12 @@ def mark_job_running(session: Session, job: Job) -> None:
                             attempts=Job.attempts + 1)
 
 
-def advance_job(session: Session, job_id: int) -> Job:
-    """After a chunk settled: queue more work, or close the job when every chunk is done."""
-    job = repo.get_job(session, job_id, for_update=True)  # serialises concurrent chunk ends
-    assert job is not None
+def advance_job(session: Session, job: Job) -> Job:
+    """After a chunk settled: queue more work, or close the job when every chunk is done.
+
+    The caller holds the job's row lock (`repo.lock_job_of_chunk`), which serialises
+    concurrent chunk ends.
+    """
     if job.status in TERMINAL:
         return job
     chunks = repo.chunks_of(session, job.id)  # one read serves every decision below

@@ -107,7 +107,7 @@ def _recover_lost_chunk(session: Session, chunk_id: int, report: ReapReport) -> 
                        from_status="running", to_status="failed", attempt=chunk.attempts,
                        error_type=ErrorCode.WORKER_LOST.name)
         report.chunks_failed += 1
-        lifecycle.advance_job(session, job.id)
+        lifecycle.advance_job(session, job)
 
 
 def _republish(session: Session, chunk_id: int, report: ReapReport) -> None:

@@ -58,12 +58,13 @@ def get_job(session: Session, job_id: int, *, for_update: bool = False) -> Job |
 
 def lock_job_of_chunk(session: Session, chunk_id: int) -> tuple[Job, JobChunk] | None:
     """Lock a chunk's job, then read the chunk fresh (see `get_job` for the order)."""
-    job_id = session.scalar(select(JobChunk.job_id).where(JobChunk.id == chunk_id))
-    if job_id is None:
+    job_id = select(JobChunk.job_id).where(JobChunk.id == chunk_id).scalar_subquery()
+    job = session.scalars(select(Job).where(Job.id == job_id).with_for_update(key_share=True)
+                          .execution_options(populate_existing=True)).one_or_none()
+    if job is None:
         return None
-    job = get_job(session, job_id, for_update=True)
     chunk = session.get(JobChunk, chunk_id, populate_existing=True)
-    assert job is not None and chunk is not None
+    assert chunk is not None
     return job, chunk
 
 
@@ -116,10 +117,11 @@ def transition_chunk(session: Session, *, chunk: JobChunk, target: JobStatus,
     query = update(JobChunk).where(JobChunk.id == chunk.id, JobChunk.status.in_(list(sources)))
     if attempt is not None:
         query = query.where(JobChunk.attempts == attempt)
-    count = _rowcount(session, query.values(status=target, **values))
-    if count:
-        session.refresh(chunk)
-    return bool(count)
+    # RETURNING refreshes `chunk` in the same round trip (populate_existing).
+    updated = session.scalars(query.values(status=target, **values).returning(JobChunk),
+                              execution_options={"synchronize_session": False,
+                                                 "populate_existing": True}).first()
+    return updated is not None
 
 
 def claim_chunk(session: Session, *, chunk_id: int, attempt: int,
