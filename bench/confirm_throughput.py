@@ -5,6 +5,7 @@ measured in the same run, at 1, 10 and 50 concurrent clients.
     python -m bench.confirm_throughput            # full: 300/1000/2000 requests per level
     python -m bench.confirm_throughput --quick    # smoke run
     python -m bench.confirm_throughput --profile /tmp/prof   # extra py-spy pass (not timed)
+    python -m bench.confirm_throughput --hop-floor  # also the floor plus one bare HTTP hop
 
 Per level the two systems alternate (naive, ours, naive, ours, ...) and the better run of
 each (higher throughput) is reported, so slow drift of a noisy machine hits both alike.
@@ -148,17 +149,20 @@ def _best(runs: list[RunStats]) -> RunStats:
     return max(runs, key=lambda r: r.rps)
 
 
-def start_naive(stack: Stack, bench: BenchEnv, queue: str) -> str:
+def start_naive(stack: Stack, bench: BenchEnv, queue: str, *, name: str = "naive",
+                hop_url: str | None = None) -> str:
     port = free_port()
-    stack.spawn("naive", _uvicorn("bench.naive_app:app", port),
-                env={**bench.env, "NAIVE_QUEUE": queue})
+    env = {**bench.env, "NAIVE_QUEUE": queue}
+    if hop_url:
+        env["NAIVE_HOP_URL"] = hop_url
+    stack.spawn(name, _uvicorn("bench.naive_app:app", port), env=env)
     url = f"http://127.0.0.1:{port}"
     wait_http(f"{url}/health", stack)
     return url
 
 
 def run(*, quick: bool = False, users: int = 1, profile_dir: Path | None = None,
-        levels: list[int] | None = None) -> dict[str, Any]:
+        levels: list[int] | None = None, hop_floor: bool = False) -> dict[str, Any]:
     plan = QUICK if quick else FULL
     level_plan = list(zip(plan["levels"], plan["requests"], strict=True))
     if levels:
@@ -176,16 +180,24 @@ def run(*, quick: bool = False, users: int = 1, profile_dir: Path | None = None,
                           {"gateway": pids["gateway"], "jobs": pids["jobs"]}, bench.name)
             naive = Target("naive", f"{naive_url}/naive/confirm", headers,
                            {"naive": pids["naive"]}, bench.name)
+            targets = [naive, ours]
+            if hop_floor:  # the far end is the naive process itself: one more bare request
+                hop_url = start_naive(stack, bench, naive_queue, name="naive-hop",
+                                      hop_url=f"{naive_url}/naive/echo")
+                hop_pid = next(p.popen.pid for p in stack.processes if p.name == "naive-hop")
+                targets.append(Target("naive+hop", f"{hop_url}/naive/confirm", headers,
+                                      {"naive-hop": hop_pid, "naive": pids["naive"]},
+                                      bench.name))
             print(f"confirm: {len(pdf)} byte one-page PDF, {users} user(s), "
                   f"levels {level_plan}, rounds {plan['rounds']}", file=sys.stderr)
-            for target in (naive, ours):  # warm-up: imports, pools, JIT-free but caches
+            for target in targets:  # warm-up: imports, pools, JIT-free but caches
                 warm = asyncio.run(measure(target, pdf, concurrency=10, total=plan["warmup"]))
                 print(f"  warm-up {target.system}: {warm.ok}/{warm.sent} ok", file=sys.stderr)
             levels_out = []
             for concurrency, total in level_plan:
-                runs: dict[str, list[RunStats]] = {"naive": [], "ours": []}
+                runs: dict[str, list[RunStats]] = {t.system: [] for t in targets}
                 for _round in range(plan["rounds"]):
-                    for target in (naive, ours):
+                    for target in targets:
                         stats = asyncio.run(measure(target, pdf, concurrency=concurrency,
                                                     total=total))
                         runs[target.system].append(stats)
@@ -195,13 +207,19 @@ def run(*, quick: bool = False, users: int = 1, profile_dir: Path | None = None,
                               f"errors {stats.errors} {stats.statuses} cpu ms/req {cpu}"
                               f" opening {stats.opening_statuses}",
                               file=sys.stderr)
-                best_naive, best_ours = _best(runs["naive"]), _best(runs["ours"])
-                levels_out.append({
-                    "concurrency": concurrency, "requests": total,
-                    "naive": best_naive.summary(), "ours": best_ours.summary(),
-                    "throughput_ratio": round(ratio(best_ours.rps, best_naive.rps), 3),
-                    "p99_ratio": round(ratio(best_ours.p99, best_naive.p99), 3),
-                    "all_runs": [r.summary() for rs in runs.values() for r in rs]})
+                best = {system: _best(system_runs) for system, system_runs in runs.items()}
+                level = {"concurrency": concurrency, "requests": total,
+                         **{system: stats.summary() for system, stats in best.items()},
+                         "throughput_ratio": round(ratio(best["ours"].rps,
+                                                         best["naive"].rps), 3),
+                         "p99_ratio": round(ratio(best["ours"].p99, best["naive"].p99), 3),
+                         "all_runs": [r.summary() for rs in runs.values() for r in rs]}
+                if "naive+hop" in best:
+                    level["hop_throughput_ratio"] = round(ratio(best["naive+hop"].rps,
+                                                                best["naive"].rps), 3)
+                    level["hop_p99_ratio"] = round(ratio(best["naive+hop"].p99,
+                                                         best["naive"].p99), 3)
+                levels_out.append(level)
             profile = _profile(stack, naive, ours, pdf, profile_dir) if profile_dir else None
             checks = _checks(bench, naive_queue)
         finally:
@@ -252,11 +270,15 @@ def _profile(stack: Stack, naive: Target, ours: Target, pdf: bytes, out: Path
     return files
 
 
+def _systems(level: dict[str, Any]) -> list[str]:
+    return [s for s in ("naive", "naive+hop", "ours") if s in level]
+
+
 def render(result: dict[str, Any]) -> str:
     lines = ["| clients | system | requests | req/s | p50 ms | p99 ms | errors |",
              "| ---: | --- | ---: | ---: | ---: | ---: | ---: |"]
     for level in result["levels"]:
-        for system in ("naive", "ours"):
+        for system in _systems(level):
             s = level[system]
             lines.append(f"| {level['concurrency']} | {system} | {s['ok']}/{s['planned']} | "
                          f"{s['rps']:.1f} | {s['p50_ms']:.1f} | {s['p99_ms']:.1f} | "
@@ -266,7 +288,7 @@ def render(result: dict[str, Any]) -> str:
               "| clients | system | per-process CPU ms/request | server total |",
               "| ---: | --- | --- | ---: |"]
     for level in result["levels"]:
-        for system in ("naive", "ours"):
+        for system in _systems(level):
             cpu = level[system].get("cpu_ms_per_request", {})
             parts = ", ".join(f"{k} {v:.2f}" for k, v in cpu.items() if k != "bench-client")
             server = sum(v for k, v in cpu.items() if k != "bench-client")
@@ -278,6 +300,12 @@ def render(result: dict[str, Any]) -> str:
     for level in result["levels"]:
         lines.append(f"| {level['concurrency']} | {level['throughput_ratio']:.2f}x | "
                      f"{level['p99_ratio']:.2f}x |")
+    if any("hop_throughput_ratio" in level for level in result["levels"]):
+        lines += ["", "| clients | naive+hop / naive throughput | naive+hop p99 / naive p99 |",
+                  "| ---: | ---: | ---: |"]
+        for level in result["levels"]:
+            lines.append(f"| {level['concurrency']} | {level['hop_throughput_ratio']:.2f}x | "
+                         f"{level['hop_p99_ratio']:.2f}x |")
     return "\n".join(lines)
 
 
@@ -289,10 +317,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--levels", type=lambda s: [int(x) for x in s.split(",")],
                         help="only these concurrency levels, e.g. 10,50")
     parser.add_argument("--profile", type=Path, help="also record py-spy profiles here")
+    parser.add_argument("--hop-floor", action="store_true",
+                        help="also measure the naive floor plus one bare HTTP hop")
     parser.add_argument("--json", type=Path, help="write the full result as JSON here")
     args = parser.parse_args(argv)
     result = run(quick=args.quick, users=args.users, profile_dir=args.profile,
-                 levels=args.levels)
+                 levels=args.levels, hop_floor=args.hop_floor)
     if args.json:
         args.json.write_text(json.dumps(result, indent=2))
     print(render(result))

@@ -9,6 +9,10 @@ No auth, no credits, no events, no second service. Run it exactly like the gatew
 
 Environment: DATABASE_URL, REDIS_URL, REDIS_KEY_PREFIX, DATA_DIR and NAIVE_QUEUE (a queue
 nobody consumes; the benchmark purges it at the end).
+
+With NAIVE_HOP_URL set (another naive process's `/naive/echo`), the endpoint also makes one
+JSON call to that URL before the insert: the naive floor plus one bare service hop, to
+measure what a gateway -> service split costs by itself on this machine.
 """
 
 import hashlib
@@ -17,8 +21,9 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
+import httpx
 from celery import Celery
 from fastapi import FastAPI, File, UploadFile
 from pypdf import PdfReader
@@ -27,6 +32,8 @@ from sqlalchemy import create_engine, text
 DATABASE_URL = os.environ["DATABASE_URL"]
 QUEUE = os.environ.get("NAIVE_QUEUE", "naive-bench")
 UPLOADS = Path(os.environ.get("DATA_DIR", "var")) / "naive-uploads"
+HOP_URL = os.environ.get("NAIVE_HOP_URL")
+hop_client = httpx.Client(timeout=30) if HOP_URL else None
 
 engine = create_engine(DATABASE_URL, pool_size=10, max_overflow=20, pool_pre_ping=True)
 celery = Celery("naive", broker=os.environ["REDIS_URL"])
@@ -77,6 +84,8 @@ def confirm(pdf_file: Annotated[UploadFile, File()]) -> dict[str, int]:
             digest.update(block)
             out.write(block)
     page_count = len(PdfReader(path, strict=False).pages)
+    if hop_client is not None and HOP_URL:
+        hop_client.post(HOP_URL, json={"page_count": page_count}).raise_for_status()
     with engine.begin() as connection:
         job_id = connection.execute(
             text("INSERT INTO naive_job (original_filename, input_path, input_sha256, page_count)"
@@ -85,3 +94,9 @@ def confirm(pdf_file: Annotated[UploadFile, File()]) -> dict[str, int]:
              "pages": page_count}).scalar_one()
     celery.send_task("naive.process", kwargs={"job_id": job_id}, queue=QUEUE)
     return {"job_id": job_id, "page_count": page_count}
+
+
+@app.post("/naive/echo")
+async def echo(body: dict[str, Any]) -> dict[str, Any]:
+    """The far end of the optional hop: parse a JSON body, answer it."""
+    return body
