@@ -33,6 +33,7 @@ lock: $(STAMP)
 	$(BIN)/uv lock --python 3.11
 	$(BIN)/uv export --frozen --no-hashes --no-emit-project --extra api -o requirements/api.txt
 	$(BIN)/uv export --frozen --no-hashes --no-emit-project --extra pdf -o requirements/worker-pdf.txt
+	$(BIN)/uv export --frozen --no-hashes --no-emit-project --extra ocr -o requirements/worker-ocr.txt
 	$(BIN)/uv export --frozen --no-hashes --no-emit-project --extra monitor -o requirements/monitor.txt
 	$(BIN)/uv export --frozen --no-hashes --no-emit-project --all-extras -o requirements/dev.txt
 
