@@ -1,0 +1,230 @@
+"""Tesseract through pytesseract: words with boxes and confidences, text, and OSD.
+
+Every call starts one `tesseract` process on a temporary PNG of the image. Errors become
+ConveyorErrors: Tesseract or language data missing -> INTERNAL (with what to install),
+a run over its time limit -> TIMEOUT, Tesseract refusing the image -> PROCESSING_FAILED.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+import pytesseract
+from PIL import Image
+from pytesseract import Output, TesseractError, TesseractNotFoundError
+
+from shared.errors import ConveyorError, ErrorCode
+
+# Tesseract's LSTM uses OpenMP and by default starts a thread per core. Worker processes
+# already run one Tesseract per core, and the threads then fight over the cores: two
+# concurrent runs took ~28x longer on a 2-core machine. The subprocess inherits this
+# variable; setdefault leaves an operator's explicit choice alone.
+os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+
+logger = logging.getLogger(__name__)
+
+_INSTALL_HINT = ("install the Debian packages tesseract-ocr and tesseract-ocr-<lang> "
+                 "(e.g. tesseract-ocr-pol), or point TESSDATA_PREFIX at the traineddata files")
+_LANGUAGE_ERRORS = ("Failed loading language", "Error opening data file",
+                    "Tesseract couldn't load any languages")
+_OSD_TIMEOUT_SECONDS = 30.0
+# OSD's orientation_conf. Right answers on our test pages scored 2.0-7.9, wrong ones (on
+# pages shrunk until OSD guessed) 0.2-1.2.
+_OSD_MIN_CONFIDENCE = 1.5
+
+
+@dataclass(frozen=True, kw_only=True)
+class OcrWord:
+    text: str
+    confidence: float  # 0..100
+    left: int
+    top: int
+    width: int
+    height: int
+    block: int  # Tesseract's block number, 1-based
+    line: int  # line number within the block, 1-based, counted across its paragraphs
+
+
+@dataclass(frozen=True, kw_only=True)
+class OcrResult:
+    text: str
+    mean_confidence: float  # over the recognised words; 0.0 when there are none
+    words: list[OcrWord]
+    languages: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "text": self.text,
+            "mean_confidence": round(self.mean_confidence, 2),
+            "languages": self.languages,
+            "words": [{"text": word.text, "confidence": round(word.confidence, 2),
+                       "bbox": [word.left, word.top, word.width, word.height],
+                       "block": word.block, "line": word.line} for word in self.words],
+        }
+
+
+def recognise(image: np.ndarray, *, languages: str = "pol+eng", psm: int = 4,
+              timeout_seconds: float = 120) -> OcrResult:
+    """OCR an image in one Tesseract run; text and words come from the same output.
+
+    psm 4 (a single column of text of variable sizes) suits receipts and letters; use 3
+    for multi-column pages, 6 for one uniform block. Caveat: with psm 3 and 4 Tesseract's
+    layout analysis may drop a narrow column of lone capitals, such as the tax letters
+    ("A", "B") at the right edge of Polish receipts, taking it for vertical text; on our
+    benchmark receipt psm 4 lost all 42 of them; psm 6 kept them (a few glued: "8.31A").
+    """
+    _check_languages(languages)
+    data = _run(pytesseract.image_to_data, _to_pil(image), lang=languages,
+                config=f"--psm {int(psm)}", output_type=Output.DICT, timeout=timeout_seconds)
+    rows = _word_rows(data)
+    words = [word for _, word in rows]
+    mean = sum(word.confidence for word in words) / len(words) if words else 0.0
+    return OcrResult(text=_join_text(rows), mean_confidence=mean, words=words,
+                     languages=languages)
+
+
+def recognise_hocr(image: np.ndarray, *, languages: str = "pol+eng", psm: int = 4,
+                   timeout_seconds: float = 120) -> str:
+    """The page as hOCR (XHTML with word boxes). A full Tesseract run of its own (~1 s on
+    the 600x1600 benchmark receipt), so call it only when hOCR itself is wanted."""
+    _check_languages(languages)
+    hocr = _run(pytesseract.image_to_pdf_or_hocr, _to_pil(image), lang=languages,
+                config=f"--psm {int(psm)}", extension="hocr", timeout=timeout_seconds)
+    return bytes(hocr).decode("utf-8")
+
+
+def readable_text_check(result: OcrResult, *, min_words: int = 3,
+                        min_confidence: float = 30.0) -> None:
+    """Raise PROCESSING_FAILED unless at least `min_words` words are read with confidence.
+
+    A word counts when its confidence is at least `min_confidence` and it holds a letter
+    or digit: on a blank or noisy image Tesseract still "reads" a few low-confidence
+    specks and punctuation.
+    """
+    readable = [word for word in result.words if word.confidence >= min_confidence
+                and any(char.isalnum() for char in word.text)]
+    if len(readable) < min_words:
+        raise ConveyorError(
+            ErrorCode.PROCESSING_FAILED,
+            f"No readable text found in the image: {len(readable)} word(s) recognised with "
+            f"confidence >= {min_confidence:g}, at least {min_words} needed. Upload a sharper, "
+            "well-lit image with the text upright.",
+        )
+
+
+def detect_rotation(image: np.ndarray, *, timeout_seconds: float = _OSD_TIMEOUT_SECONDS,
+                    min_confidence: float = _OSD_MIN_CONFIDENCE) -> int | None:
+    """Clockwise degrees (0/90/180/270) that make the page upright, by Tesseract OSD.
+
+    None when OSD cannot tell: too little text, low confidence, a timeout, osd data
+    missing. Callers then leave the image as it is.
+    """
+    try:
+        osd = pytesseract.image_to_osd(_to_pil(image), output_type=Output.DICT,
+                                       timeout=timeout_seconds)
+    except (TesseractError, RuntimeError, TesseractNotFoundError) as exc:
+        logger.info("OSD found no orientation: %s", exc)
+        return None
+    rotate, confidence = int(osd.get("rotate", 0)), float(osd.get("orientation_conf", 0.0))
+    if rotate not in (0, 90, 180, 270) or confidence < min_confidence:
+        logger.info("OSD unsure (rotate %s, confidence %.2f); leaving it", rotate, confidence)
+        return None
+    return rotate
+
+
+def _word_rows(data: dict[str, list[Any]]) -> list[tuple[tuple[int, int, int], OcrWord]]:
+    """((block, paragraph, line) key, word) for every recognised word, in reading order."""
+    rows: list[tuple[tuple[int, int, int], OcrWord]] = []
+    line_numbers: dict[tuple[int, int, int], int] = {}
+    lines_per_block: dict[int, int] = {}
+    for i, raw_text in enumerate(data["text"]):
+        text, confidence = str(raw_text).strip(), float(data["conf"][i])
+        if confidence < 0 or not text:  # -1: page/block/paragraph/line layout rows
+            continue
+        key = (int(data["block_num"][i]), int(data["par_num"][i]), int(data["line_num"][i]))
+        if key not in line_numbers:
+            lines_per_block[key[0]] = line_numbers[key] = lines_per_block.get(key[0], 0) + 1
+        rows.append((key, OcrWord(
+            text=text, confidence=confidence, left=int(data["left"][i]),
+            top=int(data["top"][i]), width=int(data["width"][i]),
+            height=int(data["height"][i]), block=key[0], line=line_numbers[key])))
+    return rows
+
+
+def _join_text(rows: list[tuple[tuple[int, int, int], OcrWord]]) -> str:
+    """Words joined by spaces, lines by newlines, paragraphs and blocks by a blank line."""
+    parts: list[str] = []
+    previous: tuple[int, int, int] | None = None
+    for key, word in rows:
+        if previous is None:
+            parts.append(word.text)
+        elif key == previous:
+            parts.append(" " + word.text)
+        else:
+            same_paragraph = key[:2] == previous[:2]
+            parts.append(("\n" if same_paragraph else "\n\n") + word.text)
+        previous = key
+    return "".join(parts)
+
+
+def _to_pil(image: np.ndarray) -> Image.Image:
+    """numpy gray/BGR/BGRA uint8 -> Pillow image (pytesseract would take BGR for RGB)."""
+    if image.dtype != np.uint8:
+        raise ValueError(f"expected an 8-bit image, got {image.dtype}")
+    if image.ndim == 3 and image.shape[2] in (3, 4):
+        return Image.fromarray(np.ascontiguousarray(image[:, :, 2::-1]))
+    if image.ndim == 2:
+        return Image.fromarray(image)
+    raise ValueError(f"expected a gray, BGR or BGRA image, got shape {image.shape}")
+
+
+@lru_cache(maxsize=1)
+def _installed_languages() -> frozenset[str]:
+    try:
+        return frozenset(pytesseract.get_languages())
+    except TesseractNotFoundError as exc:
+        raise _tesseract_missing() from exc
+
+
+def _check_languages(languages: str) -> None:
+    wanted = [name for name in languages.split("+") if name]
+    missing = [name for name in wanted if name not in _installed_languages()]
+    if not wanted or missing:
+        raise ConveyorError(
+            ErrorCode.INTERNAL,
+            f"Tesseract language data missing for {'+'.join(missing) or repr(languages)}; "
+            f"{_INSTALL_HINT}.",
+        )
+
+
+def _run(function: Callable[..., Any], image: Image.Image, **kwargs: Any) -> Any:
+    """Call a pytesseract function, turning its failures into ConveyorErrors."""
+    try:
+        return function(image, **kwargs)
+    except TesseractNotFoundError as exc:
+        raise _tesseract_missing() from exc
+    except TesseractError as exc:
+        if any(marker in str(exc.message) for marker in _LANGUAGE_ERRORS):
+            raise ConveyorError(ErrorCode.INTERNAL, f"Tesseract could not load its language "
+                                f"data ({exc.message}); {_INSTALL_HINT}.") from exc
+        raise ConveyorError(ErrorCode.PROCESSING_FAILED,
+                            f"Tesseract could not process the image: {exc.message}") from exc
+    # TesseractError is a RuntimeError, so this comes after it: on timeout pytesseract
+    # kills the process and raises a plain RuntimeError.
+    except RuntimeError as exc:
+        if "timeout" not in str(exc).lower():
+            raise
+        raise ConveyorError(ErrorCode.TIMEOUT, f"OCR took longer than "
+                            f"{kwargs.get('timeout')} seconds and was stopped.") from exc
+
+
+def _tesseract_missing() -> ConveyorError:
+    return ConveyorError(ErrorCode.INTERNAL,
+                         f"The Tesseract OCR program is not installed or not on PATH; "
+                         f"{_INSTALL_HINT}.")
