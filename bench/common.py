@@ -81,6 +81,7 @@ def bench_env(label: str, **overrides: str) -> Iterator[BenchEnv]:
         "RATE_LIMIT_PDF_ASYNC": "1000000/hour",
         "RATE_LIMIT_JOB_START": "1000000/hour",
         "RATE_LIMIT_AUTH": "1000000/hour",
+        "RATE_LIMIT_RECEIPTS": "1000000/hour",
         "ACCESS_TOKEN_EXPIRE_SECONDS": "86400",
         "LLM_PROVIDER": "none",
         "LOG_LEVEL": "INFO",  # the default of every service

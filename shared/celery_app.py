@@ -21,6 +21,7 @@ class Queue(StrEnum):
 
 class TaskName(StrEnum):
     PDF_PROCESS_CHUNK = "pdf.process_chunk"
+    OCR_PROCESS_RECEIPT = "ocr.process_receipt"
     RELAY_OUTBOX = "maintenance.relay_outbox"
     REAP_STALE_JOBS = "maintenance.reap_stale_jobs"
     CLEAN_OLD_FILES = "maintenance.clean_old_files"
@@ -28,6 +29,7 @@ class TaskName(StrEnum):
 
 TASK_QUEUES: dict[TaskName, Queue] = {
     TaskName.PDF_PROCESS_CHUNK: Queue.PDF,
+    TaskName.OCR_PROCESS_RECEIPT: Queue.OCR,
     TaskName.RELAY_OUTBOX: Queue.MAINTENANCE,
     TaskName.REAP_STALE_JOBS: Queue.MAINTENANCE,
     TaskName.CLEAN_OLD_FILES: Queue.MAINTENANCE,

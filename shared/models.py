@@ -4,8 +4,9 @@ from shared.auth.models import User
 from shared.credits.models import CreditAccount, CreditLedgerEntry, LedgerEntryType
 from shared.db import Base
 from shared.jobs.models import Job, JobChunk, JobEvent, JobKind, JobStatus, OutboxMessage
+from shared.receipts.models import Receipt
 
 __all__ = [
     "Base", "CreditAccount", "CreditLedgerEntry", "Job", "JobChunk", "JobEvent", "JobKind",
-    "JobStatus", "LedgerEntryType", "OutboxMessage", "User",
+    "JobStatus", "LedgerEntryType", "OutboxMessage", "Receipt", "User",
 ]

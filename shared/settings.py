@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     file_retention_hours: int = 24 * 7
 
     max_upload_bytes: int = Field(default=100 * 1024 * 1024)
+    # Decoded size limit for every image (decompression bombs): 50 megapixels is a
+    # 8660 x 5773 photo, far beyond any receipt or page scan.
+    max_image_pixels: int = 50_000_000
 
     @model_validator(mode="after")
     def _refuse_default_secrets_in_production(self) -> "Settings":

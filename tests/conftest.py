@@ -46,6 +46,7 @@ TEST_ENV = {
     "OUTBOX_RELAY_AFTER_SECONDS": "1",
     "RETRY_BACKOFF_SECONDS": "0.2",
     "RATE_LIMIT_PDF_ASYNC": "1000/hour",
+    "RATE_LIMIT_RECEIPTS": "1000/minute",
     "RATE_LIMIT_AUTH": "100000/minute",  # every test registers from 127.0.0.1
     "LOG_LEVEL": "INFO",
     "LLM_PROVIDER": "gemini",
@@ -110,11 +111,13 @@ def fake_gemini() -> Iterator[FakeGemini]:
 @pytest.fixture(scope="session")
 def stack(database: str, fake_gemini: FakeGemini,
           tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    """Gateway, job service, two PDF worker processes and beat, for the whole session."""
+    """Gateway, job service, PDF and OCR workers (two processes each) and beat."""
     running = Stack(env={**os.environ}, log_dir=tmp_path_factory.mktemp("logs"))
     try:
         running.start_api()
         running.start_worker(concurrency=2)
+        running.start_worker("worker-ocr", queues="ocr", app="services.workers.ocr.app",
+                             concurrency=2)
         running.start_beat()
         yield running
     finally:

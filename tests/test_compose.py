@@ -35,12 +35,12 @@ ENV_EXAMPLE = REPO / ".env.example"
 FIRST_PARTY = ("shared", "services")
 
 # Services running Conveyor code that needs the database, the broker and /data.
-APP_SERVICES = {"gateway", "jobs", "worker-pdf", "beat"}
+APP_SERVICES = {"gateway", "jobs", "worker-pdf", "worker-ocr", "beat"}
 DATA_SERVICES = APP_SERVICES
 # Variables that are not Conveyor settings but legitimately set on a container.
 NON_SETTINGS_ENV = {"PYTHONUNBUFFERED", "PYTHONDONTWRITEBYTECODE", "C_FORCE_ROOT",
                     "FLOWER_USER", "FLOWER_PASSWORD", "FLOWER_BASIC_AUTH", "POSTGRES_USER",
-                    "POSTGRES_PASSWORD", "POSTGRES_DB", "TZ"}
+                    "POSTGRES_PASSWORD", "POSTGRES_DB", "TZ", "OMP_THREAD_LIMIT"}
 # Settings whose default is unusable in a container in production.
 MUST_SET = {"SECRET_KEY", "SERVICE_TOKEN", "DATABASE_URL", "REDIS_URL", "DATA_DIR"}
 WEB_PACKAGES = {"fastapi", "uvicorn", "starlette", "slowapi", "python-multipart"}
@@ -429,9 +429,10 @@ BUILT = sorted(built_services()) if BASE_FILE.is_file() else []
 
 def test_expected_services_exist() -> None:
     services = base_services()
-    assert {"postgres", "redis", "migrate", "gateway", "jobs", "worker-pdf", "beat",
-            "flower"} <= set(services)
-    assert {"migrate", "gateway", "jobs", "worker-pdf", "beat", "flower"} <= set(BUILT)
+    assert {"postgres", "redis", "migrate", "gateway", "jobs", "worker-pdf", "worker-ocr",
+            "beat", "flower"} <= set(services)
+    assert {"migrate", "gateway", "jobs", "worker-pdf", "worker-ocr", "beat",
+            "flower"} <= set(BUILT)
 
 
 @pytest.mark.parametrize("name", BUILT)
@@ -468,10 +469,11 @@ def test_dockerfile_installs_existing_requirements(name: str) -> None:
             f"{df.path}: pip reads {in_image}, but {req} is not copied there"
 
 
-def test_worker_image_has_no_web_stack() -> None:
-    df = dockerfile_of("worker-pdf")
-    assert df.requirements == ["requirements/worker-pdf.txt"]
-    leaked = requirement_names("requirements/worker-pdf.txt") & WEB_PACKAGES
+@pytest.mark.parametrize("name", ["worker-pdf", "worker-ocr"])
+def test_worker_image_has_no_web_stack(name: str) -> None:
+    df = dockerfile_of(name)
+    assert df.requirements == [f"requirements/{name}.txt"]
+    leaked = requirement_names(f"requirements/{name}.txt") & WEB_PACKAGES
     assert not leaked, f"the worker image would install {sorted(leaked)}"
     assert df.image_path("services/gateway/main.py") is None
     assert df.image_path("services/jobs/main.py") is None
@@ -479,7 +481,8 @@ def test_worker_image_has_no_web_stack() -> None:
 
 def test_images_copy_only_their_own_services() -> None:
     expected = {"gateway": "services/gateway/main.py", "jobs": "services/jobs/main.py",
-                "worker-pdf": "services/workers/pdf/app.py"}
+                "worker-pdf": "services/workers/pdf/app.py",
+                "worker-ocr": "services/workers/ocr/app.py"}
     for name, own in expected.items():
         df = dockerfile_of(name)
         assert df.image_path(own) is not None, f"{name}: {own} not in the image"
@@ -605,13 +608,14 @@ def test_jobs_service_url_points_at_the_jobs_service() -> None:
     assert env_of(services["gateway"])["JOBS_SERVICE_URL"] == f"http://jobs:{port}"
 
 
-def test_worker_pdf_scales() -> None:
-    worker = base_services()["worker-pdf"]
+@pytest.mark.parametrize(("name", "queue"), [("worker-pdf", "pdf"), ("worker-ocr", "ocr")])
+def test_workers_scale(name: str, queue: str) -> None:
+    worker = base_services()[name]
     assert "container_name" not in worker, "container_name prevents --scale"
     assert "hostname" not in worker, "one hostname for all replicas gives one Celery node name"
     assert not worker.get("ports"), "published ports prevent --scale"
     argv = argv_of(worker)
-    assert argv[argv.index("-Q") + 1] == "pdf"
+    assert argv[argv.index("-Q") + 1] == queue
     assert "%h" in argv[argv.index("-n") + 1], "node name must be unique per replica"
     assert "-B" not in argv and "--beat" not in argv
 
@@ -638,7 +642,7 @@ def test_every_routed_queue_is_consumed() -> None:
 
 
 def test_workers_shut_down_warm() -> None:
-    for name in ("worker-pdf", "beat"):
+    for name in ("worker-pdf", "worker-ocr", "beat"):
         svc = base_services()[name]
         assert svc.get("stop_signal") == "SIGTERM", name
         assert seconds(svc.get("stop_grace_period", "10s")) >= 30, \

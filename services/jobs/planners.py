@@ -35,7 +35,13 @@ def plan_pdf(job: Job) -> WorkPlan:
         parallelism=plan.parallelism, chunk_task=TaskName.PDF_PROCESS_CHUNK)
 
 
-PLANNERS = {JobKind.PDF: plan_pdf}
+def plan_receipt(_job: Job) -> WorkPlan:
+    """One receipt, one chunk: its steps report progress on the job itself."""
+    return WorkPlan(chunk_specs=[{}], units_per_chunk=[1], parallelism=1,
+                    chunk_task=TaskName.OCR_PROCESS_RECEIPT)
+
+
+PLANNERS = {JobKind.PDF: plan_pdf, JobKind.RECEIPT: plan_receipt}
 
 
 def plan_work(job: Job) -> WorkPlan:

@@ -13,5 +13,10 @@ CREDITS_PER_UNIT: dict[JobKind, int] = {
 }
 
 
+# Kinds whose API has no finalize step (seeds 000, 002, 003): settled as they complete.
+SETTLED_ON_COMPLETION: frozenset[JobKind] = frozenset({
+    JobKind.RECEIPT, JobKind.PAGE_OCR, JobKind.PAGE_BATCH, JobKind.COLOR_TRANSFER})
+
+
 def estimate_credits(kind: JobKind, units: int) -> int:
     return CREDITS_PER_UNIT[kind] * units

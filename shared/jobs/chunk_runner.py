@@ -40,6 +40,7 @@ class ChunkOutput:
 class ChunkContext:
     chunk_id: int
     job_id: int
+    user_id: int
     attempt: int
     index: int
     spec: dict[str, Any]
@@ -60,6 +61,24 @@ class ChunkContext:
                                          units_done=units_done)
             if not alive or repo.is_cancel_requested(session, self.job_id):
                 raise ChunkStopped
+
+    def step(self, code: str, percent: int) -> None:
+        """Show the job's current step and progress (single-chunk jobs); also a heartbeat.
+
+        Raises ChunkStopped once the job was cancelled or this attempt lost the chunk.
+        """
+        self._last_report = time.monotonic()
+        with session_scope() as session:
+            # The job row before the chunk row: the lock order cancel uses too.
+            moved = repo.set_job_step(session, job_id=self.job_id, step=code, percent=percent)
+            alive = repo.touch_heartbeat(session, chunk_id=self.chunk_id, attempt=self.attempt,
+                                         units_done=0)
+            if not (moved and alive):
+                raise ChunkStopped
+            # Logged, so progress can be followed live (the gateway's /ws reads this feed).
+            repo.add_event(session, job_id=self.job_id, chunk_index=self.index,
+                           event_type="step", step=code, progress=percent,
+                           attempt=self.attempt)
 
 
 Work = Callable[[ChunkContext], ChunkOutput]
@@ -98,7 +117,8 @@ def _claim(chunk_id: int, attempt: int) -> ChunkContext | None:
         if chunk is None:
             return None
         lifecycle.mark_job_running(session, job)
-        return ChunkContext(chunk_id=chunk.id, job_id=job.id, attempt=attempt, index=chunk.index,
+        return ChunkContext(chunk_id=chunk.id, job_id=job.id, user_id=job.user_id,
+                            attempt=attempt, index=chunk.index,
                             spec=dict(chunk.spec), params=dict(job.params),
                             input_path=job.input_path, units_total=chunk.units_total)
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from shared.celery_app import TaskName
 from shared.credits import ledger
-from shared.credits.prices import estimate_credits
+from shared.credits.prices import SETTLED_ON_COMPLETION, estimate_credits
 from shared.db import utcnow
 from shared.errors import ErrorCode
 from shared.jobs import repository as repo
@@ -22,6 +22,7 @@ from shared.jobs.states import ACTIVE, CANCELLABLE, TERMINAL
 from shared.settings import get_settings
 
 S = JobStatus
+QUEUED_STEP = "Queued"  # a started job's step until a worker reports one
 
 
 def chunk_task_id(job: Job, chunk: JobChunk, attempt: int) -> str:
@@ -73,7 +74,7 @@ def start_job(session: Session, *, job: Job, chunk_specs: list[dict[str, Any]],
             celery_task_id=new_job_task_id(job.id), total_chunks=len(chunk_specs),
             parallelism=parallelism, chunk_task=chunk_task.value, started_at=now,
             deadline_at=now + timedelta(seconds=settings.job_deadline_seconds),
-            current_step="Queued"):
+            current_step=QUEUED_STEP):
         return False
     for index, (spec, units) in enumerate(zip(chunk_specs, units_per_chunk, strict=True)):
         session.add(JobChunk(job_id=job.id, index=index, spec=spec, units_total=units))
@@ -126,9 +127,11 @@ def _close_job(session: Session, job: Job, chunks: list[JobChunk], *,
         return
     if job.status == S.QUEUED:
         mark_job_running(session, job)
-    repo.transition_job(session, job=job, target=S.COMPLETED, sources=[S.RUNNING],
-                        finished_at=utcnow(), progress_percent=100, result=summary,
-                        metrics=summary["metrics"], current_step="Completed")
+    completed = repo.transition_job(session, job=job, target=S.COMPLETED, sources=[S.RUNNING],
+                                    finished_at=utcnow(), progress_percent=100, result=summary,
+                                    metrics=summary["metrics"], current_step="Completed")
+    if completed and job.kind in SETTLED_ON_COMPLETION:
+        finalize_job(session, job)
 
 
 def summarise_chunks(chunks: list[JobChunk]) -> dict[str, Any]:

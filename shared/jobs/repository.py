@@ -9,12 +9,12 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Update, func, insert, select, update
+from sqlalchemy import CursorResult, Update, case, func, insert, select, update
 from sqlalchemy.orm import Session, defer
 
 from shared.db import table_of, utcnow
 from shared.jobs.models import Job, JobChunk, JobEvent, JobKind, JobStatus
-from shared.jobs.states import ALLOWED_SOURCES
+from shared.jobs.states import ACTIVE, ALLOWED_SOURCES
 
 
 def _rowcount(session: Session, statement: Update) -> int:
@@ -54,6 +54,10 @@ def get_job(session: Session, job_id: int, *, for_update: bool = False) -> Job |
     if for_update:
         query = query.with_for_update(key_share=True).execution_options(populate_existing=True)
     return session.scalars(query).one_or_none()
+
+
+def get_job_by_uuid(session: Session, job_uuid: str) -> Job | None:
+    return session.scalars(select(Job).where(Job.uuid == job_uuid)).one_or_none()
 
 
 def lock_job_of_chunk(session: Session, chunk_id: int) -> tuple[Job, JobChunk] | None:
@@ -155,6 +159,17 @@ def touch_heartbeat(session: Session, *, chunk_id: int, attempt: int, units_done
                           .values(heartbeat_at=utcnow(), units_done=units_done)))
 
 
+def set_job_step(session: Session, *, job_id: int, step: str, percent: int) -> bool:
+    """Record a running job's step; progress never moves back. False once it was cancelled."""
+    return bool(_rowcount(session, update(Job)
+                          .where(Job.id == job_id, Job.status.in_(ACTIVE),
+                                 Job.cancel_requested.is_(False))
+                          .values(current_step=step, updated_at=utcnow(),
+                                  progress_percent=case(
+                                      (Job.progress_percent < percent, percent),
+                                      else_=Job.progress_percent))))
+
+
 def is_cancel_requested(session: Session, job_id: int) -> bool:
     return bool(session.scalar(select(Job.cancel_requested).where(Job.id == job_id)))
 
@@ -197,3 +212,19 @@ def events_of(session: Session, *, job_id: int, limit: int, offset: int) -> list
     return list(session.scalars(
         select(JobEvent).where(JobEvent.job_id == job_id).order_by(JobEvent.id)
         .limit(limit).offset(offset)))
+
+
+def events_of_user(session: Session, *, user_id: int, after_id: int, kinds: Sequence[JobKind],
+                   event_types: Sequence[str], limit: int) -> list[tuple[JobEvent, Job]]:
+    """The user's job events after `after_id`, oldest first (a feed clients can resume)."""
+    query = (select(JobEvent, Job).join(Job, Job.id == JobEvent.job_id)
+             .where(Job.user_id == user_id, JobEvent.id > after_id,
+                    JobEvent.event_type.in_(event_types))
+             .order_by(JobEvent.id).limit(limit))
+    if kinds:
+        query = query.where(Job.kind.in_(kinds))
+    return [(event, job) for event, job in session.execute(query).tuples()]
+
+
+def last_event_id(session: Session) -> int:
+    return session.scalar(select(func.max(JobEvent.id))) or 0

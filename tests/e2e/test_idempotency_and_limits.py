@@ -10,7 +10,7 @@ import pytest
 from tests.support.api import balance, confirm_pdf, register_and_login
 from tests.support.db import ledger_for_job
 from tests.support.pdfs import make_document
-from tests.support.stack import _uvicorn, free_port, wait_http
+from tests.support.stack import gateway_with_default
 
 MISSING_JOB = 987_654_321
 
@@ -115,15 +115,8 @@ def test_concurrent_confirms_with_one_key_make_one_job(api, stack, user):
 @pytest.fixture
 def strict_gateway(stack):
     """A second gateway with the production default RATE_LIMIT_PDF_ASYNC of 10/hour."""
-    port = free_port()
-    env = {k: v for k, v in stack.env.items() if k != "RATE_LIMIT_PDF_ASYNC"}
-    process = stack.spawn("gateway-strict", _uvicorn("services.gateway.main:app", port), env)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_http(f"{url}/health", stack)
+    with gateway_with_default(stack, "RATE_LIMIT_PDF_ASYNC") as url:
         yield url
-    finally:
-        process.stop()
 
 
 def _start_missing_job(client: httpx.Client, headers: dict[str, str]) -> httpx.Response:

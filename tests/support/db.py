@@ -4,7 +4,8 @@ from sqlalchemy import select
 
 from shared.credits.models import CreditLedgerEntry
 from shared.db import session_scope
-from shared.jobs.models import JobChunk
+from shared.jobs.models import Job, JobChunk
+from shared.receipts.models import Receipt
 
 
 def chunks(job_id: int) -> list[JobChunk]:
@@ -18,3 +19,13 @@ def ledger_for_job(job_id: int) -> list[tuple[str, int]]:
         rows = session.scalars(select(CreditLedgerEntry).where(CreditLedgerEntry.job_id == job_id)
                                .order_by(CreditLedgerEntry.id))
         return [(row.entry_type.value, row.amount) for row in rows]
+
+
+def job_id_of(job_uuid: str) -> int:
+    with session_scope() as session:
+        return session.scalars(select(Job.id).where(Job.uuid == job_uuid)).one()
+
+
+def receipt_of(job_id: int) -> Receipt | None:
+    with session_scope() as session:
+        return session.scalars(select(Receipt).where(Receipt.job_id == job_id)).one_or_none()

@@ -11,6 +11,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -135,3 +136,19 @@ def base_env(**overrides: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items()}
     env.update(overrides)
     return env
+
+
+@contextlib.contextmanager
+def gateway_with_default(stack: Stack, setting: str) -> Iterator[str]:
+    """A second gateway whose environment lacks `setting`, so it runs on its production
+    default (a rate limit the session gateway raises, for example); yields its URL."""
+    port = free_port()
+    env = {k: v for k, v in stack.env.items() if k != setting}
+    process = stack.spawn(f"gateway-{setting.lower()}",
+                          _uvicorn("services.gateway.main:app", port), env)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_http(f"{url}/health", stack)
+        yield url
+    finally:
+        process.stop()

@@ -2,16 +2,15 @@
 
 import asyncio
 import time
-from functools import lru_cache
 from typing import Any
 
-from celery import Celery
 from fastapi import APIRouter
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
-from shared.celery_app import Queue, create_celery_app
+from services.gateway.system.probe import probe_app
+from shared.celery_app import Queue
 from shared.db import session_scope
 
 router = APIRouter(tags=["system"])
@@ -58,13 +57,8 @@ def _check_broker_and_workers() -> tuple[str, dict[str, int] | str]:
     return _last_check[1]
 
 
-@lru_cache
-def _health_app() -> Celery:
-    return create_celery_app("conveyor-health")
-
-
 def _inspect_broker_and_workers() -> tuple[str, dict[str, int] | str]:
-    app = _health_app()
+    app = probe_app()
     try:
         with app.connection_for_write() as connection:
             connection.ensure_connection(max_retries=1, timeout=2)

@@ -12,6 +12,7 @@ from services.jobs.jobs import service
 from services.jobs.jobs.schemas import (
     CancelView,
     CreateJob,
+    EventFeed,
     EventView,
     JobPage,
     JobView,
@@ -40,6 +41,22 @@ async def list_jobs(user_id: int, status: Annotated[list[JobStatus] | None, Quer
     """The user's jobs, newest first."""
     return await in_transaction_thread(service.list_jobs, user_id=user_id, status=status,
                                        kind=kind, limit=limit, offset=offset)
+
+
+@router.get("/users/{user_id}/events")
+async def user_events(user_id: int, after_id: Annotated[int | None, Query(ge=0)] = None,
+                      kind: Annotated[list[JobKind] | None, Query()] = None,
+                      limit: Annotated[int, Query(ge=1, le=500)] = 100) -> EventFeed:
+    """The user's job events after `after_id` (without it: none, and the id to start at)."""
+    return await in_transaction_thread(service.user_event_feed, user_id=user_id,
+                                       after_id=after_id, kinds=kind or [], limit=limit)
+
+
+@router.get("/users/{user_id}/jobs/by-uuid/{job_uuid}")
+async def get_job_by_uuid(user_id: int, job_uuid: str) -> JobView:
+    """One job found by its public uuid."""
+    return await in_transaction_thread(service.get_job_by_uuid, user_id=user_id,
+                                       job_uuid=job_uuid)
 
 
 @router.get(JOB)

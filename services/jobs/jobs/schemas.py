@@ -20,6 +20,7 @@ class CreateJob(BaseModel):
     params: dict[str, Any] = Field(default_factory=dict)
     idempotency_key: str | None = Field(default=None, max_length=255)
     request_fingerprint: str | None = None
+    start: bool = Field(default=False, description="queue the job's work at once")
 
 
 class StartJob(BaseModel):
@@ -91,6 +92,22 @@ class EventView(BaseModel):
     to_status: str | None
     detail: dict[str, Any]
     created_at: datetime
+
+
+class FeedEvent(BaseModel):
+    id: int
+    job_id: int
+    job_uuid: str
+    kind: JobKind
+    event_type: str
+    to_status: str | None
+    detail: dict[str, Any]
+    created_at: datetime
+
+
+class EventFeed(BaseModel):
+    events: list[FeedEvent]
+    last_id: int
 
 
 class ResultItems(BaseModel):

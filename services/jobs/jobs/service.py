@@ -7,7 +7,9 @@ from services.jobs.jobs import views
 from services.jobs.jobs.schemas import (
     CancelView,
     CreateJob,
+    EventFeed,
     EventView,
+    FeedEvent,
     JobPage,
     JobView,
     ResultItems,
@@ -26,6 +28,14 @@ def owned_job(session: Session, *, user_id: int, job_id: int, for_update: bool =
     if job is None or job.user_id != user_id:
         raise ConveyorError(ErrorCode.NOT_FOUND, "Job not found")
     return job
+
+
+def get_job_by_uuid(session: Session, *, user_id: int, job_uuid: str) -> JobView:
+    """The public uuid (seeds 000, 002, 003 call it task_id / job_id) of the user's job."""
+    job = repo.get_job_by_uuid(session, job_uuid)
+    if job is None or job.user_id != user_id:
+        raise ConveyorError(ErrorCode.NOT_FOUND, "Job not found")
+    return views.job_view(session, job)
 
 
 def get_job(session: Session, *, user_id: int, job_id: int) -> JobView:
@@ -47,6 +57,19 @@ def job_events(session: Session, *, user_id: int, job_id: int, limit: int, offse
     return [EventView.model_validate(e, from_attributes=True) for e in events]
 
 
+def user_event_feed(session: Session, *, user_id: int, after_id: int | None,
+                    kinds: list[JobKind], limit: int) -> EventFeed:
+    """Status and step events of the user's jobs after `after_id`; None starts at now."""
+    if after_id is None:
+        return EventFeed(events=[], last_id=repo.last_event_id(session))
+    rows = repo.events_of_user(session, user_id=user_id, after_id=after_id, kinds=kinds,
+                               event_types=["status", "step"], limit=limit)
+    events = [FeedEvent(id=e.id, job_id=job.id, job_uuid=job.uuid, kind=job.kind,
+                        event_type=e.event_type, to_status=e.to_status, detail=e.detail,
+                        created_at=e.created_at) for e, job in rows]
+    return EventFeed(events=events, last_id=events[-1].id if events else after_id)
+
+
 def create_job(session: Session, request: CreateJob) -> JobView:
     """Insert the job and reserve its estimate in one transaction (402 when short)."""
     replay = _idempotent_replay(session, request)
@@ -65,6 +88,8 @@ def create_job(session: Session, request: CreateJob) -> JobView:
     except IntegrityError as exc:  # the same key raced in from a parallel request
         raise ConveyorError(ErrorCode.IDEMPOTENCY_CONFLICT,
                             "a request with this Idempotency-Key is in progress") from exc
+    if request.start:
+        return start_job(session, user_id=job.user_id, job_id=job.id, params={})
     return views.job_view(session, job)
 
 

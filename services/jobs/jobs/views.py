@@ -47,7 +47,10 @@ def job_view(session: Session, job: Job) -> JobView:
 
 
 def _step(job: Job, stats: ChunkStats) -> str | None:
-    if job.status in ACTIVE and stats.total:
+    """Fan-out jobs show which chunk they are at; a single-chunk job shows the step its
+    worker reported (the receipt pipeline's steps, for example)."""
+    reported = stats.total == 1 and job.current_step not in (None, lifecycle.QUEUED_STEP)
+    if job.status in ACTIVE and stats.total and not reported:
         current = min(stats.total, stats.completed + stats.failed + 1)
         return f"Processing chunk {current}/{stats.total}"
     return job.current_step

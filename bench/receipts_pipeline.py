@@ -1,0 +1,166 @@
+"""Receipts per second through the whole v3 pipeline, with one and with two OCR worker
+processes, beside the raw `tesseract` command line on the same images in the same run.
+
+    HTTP POST /api/v3/receipts/process (all receipts at once) -> poll every status every
+    50 ms -> all SUCCESS
+
+    python -m bench.receipts_pipeline                 # 12 receipts, 3 repetitions
+    python -m bench.receipts_pipeline --quick         # 4 receipts, 1 repetition
+
+Raw: `tesseract IMAGE stdout -l pol+eng --psm N` per image, one after another, with
+OMP_THREAD_LIMIT=1 (what the worker runs with). Ours, per repetition: ONE worker
+(`celery worker -Q ocr -c 1`), then TWO (a second `-c 1` process started for it).
+Targets (the issue): one worker <= 1.15x raw time; two workers >= 1.8x faster than one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from bench.common import bench_env, machine_note, median, new_stack, now_text, ratio, register
+from services.workers.ocr.receipts import TESSERACT_PSM
+from tests.support.receipts import make_receipts
+from tests.support.stack import Process, Stack
+
+POLL_SECONDS = 0.05
+BATCH_TIMEOUT_SECONDS = 600.0
+OCR_WORKER_APP = "services.workers.ocr.app"
+
+
+def raw_tesseract(paths: list[Path]) -> float:
+    """The bare engine: one CLI run per image, sequential, single-threaded."""
+    env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
+    started = time.perf_counter()
+    for path in paths:
+        subprocess.run(["tesseract", str(path), "stdout", "-l", "pol+eng", "--psm",
+                        str(TESSERACT_PSM)], check=True, env=env, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL)
+    return time.perf_counter() - started
+
+
+def run_batch(client: httpx.Client, headers: dict[str, str], images: list[bytes]
+              ) -> dict[str, Any]:
+    """Submit every receipt, then poll until all finished; wall time from first submit."""
+    started = time.perf_counter()
+    job_ids = []
+    for index, image in enumerate(images):
+        response = client.post("/api/v3/receipts/process", headers=headers,
+                               files={"file": (f"r{index}.img", image)})
+        response.raise_for_status()
+        job_ids.append(response.json()["data"]["job_id"])
+    pending, statuses = set(job_ids), {}
+    deadline = time.monotonic() + BATCH_TIMEOUT_SECONDS
+    while pending and time.monotonic() < deadline:
+        for job_id in list(pending):
+            data = client.get(f"/api/v3/receipts/status/{job_id}", headers=headers).json()
+            if data["data"]["status"] in ("SUCCESS", "FAILURE", "REVOKED"):
+                statuses[job_id] = data["data"]["status"]
+                pending.discard(job_id)
+        time.sleep(POLL_SECONDS)
+    if pending:
+        raise RuntimeError(f"{len(pending)} receipts did not finish in time")
+    return {"seconds": time.perf_counter() - started,
+            "succeeded": sum(s == "SUCCESS" for s in statuses.values()),
+            "receipts": len(images)}
+
+
+def _start_ocr_worker(stack: Stack, name: str) -> Process:
+    return stack.start_worker(name, queues="ocr", app=OCR_WORKER_APP, concurrency=1)
+
+
+def _stop(stack: Stack, process: Process) -> None:
+    process.stop()
+    stack.processes.remove(process)
+
+
+def run(*, quick: bool = False, repetitions: int | None = None) -> dict[str, Any]:
+    count = 4 if quick else 12
+    repetitions = repetitions or (1 if quick else 3)
+    receipts = make_receipts(count, seed=11)
+    images = [r.image for r in receipts]
+    with bench_env("receipts") as bench:
+        paths = []
+        for index, receipt in enumerate(receipts):
+            path = bench.data_dir / f"receipt-{index}.{receipt.fmt}"
+            path.write_bytes(receipt.image)
+            paths.append(path)
+        stack = new_stack(bench)
+        try:
+            stack.start_api()
+            stack.start_beat()
+            _start_ocr_worker(stack, "worker-ocr-a")
+            headers = register(stack.gateway_url)
+            print(f"receipts: {count} images, {repetitions} repetition(s)", file=sys.stderr)
+            with httpx.Client(base_url=stack.gateway_url, timeout=60) as client:
+                warm = run_batch(client, headers, images[:2])
+                print(f"  warm-up: {warm['seconds']:.2f} s", file=sys.stderr)
+                raw, one, two = [], [], []
+                for rep in range(repetitions):
+                    raw.append(raw_tesseract(paths))
+                    one.append(run_batch(client, headers, images))
+                    worker_b = _start_ocr_worker(stack, "worker-ocr-b")
+                    try:
+                        two.append(run_batch(client, headers, images))
+                    finally:
+                        _stop(stack, worker_b)
+                    print(f"  rep {rep + 1}: raw {raw[-1]:.2f} s  one worker "
+                          f"{one[-1]['seconds']:.2f} s  two workers {two[-1]['seconds']:.2f} s"
+                          f"  ok {one[-1]['succeeded']}/{count}, {two[-1]['succeeded']}/{count}",
+                          file=sys.stderr)
+        finally:
+            stack.stop_all()
+    raw_m = median(raw)
+    one_m = median([r["seconds"] for r in one])
+    two_m = median([r["seconds"] for r in two])
+    return {"benchmark": "receipts_pipeline", "date": now_text(), "machine": machine_note(),
+            "quick": quick, "receipts": count, "psm": TESSERACT_PSM,
+            "raw_s": raw, "one_worker_s": [r["seconds"] for r in one],
+            "two_workers_s": [r["seconds"] for r in two],
+            "raw_receipts_per_s": count / raw_m, "one_worker_receipts_per_s": count / one_m,
+            "two_workers_receipts_per_s": count / two_m,
+            "one_worker_over_raw": ratio(one_m, raw_m), "two_worker_speedup": ratio(one_m, two_m),
+            "succeeded": [r["succeeded"] for r in one + two]}
+
+
+def render(result: dict[str, Any]) -> str:
+    n = result["receipts"]
+    rows = [("raw tesseract CLI, sequential", result["raw_s"]),
+            ("ours, one worker (-c 1)", result["one_worker_s"]),
+            ("ours, two workers (2 x -c 1)", result["two_workers_s"])]
+    lines = [f"| {n} receipts | median s | min s | receipts/s (median) |",
+             "| --- | ---: | ---: | ---: |"]
+    for label, values in rows:
+        lines.append(f"| {label} | {median(values):.2f} | {min(values):.2f} | "
+                     f"{n / median(values):.2f} |")
+    lines += ["", f"- one worker / raw time: **{result['one_worker_over_raw']:.2f}x** "
+                  "(target <= 1.15)",
+              f"- two workers speed-up over one: **{result['two_worker_speedup']:.2f}x** "
+              "(target >= 1.8)",
+              f"- receipts that ended SUCCESS per run: {result['succeeded']}"]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small smoke run")
+    parser.add_argument("--repetitions", type=int)
+    parser.add_argument("--json", type=Path, help="write the full result as JSON here")
+    args = parser.parse_args(argv)
+    result = run(quick=args.quick, repetitions=args.repetitions)
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=2))
+    print(render(result))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,67 @@
+"""Live job events for /ws: the job service's event feed, turned into seed 002's messages.
+
+The feed is the job event log in Postgres, so nothing is lost between polls, every
+gateway replica can serve any socket, and the embedded default needs no Redis.
+"""
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Any
+
+from services.gateway.jobs_client import JobsClient
+from shared.jobs.models import JobKind, JobStatus
+from shared.jobs.states import Vocabulary, public_status
+from shared.receipts.steps import STEPS
+
+_TERMINAL_WORDS = {JobStatus.COMPLETED: "SUCCESS", JobStatus.FAILED: "FAILURE",
+                   JobStatus.CANCELLED: "REVOKED"}
+
+
+async def live_messages(jobs: JobsClient, *, user_id: int, poll_seconds: float
+                        ) -> AsyncIterator[dict[str, Any]]:
+    """Messages for one user's socket, from now on, until the caller stops iterating."""
+    path = f"/internal/users/{user_id}/events"
+    after_id = (await jobs.call("GET", path))["last_id"]
+    while True:
+        feed = await jobs.call("GET", path, params={"after_id": after_id})
+        after_id = feed["last_id"]
+        for event in feed["events"]:
+            message = await _message(jobs, user_id=user_id, event=event)
+            if message is not None:
+                yield message
+        if not feed["events"]:
+            await asyncio.sleep(poll_seconds)
+
+
+async def _message(jobs: JobsClient, *, user_id: int, event: dict[str, Any]
+                   ) -> dict[str, Any] | None:
+    if event["kind"] == JobKind.RECEIPT:
+        return await _receipt_message(jobs, user_id=user_id, event=event)
+    if event["event_type"] != "status":
+        return None
+    status = JobStatus(event["to_status"])
+    return {"event_type": "job_status",
+            "data": {"job_id": event["job_id"], "kind": event["kind"],
+                     "status": public_status(status, Vocabulary.V1_JOBS)}}
+
+
+async def _receipt_message(jobs: JobsClient, *, user_id: int, event: dict[str, Any]
+                           ) -> dict[str, Any] | None:
+    base = {"task_id": event["job_uuid"], "job_id": event["job_uuid"]}
+    if event["event_type"] == "step":
+        step = STEPS.get(event["detail"].get("step", ""))
+        return {"event_type": "receipt_progress",
+                "data": {**base, "status": "PROGRESS", "step": event["detail"].get("step"),
+                         "progress": event["detail"].get("progress"),
+                         "message": step.message if step else None}}
+    word = _TERMINAL_WORDS.get(JobStatus(event["to_status"]))
+    if word == "SUCCESS":
+        items = (await jobs.job(user_id, event["job_id"], "result"))["items"]
+        return {"event_type": "receipt_processed",
+                "data": {**base, "status": word, "receipt": items[0] if items else None}}
+    if word is not None:
+        view = await jobs.job(user_id, event["job_id"])
+        return {"event_type": "receipt_failed",
+                "data": {**base, "status": word, "error": view["error"],
+                         "error_type": view["error_type"]}}
+    return None

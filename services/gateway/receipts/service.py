@@ -1,0 +1,120 @@
+"""Receipts v3 (seed 002): intake of a photo, the status document, cancel."""
+
+import hashlib
+import os
+from collections.abc import AsyncIterator
+from typing import Any
+
+from fastapi import UploadFile
+
+from services.gateway.jobs_client import JobsClient
+from services.gateway.receipts.schemas import ReceiptCancelled, ReceiptStatus, ReceiptSubmitted
+from services.gateway.settings import GatewaySettings
+from shared import storage
+from shared.db import utcnow
+from shared.errors import ConveyorError, ErrorCode
+from shared.images import ImageInfo, inspect_image
+from shared.jobs.models import JobKind, JobStatus
+from shared.jobs.states import CANCELLABLE, Vocabulary, public_status
+from shared.receipts.steps import STATUS_MESSAGES, STEPS
+
+_READ_BLOCK = 1024 * 1024
+_SUFFIXES = {"jpeg": ".jpg", "png": ".png", "webp": ".webp", "tiff": ".tif"}
+
+
+async def _blocks(upload: UploadFile) -> AsyncIterator[bytes]:
+    while block := await upload.read(_READ_BLOCK):
+        yield block
+
+
+async def store_image(upload: UploadFile, *, max_bytes: int, max_pixels: int
+                      ) -> tuple[storage.StoredFile, ImageInfo]:
+    """Save an uploaded image under a generated name; refuse what is not a usable image."""
+    stored = await storage.save_stream(_blocks(upload), area="uploads", suffix="",
+                                       max_bytes=max_bytes)
+    try:
+        info = inspect_image(stored.path, max_pixels=max_pixels)
+    except BaseException:
+        storage.delete(stored.relative_path)
+        raise
+    # The generated name gets the extension of what the bytes are, not of the client's name.
+    named = stored.relative_path + _SUFFIXES[info.format]
+    os.replace(stored.path, storage.absolute(named))
+    return storage.StoredFile(relative_path=named, size=stored.size, sha256=stored.sha256,
+                              head=stored.head), info
+
+
+async def submit_receipt(jobs: JobsClient, *, user_id: int, upload: UploadFile,
+                         settings: GatewaySettings, idempotency_key: str | None
+                         ) -> ReceiptSubmitted:
+    stored, _info = await store_image(upload, max_bytes=settings.max_receipt_bytes,
+                                      max_pixels=settings.max_image_pixels)
+    filename = (upload.filename or "")[:255] or None
+    try:
+        view = await jobs.create_job({
+            "user_id": user_id, "kind": JobKind.RECEIPT.value, "units": 1,
+            "original_filename": filename, "input_path": stored.relative_path,
+            "input_sha256": stored.sha256, "input_size": stored.size, "start": True,
+            "idempotency_key": idempotency_key,
+            "request_fingerprint": hashlib.sha256(
+                f"receipt:{stored.sha256}:{filename}".encode()).hexdigest()})
+    except BaseException:
+        storage.delete(stored.relative_path)
+        raise
+    if view["idempotent_replay"]:
+        storage.delete(stored.relative_path)
+    return ReceiptSubmitted(job_id=view["uuid"], filename=view["original_filename"],
+                            file_size=stored.size, submitted_at=view["created_at"],
+                            status=_word(view))
+
+
+async def receipt_job(jobs: JobsClient, *, user_id: int, job_uuid: str) -> dict[str, Any]:
+    """The caller's receipt job by its public id; anything else is 404."""
+    view = await jobs.call("GET", f"/internal/users/{user_id}/jobs/by-uuid/{job_uuid}")
+    if view["kind"] != JobKind.RECEIPT:
+        raise ConveyorError(ErrorCode.NOT_FOUND, "Job not found")
+    return view
+
+
+async def receipt_status(jobs: JobsClient, *, user_id: int, job_uuid: str) -> ReceiptStatus:
+    view = await receipt_job(jobs, user_id=user_id, job_uuid=job_uuid)
+    result = None
+    if view["status"] == JobStatus.COMPLETED:
+        items = (await jobs.job(user_id, view["id"], "result"))["items"]
+        result = items[0] if items else None
+    return status_document(view, result=result)
+
+
+def status_document(view: dict[str, Any], *, result: dict[str, Any] | None) -> ReceiptStatus:
+    word = _word(view)
+    step = STEPS.get(view["current_step"] or "")
+    if word == "SUCCESS":
+        step = STEPS["DONE"]
+    return ReceiptStatus(
+        job_id=view["uuid"], status=word, step=step.code if step else None,
+        progress=100 if word == "SUCCESS" else view["progress_percent"],
+        message=(view["error"] if word == "FAILURE" and view["error"]
+                 else step.message if step and word in ("PROGRESS", "SUCCESS")
+                 else STATUS_MESSAGES.get(word, word)),
+        filename=view["original_filename"], submitted_at=view["created_at"],
+        timestamp=view["updated_at"], result=result,
+        error=view["error"] if word == "FAILURE" else None,
+        error_type=view["error_type"], retryable=view["retryable"])
+
+
+async def cancel_receipt(jobs: JobsClient, *, user_id: int, job_uuid: str) -> ReceiptCancelled:
+    view = await receipt_job(jobs, user_id=user_id, job_uuid=job_uuid)
+    if JobStatus(view["status"]) not in CANCELLABLE:
+        raise ConveyorError(ErrorCode.INVALID_STATE,
+                            f"Cannot cancel a job with status {_word(view)}; only PENDING, "
+                            "STARTED, PROGRESS and RETRY jobs can be cancelled")
+    cancelled = await jobs.job(user_id, view["id"], "cancel", method="POST")
+    job = cancelled["job"]
+    return ReceiptCancelled(job_id=job["uuid"], status=_word(job),
+                            cancelled_at=job["finished_at"] or utcnow(),
+                            revoked_tasks=cancelled["revoked_tasks"])
+
+
+def _word(view: dict[str, Any]) -> str:
+    return public_status(JobStatus(view["status"]), Vocabulary.V3_RECEIPTS,
+                         progress=view["progress_percent"])

@@ -1,0 +1,13 @@
+"""Celery glue of the OCR worker: thin tasks that hand over to the chunk runner."""
+
+from celery import shared_task
+
+from services.workers.ocr.receipts import process_receipt
+from shared.celery_app import TaskName
+from shared.jobs.chunk_runner import run_chunk
+
+
+@shared_task(name=TaskName.OCR_PROCESS_RECEIPT.value)
+def process_receipt_task(chunk_id: int, attempt: int) -> str:
+    """Read one receipt image (ids only; the database holds the rest)."""
+    return run_chunk(chunk_id=chunk_id, attempt=attempt, work=process_receipt)
