@@ -22,6 +22,7 @@ class Queue(StrEnum):
 class TaskName(StrEnum):
     PDF_PROCESS_CHUNK = "pdf.process_chunk"
     OCR_PROCESS_RECEIPT = "ocr.process_receipt"
+    OCR_PROCESS_PAGE = "ocr.process_page"
     RELAY_OUTBOX = "maintenance.relay_outbox"
     REAP_STALE_JOBS = "maintenance.reap_stale_jobs"
     CLEAN_OLD_FILES = "maintenance.clean_old_files"
@@ -30,6 +31,7 @@ class TaskName(StrEnum):
 TASK_QUEUES: dict[TaskName, Queue] = {
     TaskName.PDF_PROCESS_CHUNK: Queue.PDF,
     TaskName.OCR_PROCESS_RECEIPT: Queue.OCR,
+    TaskName.OCR_PROCESS_PAGE: Queue.OCR,
     TaskName.RELAY_OUTBOX: Queue.MAINTENANCE,
     TaskName.REAP_STALE_JOBS: Queue.MAINTENANCE,
     TaskName.CLEAN_OLD_FILES: Queue.MAINTENANCE,

@@ -4,9 +4,10 @@ from shared.auth.models import User
 from shared.credits.models import CreditAccount, CreditLedgerEntry, LedgerEntryType
 from shared.db import Base
 from shared.jobs.models import Job, JobChunk, JobEvent, JobKind, JobStatus, OutboxMessage
+from shared.pages.models import Page, Project
 from shared.receipts.models import Receipt
 
 __all__ = [
     "Base", "CreditAccount", "CreditLedgerEntry", "Job", "JobChunk", "JobEvent", "JobKind",
-    "JobStatus", "LedgerEntryType", "OutboxMessage", "Receipt", "User",
+    "JobStatus", "LedgerEntryType", "OutboxMessage", "Page", "Project", "Receipt", "User",
 ]

@@ -58,6 +58,9 @@ class Settings(BaseSettings):
     # Decoded size limit for every image (decompression bombs): 50 megapixels is a
     # 8660 x 5773 photo, far beyond any receipt or page scan.
     max_image_pixels: int = 50_000_000
+    # Pages of one OCR batch in flight at once: enough for every OCR worker process to
+    # take one, few enough that one big batch does not starve everybody else's.
+    page_batch_parallelism: int = 8
 
     @model_validator(mode="after")
     def _refuse_default_secrets_in_production(self) -> "Settings":

@@ -14,6 +14,8 @@ from services.gateway.jobs.router import router as jobs_router
 from services.gateway.jobs_client import JobsClient
 from services.gateway.limits import MULTIPART_OVERHEAD_BYTES, BodySizeLimit
 from services.gateway.notifications.router import router as notifications_router
+from services.gateway.pages.router import router as pages_router
+from services.gateway.pages.router import tasks_router as page_tasks_router
 from services.gateway.pdf.router import router as pdf_router
 from services.gateway.ratelimit import limiter
 from services.gateway.receipts.router import RECEIPT_UPLOAD_PATH
@@ -58,7 +60,7 @@ def create_app() -> FastAPI:
                        upload_limits={RECEIPT_UPLOAD_PATH: settings.max_receipt_bytes
                                       + MULTIPART_OVERHEAD_BYTES})
     for router in (system_router, auth_router, credits_router, pdf_router, jobs_router,
-                   receipts_router, notifications_router):
+                   receipts_router, pages_router, page_tasks_router, notifications_router):
         app.include_router(router)
     _add_doc_aliases(app)
     return app

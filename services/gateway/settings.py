@@ -15,6 +15,7 @@ class GatewaySettings(Settings):
     rate_limit_auth: str = "30/minute"
     max_receipt_bytes: int = 10 * 1024 * 1024  # seed 002
     rate_limit_receipts: str = "10/minute"  # seed 002, per user
+    rate_limit_page_tasks: str = "60/minute"  # process-page and process-batch, per user
     ws_poll_seconds: float = 0.25  # how often /ws looks for new job events
     jobs_service_timeout_seconds: float = 30.0
 

@@ -7,6 +7,7 @@ from services.jobs.pdf_chunking import PageCountError, plan_chunks
 from shared.celery_app import TaskName
 from shared.errors import ConveyorError, ErrorCode
 from shared.jobs.models import Job, JobKind
+from shared.settings import get_settings
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -41,7 +42,19 @@ def plan_receipt(_job: Job) -> WorkPlan:
                     chunk_task=TaskName.OCR_PROCESS_RECEIPT)
 
 
-PLANNERS = {JobKind.PDF: plan_pdf, JobKind.RECEIPT: plan_receipt}
+def plan_pages(job: Job) -> WorkPlan:
+    """One chunk per page (seed 003): a failing page fails alone, and several workers
+    share a batch. The gateway put the pages, already checked, in the job's params."""
+    pages = job.params.get("pages") or []
+    if not pages:
+        raise ConveyorError(ErrorCode.INPUT_INVALID, "the job names no pages to process")
+    return WorkPlan(chunk_specs=[dict(page) for page in pages], units_per_chunk=[1] * len(pages),
+                    parallelism=min(len(pages), get_settings().page_batch_parallelism),
+                    chunk_task=TaskName.OCR_PROCESS_PAGE)
+
+
+PLANNERS = {JobKind.PDF: plan_pdf, JobKind.RECEIPT: plan_receipt,
+            JobKind.PAGE_OCR: plan_pages, JobKind.PAGE_BATCH: plan_pages}
 
 
 def plan_work(job: Job) -> WorkPlan:

@@ -1,8 +1,6 @@
 """Receipts v3 (seed 002): intake of a photo, the status document, cancel."""
 
 import hashlib
-import os
-from collections.abc import AsyncIterator
 from typing import Any
 
 from fastapi import UploadFile
@@ -10,38 +8,13 @@ from fastapi import UploadFile
 from services.gateway.jobs_client import JobsClient
 from services.gateway.receipts.schemas import ReceiptCancelled, ReceiptStatus, ReceiptSubmitted
 from services.gateway.settings import GatewaySettings
+from services.gateway.uploads import store_image
 from shared import storage
 from shared.db import utcnow
 from shared.errors import ConveyorError, ErrorCode
-from shared.images import ImageInfo, inspect_image
 from shared.jobs.models import JobKind, JobStatus
 from shared.jobs.states import CANCELLABLE, Vocabulary, public_status
 from shared.receipts.steps import STATUS_MESSAGES, STEPS
-
-_READ_BLOCK = 1024 * 1024
-_SUFFIXES = {"jpeg": ".jpg", "png": ".png", "webp": ".webp", "tiff": ".tif"}
-
-
-async def _blocks(upload: UploadFile) -> AsyncIterator[bytes]:
-    while block := await upload.read(_READ_BLOCK):
-        yield block
-
-
-async def store_image(upload: UploadFile, *, max_bytes: int, max_pixels: int
-                      ) -> tuple[storage.StoredFile, ImageInfo]:
-    """Save an uploaded image under a generated name; refuse what is not a usable image."""
-    stored = await storage.save_stream(_blocks(upload), area="uploads", suffix="",
-                                       max_bytes=max_bytes)
-    try:
-        info = inspect_image(stored.path, max_pixels=max_pixels)
-    except BaseException:
-        storage.delete(stored.relative_path)
-        raise
-    # The generated name gets the extension of what the bytes are, not of the client's name.
-    named = stored.relative_path + _SUFFIXES[info.format]
-    os.replace(stored.path, storage.absolute(named))
-    return storage.StoredFile(relative_path=named, size=stored.size, sha256=stored.sha256,
-                              head=stored.head), info
 
 
 async def submit_receipt(jobs: JobsClient, *, user_id: int, upload: UploadFile,

@@ -2,6 +2,7 @@
 
 from celery import shared_task
 
+from services.workers.ocr.pages import process_page
 from services.workers.ocr.receipts import process_receipt
 from shared.celery_app import TaskName
 from shared.jobs.chunk_runner import run_chunk
@@ -11,3 +12,9 @@ from shared.jobs.chunk_runner import run_chunk
 def process_receipt_task(chunk_id: int, attempt: int) -> str:
     """Read one receipt image (ids only; the database holds the rest)."""
     return run_chunk(chunk_id=chunk_id, attempt=attempt, work=process_receipt)
+
+
+@shared_task(name=TaskName.OCR_PROCESS_PAGE.value)
+def process_page_task(chunk_id: int, attempt: int) -> str:
+    """Read one scanned page of a project (ids only; the chunk spec names the page)."""
+    return run_chunk(chunk_id=chunk_id, attempt=attempt, work=process_page)

@@ -1,0 +1,132 @@
+"""Projects of scanned pages and their OCR (seed 003)."""
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
+
+from services.gateway.deps import JobsDep, SessionDep, SettingsDep, UserIdDep
+from services.gateway.pages import service
+from services.gateway.pages.schemas import (
+    BatchIn,
+    BatchQueued,
+    PageList,
+    PageOut,
+    PageQueued,
+    ProjectIn,
+    ProjectOut,
+    TaskCancelled,
+    TaskStatus,
+)
+from services.gateway.ratelimit import limiter
+from services.gateway.settings import get_gateway_settings
+from shared.errors import ConveyorError, ErrorCode
+from shared.jobs.models import JobKind
+from shared.pages.models import PageStatus
+
+router = APIRouter(prefix="/api/v1/projects", tags=["pages"])
+tasks_router = APIRouter(prefix="/api/v1/tasks", tags=["pages"])
+_TASK_LIMIT = get_gateway_settings().rate_limit_page_tasks
+
+
+@router.post("", status_code=201)
+def create_project(body: ProjectIn, user_id: UserIdDep, session: SessionDep) -> ProjectOut:
+    """A project: a named set of numbered pages."""
+    return service.create_project(session, user_id=user_id, name=body.name,
+                                  description=body.description)
+
+
+@router.get("/{project_id}")
+def get_project(project_id: int, user_id: UserIdDep, session: SessionDep) -> ProjectOut:
+    """The project with its page count per OCR status."""
+    project = service.owned_project(session, project_id=project_id, user_id=user_id)
+    return service.project_out(session, project)
+
+
+@router.post("/{project_id}/pages", status_code=201)
+async def upload_pages(project_id: int, user_id: UserIdDep, settings: SettingsDep,
+                       file: Annotated[UploadFile, File()],
+                       page_number: Annotated[int, Form(ge=1, le=100_000)]) -> PageList:
+    """Add a page (JPEG, PNG, WebP, TIFF) or a PDF (one page per PDF page, numbered on
+    from `page_number`); 409 when a page number is taken."""
+    return await service.upload_pages(user_id=user_id, project_id=project_id, upload=file,
+                                      page_number=page_number, settings=settings)
+
+
+@router.get("/{project_id}/pages")
+def list_pages(project_id: int, user_id: UserIdDep, session: SessionDep,
+               status: PageStatus | None = None) -> PageList:
+    """The project's pages in page order with their OCR status; filter by `status`."""
+    return service.list_pages(session, user_id=user_id, project_id=project_id,
+                              status=status.value if status else None)
+
+
+@router.get("/{project_id}/pages/{page_id}")
+def get_page(project_id: int, page_id: int, user_id: UserIdDep, session: SessionDep
+             ) -> PageOut:
+    """One page and its OCR status."""
+    return service.page_out(service.owned_page(session, user_id=user_id,
+                                               project_id=project_id, page_id=page_id))
+
+
+@router.get("/{project_id}/pages/{page_id}/result", response_model=None)
+def page_result(project_id: int, page_id: int, user_id: UserIdDep, session: SessionDep,
+                format: Annotated[Literal["json", "txt", "hocr"], Query()] = "json"
+                ) -> Response:
+    """The page's OCR: `json` (text, mean confidence, words with boxes), `txt`, `hocr`."""
+    page = service.owned_page(session, user_id=user_id, project_id=project_id,
+                              page_id=page_id)
+    if page.ocr_status != PageStatus.COMPLETED or page.ocr_text is None:
+        raise ConveyorError(ErrorCode.INVALID_STATE, f"page {page_id} has no OCR result "
+                            f"(status {page.ocr_status}); process it first")
+    stem = f"project{project_id}-page{page.page_number}"
+    if format == "txt":
+        return PlainTextResponse(page.ocr_text, headers=_attachment(f"{stem}.txt"))
+    if format == "hocr":
+        return Response(page.ocr_hocr or "", media_type="text/html; charset=utf-8",
+                        headers=_attachment(f"{stem}.hocr"))
+    body: dict[str, Any] = {"page_id": page.id, "page_number": page.page_number,
+                            "text": page.ocr_text, "mean_confidence": page.ocr_confidence,
+                            "word_count": page.word_count,
+                            # Boxes are pixels of the page as it was read (cropped to the
+                            # paper, scaled, straightened): this size.
+                            "image_size": {"width": page.ocr_width, "height": page.ocr_height},
+                            "words": page.ocr_words or []}
+    return JSONResponse(body, headers=_attachment(f"{stem}.json"))
+
+
+def _attachment(filename: str) -> dict[str, str]:
+    return {"Content-Disposition": f'attachment; filename="{filename}"'}
+
+
+@tasks_router.post("/projects/{project_id}/process-page/{page_id}", status_code=202)
+@limiter.limit(_TASK_LIMIT)
+async def process_page(request: Request, project_id: int, page_id: int, user_id: UserIdDep,
+                       jobs: JobsDep) -> PageQueued:
+    """OCR one page in the background (a credit per page); follow GET /tasks/status/{id}."""
+    view = await service.queue_pages(jobs, user_id=user_id, project_id=project_id,
+                                     page_ids=[page_id], kind=JobKind.PAGE_OCR)
+    return service.page_queued(view)
+
+
+@tasks_router.post("/projects/{project_id}/process-batch", status_code=202)
+@limiter.limit(_TASK_LIMIT)
+async def process_batch(request: Request, project_id: int, body: BatchIn,
+                        user_id: UserIdDep, jobs: JobsDep) -> BatchQueued:
+    """OCR several pages; each page is its own unit of work, so one bad page fails alone."""
+    view = await service.queue_pages(jobs, user_id=user_id, project_id=project_id,
+                                     page_ids=body.page_ids, kind=JobKind.PAGE_BATCH)
+    return service.batch_queued(view)
+
+
+@tasks_router.get("/status/{task_id}", response_model_exclude_none=True)
+async def task_status(task_id: str, user_id: UserIdDep, jobs: JobsDep) -> TaskStatus:
+    """`current`/`total` pages while processing; `{total, completed, failed, results}` at
+    the end."""
+    return await service.task_status(jobs, user_id=user_id, task_id=task_id)
+
+
+@tasks_router.post("/cancel/{task_id}")
+async def cancel_task(task_id: str, user_id: UserIdDep, jobs: JobsDep) -> TaskCancelled:
+    """Cancel a page task that has not finished; unprocessed pages are refunded."""
+    return await service.cancel_task(jobs, user_id=user_id, task_id=task_id)

@@ -1,0 +1,47 @@
+"""Storing uploads under generated names, judged by their content."""
+
+import os
+from collections.abc import AsyncIterator
+
+from fastapi import UploadFile
+
+from shared import storage
+from shared.images import ImageInfo, inspect_image
+
+_READ_BLOCK = 1024 * 1024
+_SUFFIXES = {"jpeg": ".jpg", "png": ".png", "webp": ".webp", "tiff": ".tif"}
+
+
+async def _blocks(upload: UploadFile) -> AsyncIterator[bytes]:
+    while block := await upload.read(_READ_BLOCK):
+        yield block
+
+
+async def store_upload(upload: UploadFile, *, max_bytes: int) -> storage.StoredFile:
+    """Save an upload under a generated name with no extension yet (413 past max_bytes)."""
+    return await storage.save_stream(_blocks(upload), area="uploads", suffix="",
+                                     max_bytes=max_bytes)
+
+
+def with_suffix(stored: storage.StoredFile, suffix: str) -> storage.StoredFile:
+    """Give a stored upload the extension of what its bytes turned out to be."""
+    named = stored.relative_path + suffix
+    os.replace(stored.path, storage.absolute(named))
+    return storage.StoredFile(relative_path=named, size=stored.size, sha256=stored.sha256,
+                              head=stored.head)
+
+
+def image_suffix(info: ImageInfo) -> str:
+    return _SUFFIXES[info.format]
+
+
+async def store_image(upload: UploadFile, *, max_bytes: int, max_pixels: int
+                      ) -> tuple[storage.StoredFile, ImageInfo]:
+    """Save an uploaded image under a generated name; refuse what is not a usable image."""
+    stored = await store_upload(upload, max_bytes=max_bytes)
+    try:
+        info = inspect_image(stored.path, max_pixels=max_pixels)
+    except BaseException:
+        storage.delete(stored.relative_path)
+        raise
+    return with_suffix(stored, image_suffix(info)), info

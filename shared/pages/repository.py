@@ -1,0 +1,82 @@
+"""All SQL on projects and pages."""
+
+from collections.abc import Sequence
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from shared.db import utcnow
+from shared.pages.models import Page, PageStatus, Project
+
+
+def create_project(session: Session, *, user_id: int, name: str,
+                   description: str | None) -> Project:
+    project = Project(user_id=user_id, name=name, description=description)
+    session.add(project)
+    session.flush()
+    return project
+
+
+def owned_project(session: Session, *, project_id: int, user_id: int) -> Project | None:
+    project = session.get(Project, project_id)
+    return project if project is not None and project.user_id == user_id else None
+
+
+def add_pages(session: Session, pages: list[Page]) -> list[Page]:
+    session.add_all(pages)
+    session.flush()
+    return pages
+
+
+def taken_page_numbers(session: Session, *, project_id: int, numbers: Sequence[int]
+                       ) -> list[int]:
+    return list(session.scalars(select(Page.page_number).where(
+        Page.project_id == project_id, Page.page_number.in_(numbers))))
+
+
+def pages_of(session: Session, *, project_id: int, page_ids: Sequence[int] | None = None,
+             status: str | None = None) -> list[Page]:
+    query = select(Page).where(Page.project_id == project_id).order_by(Page.page_number)
+    if page_ids is not None:
+        query = query.where(Page.id.in_(page_ids))
+    if status is not None:
+        query = query.where(Page.ocr_status == status)
+    return list(session.scalars(query))
+
+
+def status_counts(session: Session, *, project_id: int) -> dict[str, int]:
+    rows = session.execute(select(Page.ocr_status, func.count()).where(
+        Page.project_id == project_id).group_by(Page.ocr_status))
+    return {status: count for status, count in rows.tuples()}
+
+
+def assign_to_job(session: Session, *, page_ids: Sequence[int], job_id: int,
+                  task_id: str) -> None:
+    """Show the pages as queued for a new job, unless its worker already took them."""
+    _update(session, update(Page).where(
+        Page.id.in_(page_ids), or_(Page.last_job_id.is_(None), Page.last_job_id < job_id))
+        .values(ocr_status=PageStatus.QUEUED.value, last_job_id=job_id))
+    _update(session, update(Page).where(Page.id.in_(page_ids), Page.last_job_id == job_id)
+            .values(last_task_id=task_id))
+
+
+def release_from_job(session: Session, *, page_ids: Sequence[int], job_id: int) -> None:
+    """A cancelled job's unfinished pages say so."""
+    _update(session, update(Page).where(
+        Page.id.in_(page_ids), Page.last_job_id == job_id,
+        Page.ocr_status.in_([PageStatus.QUEUED.value, PageStatus.PROCESSING.value]))
+        .values(ocr_status=PageStatus.CANCELLED.value))
+
+
+def _update(session: Session, statement: Any) -> int:
+    result = session.execute(statement.values(updated_at=utcnow())
+                             .execution_options(synchronize_session=False))
+    return cast(CursorResult[Any], result).rowcount
+
+
+def save_result(session: Session, *, page_id: int, job_id: int, values: dict[str, Any]) -> bool:
+    """Write a page's OCR outcome; False when a newer job owns the page now."""
+    return bool(_update(session, update(Page).where(
+        Page.id == page_id, or_(Page.last_job_id.is_(None), Page.last_job_id <= job_id))
+        .values(last_job_id=job_id, **values)))
