@@ -39,6 +39,7 @@ class Settings(BaseSettings):
     task_time_limit: int = 30 * 60
     task_max_retries: int = 3  # transient failures and lost workers; attempts = retries + 1
     retry_backoff_seconds: float = 2.0
+    ocr_retry_delay_seconds: float = 60.0  # seed 002: OCR tasks retry 60 s apart
     # Replacing a worker child stalls the task it was handed for seconds (3.4 s measured in
     # bench/pipeline_pages); at 50 that hit every 2-3 PDF jobs of 20 chunks. 500 still
     # recycles a leaking child regularly.

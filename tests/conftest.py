@@ -45,6 +45,7 @@ TEST_ENV = {
     "REAPER_INTERVAL_SECONDS": "1",
     "OUTBOX_RELAY_AFTER_SECONDS": "1",
     "RETRY_BACKOFF_SECONDS": "0.2",
+    "OCR_RETRY_DELAY_SECONDS": "0.2",
     "RATE_LIMIT_PDF_ASYNC": "1000/hour",
     "RATE_LIMIT_RECEIPTS": "1000/minute",
     "RATE_LIMIT_AUTH": "100000/minute",  # every test registers from 127.0.0.1

@@ -82,10 +82,20 @@ class ChunkContext:
 
 
 Work = Callable[[ChunkContext], ChunkOutput]
+RetryDelay = Callable[[int], float]
 
 
-def run_chunk(*, chunk_id: int, attempt: int, work: Work) -> str:
-    """Process one chunk attempt; returns the outcome word for logs and tests."""
+def exponential_backoff(attempt: int) -> float:
+    """The default wait before a retry: RETRY_BACKOFF_SECONDS, doubling per attempt."""
+    return get_settings().retry_backoff_seconds * 2 ** (attempt - 1)
+
+
+def run_chunk(*, chunk_id: int, attempt: int, work: Work,
+              retry_delay: RetryDelay = exponential_backoff) -> str:
+    """Process one chunk attempt; returns the outcome word for logs and tests.
+
+    `retry_delay(attempt)` is the wait before the next attempt after a transient failure.
+    """
     context = _claim(chunk_id, attempt)
     if context is None:
         return "skipped"
@@ -94,7 +104,7 @@ def run_chunk(*, chunk_id: int, attempt: int, work: Work) -> str:
     except ChunkStopped:
         return "stopped"
     except (TransientError, OperationalError) as exc:  # a blip: broker, provider, database
-        return _retry_or_fail(context, str(exc))
+        return _retry_or_fail(context, str(exc), delay=retry_delay(attempt))
     except ConveyorError as exc:
         return _fail(context, exc.code.name, exc.message)
     except SoftTimeLimitExceeded:
@@ -145,12 +155,10 @@ def _settle(context: ChunkContext, target: JobStatus, **values: Any) -> str:
     return target.value
 
 
-def _retry_or_fail(context: ChunkContext, message: str) -> str:
-    settings = get_settings()
-    if context.attempt > settings.task_max_retries:
+def _retry_or_fail(context: ChunkContext, message: str, *, delay: float) -> str:
+    if context.attempt > get_settings().task_max_retries:
         return _fail(context, ErrorCode.UPSTREAM_UNAVAILABLE.name,
                      f"gave up after {context.attempt} attempts: {message}")
-    delay = settings.retry_backoff_seconds * 2 ** (context.attempt - 1)
     with session_scope() as session:
         locked = repo.lock_job_of_chunk(session, context.chunk_id)
         assert locked is not None

@@ -231,3 +231,43 @@ def test_websocket_refuses_a_missing_or_bad_token(stack):
         with pytest.raises(InvalidStatus) as refused:
             connect(bad).close()
         assert refused.value.response.status_code == 403
+
+
+def _turned(image: bytes, *, exif_orientation: int | None = None) -> bytes:
+    """The photo turned 180 degrees; or stored sideways with an EXIF tag to undo it."""
+    photo = Image.open(io.BytesIO(image)).convert("RGB")
+    out = io.BytesIO()
+    if exif_orientation is None:
+        photo.rotate(180).save(out, "PNG")
+    else:
+        exif = Image.Exif()
+        exif[0x0112] = exif_orientation
+        photo.transpose(Image.Transpose.ROTATE_90).save(out, "JPEG", quality=92, exif=exif)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("exif_orientation", [None, 6])
+def test_a_turned_photo_is_read_upright(api, user, exif_orientation):
+    receipt = make_receipt(6)
+    data = assert_envelope(submit(api, user, _turned(receipt.image,
+                                                     exif_orientation=exif_orientation)), 202)
+    final, _ = poll(api, user, data["job_id"], until={"SUCCESS", "FAILURE"})
+    assert final["status"] == "SUCCESS", final
+    assert final["result"]["total"]["value"] == receipt.expected["total"]
+    assert final["result"]["ocr"]["mean_confidence"] > 75
+
+
+def test_cancel_mid_run_stops_before_the_receipt_is_saved(api, user):
+    data = assert_envelope(submit(api, user, make_receipt(7).image), 202)
+    running, _ = poll(api, user, data["job_id"], until={"PROGRESS", "SUCCESS"})
+    assert running["status"] == "PROGRESS", "the worker had not started reading yet"
+    cancelled = api.delete(f"{V3}/cancel/{data['job_id']}", headers=user.headers)
+    assert_envelope(cancelled, 200)
+    final, _ = poll(api, user, data["job_id"], until={"REVOKED", "SUCCESS", "FAILURE"})
+    assert final["status"] == "REVOKED"
+    time.sleep(2.0)  # the worker finishes its Tesseract run, then sees the flag
+    job_id = job_id_of(data["job_id"])
+    assert receipt_of(job_id) is None, "a cancelled receipt is never saved"
+    assert poll(api, user, data["job_id"], until={"REVOKED"})[0]["status"] == "REVOKED"
+    assert balance(api, user)["balance"] == 100
+    assert ledger_for_job(job_id) == [("reserve", 1), ("release", 1)]

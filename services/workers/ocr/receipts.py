@@ -7,6 +7,9 @@ analysis into fields -> data validation (warnings, never corrections) -> save.
 from datetime import date
 from typing import Any
 
+import cv2
+import numpy as np
+
 from services.workers.ocr import imaging, tesseract
 from services.workers.ocr.receipt_analysis import analyse_receipt
 from services.workers.ocr.receipt_validation import check_receipt
@@ -21,6 +24,9 @@ from shared.settings import get_settings
 # Page segmentation mode 6 (one uniform block of text): mode 4 (a single column) dropped
 # the right-hand column of tax letters ("A", "B") of Polish receipts in our tests.
 TESSERACT_PSM = 6
+# A reading this good is upright: generated receipt photos read at 89-92 mean confidence
+# upright, 44-62 upside down or sideways.
+_GOOD_CONFIDENCE = 75.0
 
 
 def process_receipt(context: ChunkContext) -> ChunkOutput:
@@ -31,7 +37,7 @@ def process_receipt(context: ChunkContext) -> ChunkOutput:
     image = imaging.load_image(storage.absolute(context.input_path),
                                max_pixels=get_settings().max_image_pixels)
     context.step(steps.OCR.code, steps.OCR.progress)
-    ocr = tesseract.recognise(imaging.preprocess_for_ocr(image), psm=TESSERACT_PSM)
+    ocr = _read(image)
     context.step(steps.OCR_QUALITY.code, steps.OCR_QUALITY.progress)
     tesseract.readable_text_check(ocr)
     context.step(steps.ANALYSIS.code, steps.ANALYSIS.progress)
@@ -43,6 +49,29 @@ def process_receipt(context: ChunkContext) -> ChunkOutput:
     document = _document(receipt_id, data=data, warnings=warnings, ocr=ocr)
     return ChunkOutput(result={"items": [document]},
                        metrics={"ocr_words": len(ocr.words)})
+
+
+def _read(image: np.ndarray) -> tesseract.OcrResult:
+    """OCR the receipt, upright. A poor first reading may be a photo taken upside down or
+    sideways without an EXIF tag: then the page is read turned as well (180 degrees, and
+    90/270 when it is wider than tall) and the most confident reading is kept. Tesseract's
+    own orientation detection (OSD) was tried first and found the turn on 1 of 12 turned
+    receipt photos, at 2-4 s each."""
+    prepared = imaging.preprocess_for_ocr(image)
+    best = tesseract.recognise(prepared, psm=TESSERACT_PSM)
+    if best.mean_confidence >= _GOOD_CONFIDENCE:
+        return best
+    height, width = prepared.shape[:2]
+    # Receipts are taller than wide: a wide one was most likely photographed sideways.
+    turns = ([cv2.ROTATE_90_CLOCKWISE, cv2.ROTATE_90_COUNTERCLOCKWISE, cv2.ROTATE_180]
+             if width > height else [cv2.ROTATE_180])
+    for turn in turns:
+        reading = tesseract.recognise(cv2.rotate(prepared, turn), psm=TESSERACT_PSM)
+        if reading.mean_confidence > best.mean_confidence:
+            best = reading
+        if best.mean_confidence >= _GOOD_CONFIDENCE:
+            break
+    return best
 
 
 def _save(context: ChunkContext, *, data: dict[str, Any], warnings: list[dict[str, str]],
