@@ -1,6 +1,7 @@
 """The README's first command: `conveyor run` on the embedded default (no Postgres, no
 Redis), passing the same seed flow as the Postgres stack."""
 
+import json
 import os
 import subprocess
 import sys
@@ -8,9 +9,11 @@ import time
 
 import httpx
 import pytest
+from websockets.sync.client import connect
 
 from tests.support.api import balance, confirm_pdf, register_and_login, start_pdf, wait_for_status
 from tests.support.pdfs import make_flowing_document
+from tests.support.receipts import make_receipt
 from tests.support.stack import REPO_ROOT, free_port, stop_group
 
 SERVER_ONLY = ("DATABASE_URL", "REDIS_URL", "REDIS_KEY_PREFIX", "LLM_PROVIDER", "LLM_BASE_URL")
@@ -72,3 +75,30 @@ def test_embedded_default_runs_the_seed_flow(embedded):
         assert finalized["charged_credits"] == pages
         assert balance(api, user)["balance"] == 140 - pages
     assert (data_dir / "broker.db").exists()  # the tasks went through the SQLite broker
+
+
+def test_embedded_default_reads_a_receipt_and_pushes_the_event(embedded):
+    """Receipts v3 and /ws need no Redis: the event feed is the job event log."""
+    base, _env, _data_dir = embedded
+    receipt = make_receipt(8)
+    with httpx.Client(base_url=base, timeout=60) as api:
+        user = register_and_login(api, prefix="embedded-receipt")
+        token = user.headers["Authorization"].split(" ", 1)[1]
+        with connect(base.replace("http://", "ws://") + f"/ws?token={token}") as socket:
+            time.sleep(0.5)
+            submitted = api.post("/api/v3/receipts/process", headers=user.headers,
+                                 files={"file": ("receipt.png", receipt.image)})
+            assert submitted.status_code == 202, submitted.text
+            job_id = submitted.json()["data"]["job_id"]
+            deadline = time.monotonic() + 120
+            while time.monotonic() < deadline:
+                message = json.loads(socket.recv(timeout=deadline - time.monotonic()))
+                if message["event_type"] in ("receipt_processed", "receipt_failed"):
+                    break
+        assert message["event_type"] == "receipt_processed", message
+        assert message["data"]["task_id"] == job_id
+        assert message["data"]["receipt"]["total"]["value"] == receipt.expected["total"]
+        status = api.get(f"/api/v3/receipts/status/{job_id}", headers=user.headers).json()
+        assert status["data"]["status"] == "SUCCESS"
+        health = api.get("/api/v3/receipts/health", headers=user.headers)
+        assert health.status_code == 200 and health.json()["data"]["status"] == "unknown"

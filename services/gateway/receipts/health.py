@@ -8,6 +8,7 @@ from services.gateway.receipts.schemas import ReceiptHealth
 from services.gateway.system.probe import probe_app
 from shared.celery_app import Queue, TaskName
 from shared.db import utcnow
+from shared.settings import get_settings
 
 INSPECT_TIMEOUT_SECONDS = 1.0
 _CACHE_SECONDS = 2.0
@@ -24,6 +25,9 @@ def receipt_health() -> ReceiptHealth:
 
 
 def _measure() -> ReceiptHealth:
+    if get_settings().is_embedded:  # the SQLite broker has no broadcast to ask workers with
+        return ReceiptHealth(status="unknown", timestamp=utcnow(), active_receipt_tasks=None,
+                             workers_available=None, tasks_registered=None, workers=[])
     inspect = probe_app().control.inspect(timeout=INSPECT_TIMEOUT_SECONDS)
     # The three broadcasts wait out the same timeout: ask them side by side.
     with ThreadPoolExecutor(max_workers=3) as pool:

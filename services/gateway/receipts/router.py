@@ -56,7 +56,8 @@ async def cancel_receipt(job_id: str, user_id: UserIdDep, jobs: JobsDep
 
 @router.get("/health", response_model=Envelope[ReceiptHealth])
 async def health(_user_id: UserIdDep) -> JSONResponse:
-    """Receipt workers seen, the receipt task registered, receipts being read right now."""
+    """Receipt workers seen, the receipt task registered, receipts being read right now
+    (503 when no worker could take a receipt; `unknown` on the embedded default)."""
     report = await run_in_threadpool(receipt_health)
-    code = 200 if report.status == "healthy" else 503
+    code = 503 if report.status == "unhealthy" else 200
     return envelope_response(code, "Receipt processing system health check", report)

@@ -39,7 +39,7 @@ class ReceiptCancelled(BaseModel):
 class ReceiptHealth(BaseModel):
     status: str
     timestamp: datetime
-    active_receipt_tasks: int
-    workers_available: bool
-    tasks_registered: bool
+    active_receipt_tasks: int | None
+    workers_available: bool | None  # None: the embedded broker cannot be asked
+    tasks_registered: bool | None
     workers: list[str]
