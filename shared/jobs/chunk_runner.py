@@ -67,14 +67,19 @@ class ChunkContext:
 
         Raises ChunkStopped once the job was cancelled or this attempt lost the chunk.
         """
-        self._last_report = time.monotonic()
+        now = time.monotonic()
+        heartbeat_due = now - self._last_report >= get_settings().heartbeat_interval_seconds
         with session_scope() as session:
-            # The job row before the chunk row: the lock order cancel uses too.
+            # The job row before the chunk row: the lock order cancel uses too. Steps come
+            # milliseconds apart; the chunk's heartbeat (and its ownership check, which the
+            # settle repeats anyway) only when one is due.
             moved = repo.set_job_step(session, job_id=self.job_id, step=code, percent=percent)
-            alive = repo.touch_heartbeat(session, chunk_id=self.chunk_id, attempt=self.attempt,
-                                         units_done=0)
+            alive = not heartbeat_due or repo.touch_heartbeat(
+                session, chunk_id=self.chunk_id, attempt=self.attempt, units_done=0)
             if not (moved and alive):
                 raise ChunkStopped
+            if heartbeat_due:
+                self._last_report = now
             # Logged, so progress can be followed live (the gateway's /ws reads this feed).
             repo.add_event(session, job_id=self.job_id, chunk_index=self.index,
                            event_type="step", step=code, progress=percent,

@@ -1,7 +1,7 @@
 """hOCR 1.2 (XHTML with boxes) built from the words of an OcrResult.
 
-`tesseract.recognise_hocr` costs a whole second Tesseract run (~1 s on the benchmark
-receipt). Every job already has the words of its single `recognise` run, with boxes,
+Asking Tesseract for hOCR costs a whole second run (~1 s on the benchmark receipt).
+Every job already has the words of its single `recognise` run, with boxes,
 confidences and block/line numbers, so the hOCR is built from them in well under a
 millisecond per hundred words.
 

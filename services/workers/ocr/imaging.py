@@ -55,7 +55,7 @@ _MAX_INK_SHARE = 0.25  # a page darker than its surroundings over 1/4 of it is n
 _MAX_OCR_PIXELS = 16_000_000  # Tesseract time and memory grow with the page; ~4000x4000
 _MAX_SKEW_DEGREES = 15.0
 _MIN_ROTATION_DEGREES = 0.3  # below this, rotating only blurs; Tesseract copes
-_SKEW_SAMPLE_POINTS = 60_000  # text pixels sampled for the projection profile
+_SKEW_SAMPLE_POINTS = 20_000  # text pixels sampled for the projection profile (60 000: 15 ms)
 # Adaptive threshold window: a few strokes wide at the normalised text height, so the
 # inside of a thick stroke is still compared with the paper around it; C keeps flat paper
 # (pixel ~ local mean) white instead of turning it into salt-and-pepper.

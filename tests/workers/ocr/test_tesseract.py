@@ -7,7 +7,6 @@ import numpy as np
 import pytesseract
 import pytest
 
-from services.workers.ocr import tesseract
 from services.workers.ocr.imaging import preprocess_for_ocr
 from services.workers.ocr.tesseract import OcrResult, readable_text_check, recognise
 from shared.errors import ConveyorError, ErrorCode
@@ -85,13 +84,6 @@ def test_colour_input_is_accepted() -> None:
     bgra = np.dstack([gray, gray, gray, np.full_like(gray, 255)])
 
     assert "Total amount 129.99 PLN" in recognise(bgra).text
-
-
-def test_hocr_holds_the_words(page: np.ndarray) -> None:
-    hocr = tesseract.recognise_hocr(page)
-
-    assert "ocrx_word" in hocr
-    assert "Zażółć" in hocr
 
 
 def test_missing_language_data_is_an_internal_error_saying_what_to_install(
