@@ -271,3 +271,18 @@ def test_cancel_mid_run_stops_before_the_receipt_is_saved(api, user):
     assert poll(api, user, data["job_id"], until={"REVOKED"})[0]["status"] == "REVOKED"
     assert balance(api, user)["balance"] == 100
     assert ledger_for_job(job_id) == [("reserve", 1), ("release", 1)]
+
+
+def test_idempotency_key_returns_the_same_receipt_job_once(api, user):
+    image = make_receipt(9).image
+    headers = {**user.headers, "Idempotency-Key": "receipt-1"}
+    first = api.post(f"{V3}/process", headers=headers, files={"file": ("r.png", image)})
+    again = api.post(f"{V3}/process", headers=headers, files={"file": ("r.png", image)})
+    assert assert_envelope(first, 202)["job_id"] == assert_envelope(again, 202)["job_id"]
+    other = api.post(f"{V3}/process", headers=headers,
+                     files={"file": ("r.png", make_receipt(10).image)})
+    assert assert_envelope(other, 409)["error_type"] == "IDEMPOTENCY_CONFLICT"
+    job_id = job_id_of(first.json()["data"]["job_id"])
+    assert [entry for entry in ledger_for_job(job_id) if entry[0] == "reserve"] == [
+        ("reserve", 1)], "reserved once"
+    assert api.get("/api/v1/jobs", headers=user.headers).json()["total"] == 1
