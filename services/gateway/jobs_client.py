@@ -1,5 +1,6 @@
 """The gateway's HTTP client for the internal job service (service-token authenticated)."""
 
+import uuid
 from typing import Any
 
 import httpx
@@ -40,6 +41,14 @@ class JobsClient:
         suffix = f"/{action}" if action else ""
         return await self.call(method, f"/internal/users/{user_id}/jobs/{job_id}{suffix}",
                                json=json, params=params)
+
+    async def job_by_uuid(self, user_id: int, job_uuid: str) -> Any:
+        """A job by its public id; anything that is not a UUID is simply not found."""
+        try:
+            canonical = str(uuid.UUID(job_uuid))
+        except ValueError:
+            raise ConveyorError(ErrorCode.NOT_FOUND, "Job not found") from None
+        return await self.call("GET", f"/internal/users/{user_id}/jobs/by-uuid/{canonical}")
 
     async def list_jobs(self, user_id: int, params: dict[str, Any]) -> dict[str, Any]:
         return await self.call("GET", f"/internal/users/{user_id}/jobs", params=params)

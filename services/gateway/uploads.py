@@ -17,9 +17,14 @@ async def _blocks(upload: UploadFile) -> AsyncIterator[bytes]:
         yield block
 
 
-async def store_upload(upload: UploadFile, *, max_bytes: int) -> storage.StoredFile:
-    """Save an upload under a generated name with no extension yet (413 past max_bytes)."""
-    return await storage.save_stream(_blocks(upload), area="uploads", suffix="",
+async def store_upload(upload: UploadFile, *, max_bytes: int, area: str = "uploads"
+                       ) -> storage.StoredFile:
+    """Save an upload under a generated name with no extension yet (413 past max_bytes).
+
+    "uploads" is swept by the file cleanup once no job needs a file; a project's pages
+    live in "pages", which the cleanup leaves alone.
+    """
+    return await storage.save_stream(_blocks(upload), area=area, suffix="",
                                      max_bytes=max_bytes)
 
 

@@ -3,7 +3,7 @@
 from collections.abc import Sequence
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, func, or_, select, update
+from sqlalchemy import CursorResult, and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from shared.db import utcnow
@@ -76,7 +76,10 @@ def _update(session: Session, statement: Any) -> int:
 
 
 def save_result(session: Session, *, page_id: int, job_id: int, values: dict[str, Any]) -> bool:
-    """Write a page's OCR outcome; False when a newer job owns the page now."""
+    """Write what a job's worker did with a page. Refused (False) once a newer job owns
+    the page, or once this job let it go (cancelled)."""
+    mine = and_(Page.last_job_id == job_id, Page.ocr_status.in_(
+        [PageStatus.QUEUED.value, PageStatus.PROCESSING.value]))
     return bool(_update(session, update(Page).where(
-        Page.id == page_id, or_(Page.last_job_id.is_(None), Page.last_job_id <= job_id))
+        Page.id == page_id, or_(Page.last_job_id.is_(None), Page.last_job_id < job_id, mine))
         .values(last_job_id=job_id, **values)))

@@ -92,6 +92,7 @@ def test_a_poll_shows_the_step_it_is_at(api, user):
     data = assert_envelope(submit(api, user, make_receipt(2).image), 202)
     _final, seen = poll(api, user, data["job_id"], until={"SUCCESS", "FAILURE"})
     running = [s for s in seen if s["status"] == "PROGRESS"]
+    assert running, "no poll caught the receipt while it was being read"
     for snapshot in running:
         assert snapshot["step"] in {"INITIALIZATION", "VALIDATION", "OCR", "OCR_QUALITY",
                                     "ANALYSIS", "DATA_VALIDATION", "SAVE"}, running

@@ -4,8 +4,10 @@ from sqlalchemy import select
 
 from shared.credits.models import CreditLedgerEntry
 from shared.db import session_scope
-from shared.jobs.models import Job, JobChunk
+from shared.jobs.models import JobChunk
+from shared.jobs.repository import get_job_by_uuid
 from shared.receipts.models import Receipt
+from shared.receipts.repository import receipt_of_job
 
 
 def chunks(job_id: int) -> list[JobChunk]:
@@ -23,9 +25,11 @@ def ledger_for_job(job_id: int) -> list[tuple[str, int]]:
 
 def job_id_of(job_uuid: str) -> int:
     with session_scope() as session:
-        return session.scalars(select(Job.id).where(Job.uuid == job_uuid)).one()
+        job = get_job_by_uuid(session, job_uuid)
+        assert job is not None, job_uuid
+        return job.id
 
 
 def receipt_of(job_id: int) -> Receipt | None:
     with session_scope() as session:
-        return session.scalars(select(Receipt).where(Receipt.job_id == job_id)).one_or_none()
+        return receipt_of_job(session, job_id)

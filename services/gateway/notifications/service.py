@@ -10,11 +10,8 @@ from typing import Any
 
 from services.gateway.jobs_client import JobsClient
 from shared.jobs.models import JobKind, JobStatus
-from shared.jobs.states import Vocabulary, public_status
+from shared.jobs.states import TERMINAL, Vocabulary, public_status
 from shared.receipts.steps import STEPS
-
-_TERMINAL_WORDS = {JobStatus.COMPLETED: "SUCCESS", JobStatus.FAILED: "FAILURE",
-                   JobStatus.CANCELLED: "REVOKED"}
 
 
 async def live_messages(jobs: JobsClient, *, user_id: int, poll_seconds: float
@@ -54,12 +51,13 @@ async def _receipt_message(jobs: JobsClient, *, user_id: int, event: dict[str, A
                 "data": {**base, "status": "PROGRESS", "step": event["detail"].get("step"),
                          "progress": event["detail"].get("progress"),
                          "message": step.message if step else None}}
-    word = _TERMINAL_WORDS.get(JobStatus(event["to_status"]))
-    if word == "SUCCESS":
+    status = JobStatus(event["to_status"])
+    word = public_status(status, Vocabulary.V3_RECEIPTS)
+    if status is JobStatus.COMPLETED:
         items = (await jobs.job(user_id, event["job_id"], "result"))["items"]
         return {"event_type": "receipt_processed",
                 "data": {**base, "status": word, "receipt": items[0] if items else None}}
-    if word is not None:
+    if status in TERMINAL:
         view = await jobs.job(user_id, event["job_id"])
         return {"event_type": "receipt_failed",
                 "data": {**base, "status": word, "error": view["error"],

@@ -128,5 +128,6 @@ async def task_status(task_id: str, user_id: UserIdDep, jobs: JobsDep) -> TaskSt
 
 @tasks_router.post("/cancel/{task_id}")
 async def cancel_task(task_id: str, user_id: UserIdDep, jobs: JobsDep) -> TaskCancelled:
-    """Cancel a page task that has not finished; unprocessed pages are refunded."""
+    """Cancel a page task that has not finished; its whole reservation is released (pages
+    read before the cancel keep their results and are not charged)."""
     return await service.cancel_task(jobs, user_id=user_id, task_id=task_id)

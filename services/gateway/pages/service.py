@@ -16,7 +16,7 @@ from services.gateway.pages.schemas import (
     TaskCancelled,
     TaskStatus,
 )
-from services.gateway.pdf.inspection import PDF_MAGIC, count_pages
+from services.gateway.pdf.inspection import PDF_MAGIC, check_pdf_bytes, count_pages
 from services.gateway.settings import GatewaySettings
 from services.gateway.uploads import image_suffix, store_upload, with_suffix
 from shared import storage
@@ -30,6 +30,7 @@ from shared.pages.models import Page, Project
 
 PAGE_KINDS = (JobKind.PAGE_OCR, JobKind.PAGE_BATCH)
 MAX_PDF_PAGES = 500
+PAGES_AREA = "pages"  # kept as long as the project: not swept like job uploads
 
 
 # --- projects and pages -------------------------------------------------------------------
@@ -85,7 +86,7 @@ async def upload_pages(*, user_id: int, project_id: int, upload: UploadFile, pag
     """An image is one page; a PDF becomes one page per PDF page, numbered on from
     `page_number` (rendered by the OCR worker, not here)."""
     await in_transaction_thread(owned_project, project_id=project_id, user_id=user_id)
-    stored = await store_upload(upload, max_bytes=settings.max_pdf_bytes)
+    stored = await store_upload(upload, max_bytes=settings.max_pdf_bytes, area=PAGES_AREA)
     try:
         stored, layout = await run_in_threadpool(_inspect_upload, stored,
                                                  settings.max_image_pixels)
@@ -101,6 +102,7 @@ def _inspect_upload(stored: storage.StoredFile, max_pixels: int
                     ) -> tuple[storage.StoredFile, list[tuple[int | None, int | None, int | None]]]:
     """(pdf page index, width, height) per page the upload holds."""
     if PDF_MAGIC in stored.head[:1024]:
+        check_pdf_bytes(stored)
         pages = count_pages(stored.path)
         if pages > MAX_PDF_PAGES:
             raise ConveyorError(ErrorCode.TOO_MANY_PAGES, f"the PDF has {pages} pages; "
@@ -173,7 +175,7 @@ def batch_queued(view: dict[str, Any]) -> BatchQueued:
 
 
 async def page_task(jobs: JobsClient, *, user_id: int, task_id: str) -> dict[str, Any]:
-    view = await jobs.call("GET", f"/internal/users/{user_id}/jobs/by-uuid/{task_id}")
+    view = await jobs.job_by_uuid(user_id, task_id)
     if view["kind"] not in PAGE_KINDS:
         raise ConveyorError(ErrorCode.NOT_FOUND, "Task not found")
     return view

@@ -6,11 +6,10 @@ orientation and returns an 8-bit numpy array: gray (H, W) or BGR (H, W, 3).
 `preprocess_for_ocr` turns that into a binary uint8 image (black text on white), in steps:
 
 1. `to_gray`           colour carries nothing Tesseract uses.
-   `crop_to_paper`     cut a photo down to the (straightened) paper.
-2. `rescale_for_ocr`   bring the text height near what Tesseract reads best; cap the size.
-3. `denoise`           3x3 median: sensor and JPEG speckle, without blurring stroke edges.
-4. `deskew`            estimate the text-line angle (within +-15 degrees) and rotate back.
-5. `fix_orientation`   optional (`detect_orientation=True`): 90/180/270 via Tesseract OSD.
+2. `crop_to_paper`     cut a photo down to the (straightened) paper.
+3. `rescale_for_ocr`   bring the text height near what Tesseract reads best; cap the size.
+4. `denoise`           3x3 median: sensor and JPEG speckle, without blurring stroke edges.
+5. `deskew`            estimate the text-line angle (within +-15 degrees) and rotate back.
 6. `binarise`          adaptive threshold, robust to the uneven lighting of phone photos.
 
 Measured on a 600x1600 receipt-like photo (DejaVu Sans Mono 24 px, 46 lines, skewed 5
@@ -19,7 +18,6 @@ a load average of 2-3, medians of 20 runs (5 for Tesseract):
   to_gray 0.3 ms, rescale_for_ocr 8-9 ms (text-height estimate; no resize needed here),
   denoise 0.2 ms, deskew 21-26 ms (angle estimate 17 ms, rotation 5-9 ms), binarise
   10-13 ms: preprocess_for_ocr 42-53 ms in all, against ~1.0 s for `recognise` on it.
-  `detect_orientation=True` adds one Tesseract OSD run: 850-870 ms, nearly a second OCR.
   Rejected denoisers: fastNlMeansDenoising (65-650 ms, read no better than the median),
   median 5 (misread digits, lost diacritic dots), median 3 + Gaussian (lost the dot of Ż).
 """
@@ -35,7 +33,6 @@ import cv2
 import numpy as np
 from PIL import Image, ImageOps
 
-from services.workers.ocr.tesseract import detect_rotation
 from shared.errors import ConveyorError, ErrorCode
 from shared.images import inspect_image
 
@@ -121,20 +118,14 @@ def _stretch_to_uint8(values: np.ndarray) -> np.ndarray:
     return scaled.astype(np.uint8)
 
 
-def preprocess_for_ocr(image: np.ndarray, *, detect_orientation: bool = False) -> np.ndarray:
+def preprocess_for_ocr(image: np.ndarray) -> np.ndarray:
     """Gray or BGR uint8 image -> binary uint8 image (0 text, 255 paper) for Tesseract.
 
-    `detect_orientation` adds a Tesseract OSD run to undo 90/180/270 degree rotations
-    (see `fix_orientation` for its cost); EXIF-tagged photos need no such run.
+    Quarter turns are not detected here: EXIF-tagged photos are already upright after
+    `load_image`, and the receipt pipeline reads a poor result again turned (Tesseract's
+    OSD found the turn on 1 of 12 turned receipt photos, at 2-4 s each).
     """
-    gray = deskew(denoise(rescale_for_ocr(crop_to_paper(to_gray(image)))))
-    if detect_orientation:
-        # After deskewing: OSD is surer on straight lines (a 5-degree skewed receipt turned
-        # 180 degrees: confidence 1.35 skewed, 2.03 straight). A page turned 90 degrees
-        # has vertical lines the first deskew cannot judge, so it is deskewed once upright.
-        upright = fix_orientation(gray)
-        gray = gray if upright is gray else deskew(upright)
-    return binarise(gray)
+    return binarise(deskew(denoise(rescale_for_ocr(crop_to_paper(to_gray(image))))))
 
 
 def crop_to_paper(gray: np.ndarray) -> np.ndarray:
@@ -235,26 +226,6 @@ def denoise(gray: np.ndarray) -> np.ndarray:
     # At the normalised text size strokes are >= 3 px wide, so a 3x3 median removes
     # isolated speckle without eating strokes (on unscaled tiny text it would).
     return cv2.medianBlur(gray, 3)
-
-
-def fix_orientation(gray: np.ndarray) -> np.ndarray:
-    """Undo a 90/180/270 degree rotation found by Tesseract OSD; else return the image.
-
-    Costs one extra Tesseract run: ~850 ms on the 600x1600 benchmark receipt, 450-600 ms
-    on a 7-line page; it grows with the text on the page. OSD needs a fair amount of text:
-    on sparse images it fails or is unsure, and then the image is left as it is.
-    """
-    # OSD binarises globally (Otsu); on a photo with a shadow it then finds "too few
-    # characters" (measured: it failed on the gray benchmark receipt in every orientation
-    # and succeeded on the adaptive-threshold image), so it gets our binary image.
-    rotate = detect_rotation(binarise(gray))
-    if rotate is None or rotate == 0:
-        return gray
-    # OSD's "Rotate" is the clockwise turn that makes the page upright.
-    codes = {90: cv2.ROTATE_90_CLOCKWISE, 180: cv2.ROTATE_180,
-             270: cv2.ROTATE_90_COUNTERCLOCKWISE}
-    logger.info("OSD: rotating the page %s degrees clockwise", rotate)
-    return cv2.rotate(gray, codes[rotate])
 
 
 def deskew(gray: np.ndarray) -> np.ndarray:

@@ -8,13 +8,14 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from sqlalchemy.exc import OperationalError
 
 from services.workers.ocr import imaging, tesseract
 from services.workers.ocr.hocr import to_hocr
 from services.workers.ocr.rasterise import render_pdf_page
 from shared import storage
 from shared.db import session_scope, utcnow
-from shared.errors import ConveyorError, ErrorCode
+from shared.errors import ConveyorError, ErrorCode, TransientError
 from shared.jobs.chunk_runner import ChunkContext, ChunkOutput, ChunkStopped
 from shared.pages import repository as pages
 from shared.pages.models import PageStatus
@@ -33,8 +34,8 @@ def process_page(context: ChunkContext) -> ChunkOutput:
         context.report(0, force=True)  # a heartbeat, and a cancel check before Tesseract
         prepared = imaging.preprocess_for_ocr(image)
         ocr = tesseract.recognise(prepared, psm=PAGE_PSM)
-    except ChunkStopped:
-        raise
+    except (ChunkStopped, TransientError, OperationalError):
+        raise  # stopped, or retried by the chunk runner: the page is not failed
     except ConveyorError as exc:
         _record(context, _failure(exc.code.name, exc.message))
         raise

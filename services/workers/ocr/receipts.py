@@ -16,7 +16,9 @@ from services.workers.ocr.receipt_validation import check_receipt
 from shared import storage
 from shared.db import session_scope
 from shared.errors import ConveyorError, ErrorCode
-from shared.jobs.chunk_runner import ChunkContext, ChunkOutput
+from shared.jobs import repository as jobs_repo
+from shared.jobs.chunk_runner import ChunkContext, ChunkOutput, ChunkStopped
+from shared.jobs.states import ACTIVE
 from shared.receipts import steps
 from shared.receipts.repository import save_receipt
 from shared.settings import get_settings
@@ -76,7 +78,12 @@ def _read(image: np.ndarray) -> tesseract.OcrResult:
 
 def _save(context: ChunkContext, *, data: dict[str, Any], warnings: list[dict[str, str]],
           confidence: float) -> int:
+    """Save the receipt unless the job was cancelled meanwhile (checked under the job's
+    row lock, which cancel takes too), so a refunded receipt is never stored."""
     with session_scope() as session:
+        job = jobs_repo.get_job(session, context.job_id, for_update=True)
+        if job is None or job.cancel_requested or job.status not in ACTIVE:
+            raise ChunkStopped
         receipt = save_receipt(session, job_id=context.job_id, user_id=context.user_id,
                                data=data, warnings=warnings, ocr_confidence=confidence)
         return receipt.id

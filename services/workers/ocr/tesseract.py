@@ -35,10 +35,6 @@ _INSTALL_HINT = ("install the Debian packages tesseract-ocr and tesseract-ocr-<l
                  "(e.g. tesseract-ocr-pol), or point TESSDATA_PREFIX at the traineddata files")
 _LANGUAGE_ERRORS = ("Failed loading language", "Error opening data file",
                     "Tesseract couldn't load any languages")
-_OSD_TIMEOUT_SECONDS = 30.0
-# OSD's orientation_conf. Right answers on our test pages scored 2.0-7.9, wrong ones (on
-# pages shrunk until OSD guessed) 0.2-1.2.
-_OSD_MIN_CONFIDENCE = 1.5
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -110,26 +106,6 @@ def readable_text_check(result: OcrResult, *, min_words: int = 3,
             f"confidence >= {min_confidence:g}, at least {min_words} needed. Upload a sharper, "
             "well-lit image with the text upright.",
         )
-
-
-def detect_rotation(image: np.ndarray, *, timeout_seconds: float = _OSD_TIMEOUT_SECONDS,
-                    min_confidence: float = _OSD_MIN_CONFIDENCE) -> int | None:
-    """Clockwise degrees (0/90/180/270) that make the page upright, by Tesseract OSD.
-
-    None when OSD cannot tell: too little text, low confidence, a timeout, osd data
-    missing. Callers then leave the image as it is.
-    """
-    try:
-        osd = pytesseract.image_to_osd(_to_pil(image), output_type=Output.DICT,
-                                       timeout=timeout_seconds)
-    except (TesseractError, RuntimeError, TesseractNotFoundError) as exc:
-        logger.info("OSD found no orientation: %s", exc)
-        return None
-    rotate, confidence = int(osd.get("rotate", 0)), float(osd.get("orientation_conf", 0.0))
-    if rotate not in (0, 90, 180, 270) or confidence < min_confidence:
-        logger.info("OSD unsure (rotate %s, confidence %.2f); leaving it", rotate, confidence)
-        return None
-    return rotate
 
 
 def _word_rows(data: dict[str, list[Any]]) -> list[tuple[tuple[int, int, int], OcrWord]]:

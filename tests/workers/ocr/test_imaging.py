@@ -88,37 +88,6 @@ def test_small_text_is_scaled_up() -> None:
     assert "Invoice number 4521" in read(small)
 
 
-LONG_LINES = (*LINES, "Payment due within 14 days", "Bank account 1234 5678 9012",
-              "Thank you for your business", "Customer service 800 100 200")
-
-
-@pytest.mark.parametrize("quarter_turns", [1, 2, 3])
-def test_fix_orientation_turns_the_page_upright(quarter_turns: int) -> None:
-    upright = np.asarray(render_text(LONG_LINES))
-    turned = np.ascontiguousarray(np.rot90(upright, quarter_turns))  # counter-clockwise
-
-    fixed = imaging.fix_orientation(turned)
-
-    assert np.array_equal(fixed, upright)
-
-
-def test_preprocessing_can_fix_a_skewed_upside_down_page() -> None:
-    skewed = render_text(LONG_LINES).rotate(4, resample=Image.Resampling.BICUBIC,
-                                            expand=True, fillcolor=255)
-    upside_down = np.ascontiguousarray(np.rot90(np.asarray(skewed), 2))
-
-    text = recognise(imaging.preprocess_for_ocr(upside_down, detect_orientation=True)).text
-
-    assert "Payment due within 14 days" in text
-    assert "Zażółć gęślą jaźń" in text
-
-
-def test_fix_orientation_leaves_an_image_without_text_alone() -> None:
-    blank = np.full((400, 300), 255, dtype=np.uint8)
-
-    assert imaging.fix_orientation(blank) is blank
-
-
 def test_a_transparent_png_is_flattened_on_white(tmp_path: Path) -> None:
     text = render_text()
     rgba = Image.new("RGBA", text.size, (0, 0, 0, 0))  # transparent black background
