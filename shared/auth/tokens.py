@@ -28,10 +28,15 @@ def issue_access_token(settings: Settings, *, user_id: int) -> IssuedToken:
 
 
 def user_id_from_token(settings: Settings, token: str) -> int:
+    return subject_and_expiry(settings, token)[0]
+
+
+def subject_and_expiry(settings: Settings, token: str) -> tuple[int, float]:
+    """The user id of a valid, unexpired token and when it expires (Unix time)."""
     user_id, expires_at = _verified(token, settings.secret_key, settings.jwt_algorithm)
     if expires_at <= time.time():
         raise ConveyorError(ErrorCode.UNAUTHORIZED, "invalid or expired token")
-    return user_id
+    return user_id, expires_at
 
 
 @lru_cache(maxsize=4096)

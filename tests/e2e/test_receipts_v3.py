@@ -9,9 +9,11 @@ from typing import Any
 import httpx
 import pytest
 from PIL import Image
-from websockets.exceptions import InvalidStatus
+from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect
 
+from shared.auth.tokens import issue_access_token
+from shared.settings import Settings
 from tests.support.api import User, balance, register_and_login
 from tests.support.db import job_id_of, ledger_for_job, receipt_of
 from tests.support.receipts import make_receipt
@@ -287,3 +289,13 @@ def test_idempotency_key_returns_the_same_receipt_job_once(api, user):
     assert [entry for entry in ledger_for_job(job_id) if entry[0] == "reserve"] == [
         ("reserve", 1)], "reserved once"
     assert api.get("/api/v1/jobs", headers=user.headers).json()["total"] == 1
+
+
+def test_websocket_closes_when_its_token_expires(stack, user):
+    settings = Settings().model_copy(update={"access_token_expire_seconds": 2})
+    token = issue_access_token(settings, user_id=user.id).access_token
+    url = stack.gateway_url.replace("http://", "ws://") + f"/ws?token={token}"
+    with connect(url) as socket, pytest.raises(ConnectionClosed) as closed:
+        socket.recv(timeout=30)  # no event comes; the server closes at the token's expiry
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 1008
+    assert "expired" in closed.value.rcvd.reason

@@ -2,13 +2,14 @@
 
 import asyncio
 import contextlib
+import time
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect, status
 
 from services.gateway.jobs_client import JobsClient
 from services.gateway.notifications.service import live_messages
 from services.gateway.settings import get_gateway_settings
-from shared.auth.tokens import user_id_from_token
+from shared.auth.tokens import subject_and_expiry
 from shared.errors import ConveyorError
 
 router = APIRouter(tags=["notifications"])
@@ -20,32 +21,38 @@ async def live_events(websocket: WebSocket) -> None:
     `Authorization: Bearer` header. Messages: `{"event_type", "data"}` with event types
     receipt_progress, receipt_processed, receipt_failed and job_status, for your jobs only.
     """
-    user_id = _authenticated_user(websocket)
-    if user_id is None:
+    authenticated = _authenticated_user(websocket)
+    if authenticated is None:
         await websocket.close(code=status.WS_1008_POLICY_VIOLATION, reason="invalid token")
         return
+    user_id, expires_at = authenticated
     await websocket.accept()
     jobs: JobsClient = websocket.app.state.jobs_client
     pump = asyncio.create_task(_pump(websocket, jobs, user_id))
     listen = asyncio.create_task(_wait_for_disconnect(websocket))
-    done, _ = await asyncio.wait({pump, listen}, return_when=asyncio.FIRST_COMPLETED)
+    # The token's expiry ends the socket as it ends any request: reconnect with a new one.
+    done, _ = await asyncio.wait({pump, listen}, timeout=max(0.0, expires_at - time.time()),
+                                 return_when=asyncio.FIRST_COMPLETED)
     for task in (pump, listen):
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await task
-    if pump in done:  # the feed broke (job service unreachable): say so, do not hang
+    if listen not in done:
+        code, reason = ((status.WS_1011_INTERNAL_ERROR, "event feed unavailable; reconnect")
+                        if pump in done else
+                        (status.WS_1008_POLICY_VIOLATION, "token expired; reconnect"))
         with contextlib.suppress(Exception):
-            await websocket.close(code=status.WS_1011_INTERNAL_ERROR,
-                                  reason="event feed unavailable; reconnect")
+            await websocket.close(code=code, reason=reason)
 
 
-def _authenticated_user(websocket: WebSocket) -> int | None:
+def _authenticated_user(websocket: WebSocket) -> tuple[int, float] | None:
+    """(user id, token expiry) from `?token=` or an Authorization header; None if invalid."""
     token = websocket.query_params.get("token")
     header = websocket.headers.get("authorization", "")
     if not token and header.lower().startswith("bearer "):
         token = header[7:]
     try:
-        return user_id_from_token(get_gateway_settings(), token) if token else None
+        return subject_and_expiry(get_gateway_settings(), token) if token else None
     except ConveyorError:
         return None
 
