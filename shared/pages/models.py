@@ -9,10 +9,11 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, case, select
+from sqlalchemy.orm import Mapped, column_property, mapped_column
 
 from shared.db import Base, JsonDoc, utcnow
+from shared.jobs.models import Job, JobStatus
 
 
 class PageStatus(enum.StrEnum):
@@ -64,3 +65,15 @@ class Page(Base):
     ocr_finished_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    # What to show: a page still queued or processing for a job that has ended (failed by
+    # the reaper, a lost worker, a cancel through another route) has ended with it.
+    _last_job_status = (select(Job.status).where(Job.id == last_job_id)
+                        .correlate_except(Job).scalar_subquery())
+    shown_status: Mapped[str] = column_property(case(
+        (ocr_status.not_in([PageStatus.QUEUED.value, PageStatus.PROCESSING.value]), ocr_status),
+        (_last_job_status == JobStatus.CANCELLED, PageStatus.CANCELLED.value),
+        (_last_job_status.in_([JobStatus.FAILED, JobStatus.COMPLETED]),
+         PageStatus.FAILED.value),
+        else_=ocr_status))
+    del _last_job_status  # only a building block of shown_status, not a mapped attribute

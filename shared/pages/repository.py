@@ -41,13 +41,13 @@ def pages_of(session: Session, *, project_id: int, page_ids: Sequence[int] | Non
     if page_ids is not None:
         query = query.where(Page.id.in_(page_ids))
     if status is not None:
-        query = query.where(Page.ocr_status == status)
+        query = query.where(Page.shown_status == status)
     return list(session.scalars(query))
 
 
 def status_counts(session: Session, *, project_id: int) -> dict[str, int]:
-    rows = session.execute(select(Page.ocr_status, func.count()).where(
-        Page.project_id == project_id).group_by(Page.ocr_status))
+    rows = session.execute(select(Page.shown_status, func.count()).where(
+        Page.project_id == project_id).group_by(Page.shown_status))
     return {status: count for status, count in rows.tuples()}
 
 

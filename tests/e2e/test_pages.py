@@ -163,3 +163,24 @@ def test_cancel_a_batch_refunds_what_was_not_read(api, user):
     assert {p["ocr_status"] for p in listed["pages"]} <= {"cancelled", "completed"}
     again = api.post(f"/api/v1/tasks/cancel/{task}", headers=user.headers)
     assert again.status_code == 400
+
+
+def test_pages_of_a_task_cancelled_elsewhere_do_not_stay_queued(api, user):
+    """The generic v1 cancel knows nothing of pages; their shown status follows the job."""
+    project = new_project(api, user)
+    ids = [upload(api, user, project, scan(page_lines(n)), n).json()["pages"][0]["id"]
+           for n in range(1, 9)]
+    task = api.post(f"/api/v1/tasks/projects/{project}/process-batch", headers=user.headers,
+                    json={"page_ids": ids}).json()["task_id"]
+    cancelled = api.post(f"/api/v1/jobs/{job_id_of(task)}/cancel", headers=user.headers)
+    assert cancelled.status_code == 200, cancelled.text
+    time.sleep(1.0)  # a page a worker had in hand when the flag went up stops there
+    listed = api.get(f"/api/v1/projects/{project}/pages", headers=user.headers).json()
+    shown = {p["ocr_status"] for p in listed["pages"]}
+    assert shown <= {"cancelled", "completed"} and "cancelled" in shown, shown
+    only_cancelled = api.get(f"/api/v1/projects/{project}/pages",
+                             params={"status": "cancelled"}, headers=user.headers).json()
+    assert only_cancelled["total"] == sum(p["ocr_status"] == "cancelled"
+                                          for p in listed["pages"])
+    summary = api.get(f"/api/v1/projects/{project}", headers=user.headers).json()
+    assert summary["pages_by_status"].get("queued", 0) == 0

@@ -78,7 +78,7 @@ def page_result(project_id: int, page_id: int, user_id: UserIdDep, session: Sess
                               page_id=page_id)
     if page.ocr_status != PageStatus.COMPLETED or page.ocr_text is None:
         raise ConveyorError(ErrorCode.INVALID_STATE, f"page {page_id} has no OCR result "
-                            f"(status {page.ocr_status}); process it first")
+                            f"(status {page.shown_status}); process it first")
     stem = f"project{project_id}-page{page.page_number}"
     if format == "txt":
         return PlainTextResponse(page.ocr_text, headers=_attachment(f"{stem}.txt"))

@@ -59,7 +59,7 @@ def page_out(page: Page) -> PageOut:
     return PageOut(id=page.id, project_id=page.project_id, page_number=page.page_number,
                    original_filename=page.original_filename,
                    source="image" if page.pdf_page_index is None else "pdf",
-                   width=page.width, height=page.height, ocr_status=page.ocr_status,
+                   width=page.width, height=page.height, ocr_status=page.shown_status,
                    ocr_confidence=page.ocr_confidence, word_count=page.word_count,
                    ocr_error=page.ocr_error, ocr_error_type=page.ocr_error_type,
                    task_id=page.last_task_id, ocr_finished_at=page.ocr_finished_at,
