@@ -1,8 +1,8 @@
 """Receipts per second through the whole v3 pipeline, with one and with two OCR worker
 processes, beside the raw `tesseract` command line on the same images in the same run.
 
-    HTTP POST /api/v3/receipts/process (all receipts at once) -> poll the oldest unfinished
-    receipt every 50 ms -> all SUCCESS
+    HTTP POST /api/v3/receipts/process (all receipts at once) -> all SUCCESS, timed from the
+    first submit to the last receipt's SUCCESS as the job service recorded it
 
     python -m bench.receipts_pipeline                 # 12 receipts, 3 repetitions
     python -m bench.receipts_pipeline --quick         # 4 receipts, 1 repetition
@@ -22,6 +22,7 @@ import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +33,11 @@ from services.workers.ocr.receipts import TESSERACT_PSM
 from tests.support.receipts import make_receipts
 from tests.support.stack import Process, Stack
 
-POLL_SECONDS = 0.05
+# The client follows the oldest unfinished receipt at the /ws feed's own pace (the seed's
+# client polls every 2 s). The end time is the SUCCESS timestamp the job service recorded,
+# so the poll interval adds neither latency nor, as a 50 ms poll did (~1 CPU-second of the
+# API services per 12 receipts), load on the two cores the workers share.
+POLL_SECONDS = 0.25
 BATCH_TIMEOUT_SECONDS = 600.0
 OCR_WORKER_APP = "services.workers.ocr.app"
 
@@ -53,8 +58,10 @@ def raw_tesseract(paths: list[Path], *, processes: int = 1) -> float:
 
 def run_batch(client: httpx.Client, headers: dict[str, str], images: list[bytes]
               ) -> dict[str, Any]:
-    """Submit every receipt, then poll until all finished; wall time from first submit."""
-    started = time.perf_counter()
+    """Submit every receipt, then poll until all finished. `seconds`: from the first submit
+    to the latest SUCCESS `timestamp` (same host, same clock); `observed_seconds`: until
+    the client saw the last one."""
+    started, started_wall = time.perf_counter(), time.time()
     job_ids = []
     for index, image in enumerate(images):
         response = client.post("/api/v3/receipts/process", headers=headers,
@@ -64,19 +71,27 @@ def run_batch(client: httpx.Client, headers: dict[str, str], images: list[bytes]
     # Follow one receipt at a time, oldest first (they finish about in order): polling all
     # of them every 50 ms would cost the two API services more CPU than the workers get.
     statuses: dict[str, str] = {}
+    finished_at: list[float] = []
     deadline = time.monotonic() + BATCH_TIMEOUT_SECONDS
     for job_id in job_ids:
         while time.monotonic() < deadline:
             data = client.get(f"/api/v3/receipts/status/{job_id}", headers=headers).json()
             if data["data"]["status"] in ("SUCCESS", "FAILURE", "REVOKED"):
                 statuses[job_id] = data["data"]["status"]
+                finished_at.append(_epoch(data["data"]["timestamp"]))
                 break
             time.sleep(POLL_SECONDS)
     if len(statuses) < len(job_ids):
         raise RuntimeError(f"{len(job_ids) - len(statuses)} receipts did not finish in time")
-    return {"seconds": time.perf_counter() - started,
+    return {"seconds": max(finished_at) - started_wall,
+            "observed_seconds": time.perf_counter() - started,
             "succeeded": sum(s == "SUCCESS" for s in statuses.values()),
             "receipts": len(images)}
+
+
+def _epoch(timestamp: str) -> float:
+    moment = datetime.fromisoformat(timestamp)
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
 
 
 def _start_ocr_worker(stack: Stack, name: str) -> Process:
@@ -138,6 +153,8 @@ def run(*, quick: bool = False, repetitions: int | None = None) -> dict[str, Any
             "raw_two_process_speedup": ratio(raw_m, median(raw_two)),
             "one_worker_s": [r["seconds"] for r in one],
             "two_workers_s": [r["seconds"] for r in two],
+            "one_worker_observed_s": [r["observed_seconds"] for r in one],
+            "two_workers_observed_s": [r["observed_seconds"] for r in two],
             "raw_receipts_per_s": count / raw_m, "one_worker_receipts_per_s": count / one_m,
             "two_workers_receipts_per_s": count / two_m,
             "one_worker_over_raw": ratio(one_m, raw_m), "two_worker_speedup": ratio(one_m, two_m),
@@ -161,6 +178,9 @@ def render(result: dict[str, Any]) -> str:
               "(target >= 1.8)",
               f"- the same for the bare engine (raw, two processes over one): "
               f"{result['raw_two_process_speedup']:.2f}x",
+              f"- as the polling client saw it (last SUCCESS seen): one worker "
+              f"{median(result['one_worker_observed_s']):.2f} s, two workers "
+              f"{median(result['two_workers_observed_s']):.2f} s (median)",
               f"- receipts that ended SUCCESS per run: {result['succeeded']}"]
     return "\n".join(lines)
 

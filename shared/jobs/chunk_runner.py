@@ -73,17 +73,15 @@ class ChunkContext:
             # The job row before the chunk row: the lock order cancel uses too. Steps come
             # milliseconds apart; the chunk's heartbeat (and its ownership check, which the
             # settle repeats anyway) only when one is due.
-            moved = repo.set_job_step(session, job_id=self.job_id, step=code, percent=percent)
+            # Logged as an event too, so progress can be followed live (/ws reads the feed).
+            moved = repo.record_step(session, job_id=self.job_id, chunk_index=self.index,
+                                     step=code, percent=percent, attempt=self.attempt)
             alive = not heartbeat_due or repo.touch_heartbeat(
                 session, chunk_id=self.chunk_id, attempt=self.attempt, units_done=0)
             if not (moved and alive):
-                raise ChunkStopped
+                raise ChunkStopped  # the rollback takes the step back too
             if heartbeat_due:
                 self._last_report = now
-            # Logged, so progress can be followed live (the gateway's /ws reads this feed).
-            repo.add_event(session, job_id=self.job_id, chunk_index=self.index,
-                           event_type="step", step=code, progress=percent,
-                           attempt=self.attempt)
 
 
 Work = Callable[[ChunkContext], ChunkOutput]
