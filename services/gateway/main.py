@@ -8,6 +8,7 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from services.gateway.auth.router import router as auth_router
+from services.gateway.color.router import router as color_router
 from services.gateway.credits.router import router as credits_router
 from services.gateway.errors import install_error_handlers
 from services.gateway.jobs.router import router as jobs_router
@@ -35,6 +36,10 @@ DESCRIPTION = """Submit documents and images for asynchronous processing.
 Receipts (API v3, every answer in the envelope `{status_code, message, data}`):
 `POST /api/v3/receipts/process` with a photo (`file`), then poll
 `GET /api/v3/receipts/status/{job_id}` until `SUCCESS`; `data.result` holds the receipt.
+
+Colours: `GET /api/v1/palette` (RAL Classic, reference L*a*b* D65/10°),
+`POST /api/v1/color/match` `{"rgb": [255, 0, 0], "top_n": 3}` for the nearest RAL colours,
+`POST /api/v1/color/delta-e` `{"color1": {"ral": "RAL 3000"}, "color2": {"hex": "#A52019"}}`.
 """
 
 
@@ -60,7 +65,8 @@ def create_app() -> FastAPI:
                        upload_limits={RECEIPT_UPLOAD_PATH: settings.max_receipt_bytes
                                       + MULTIPART_OVERHEAD_BYTES})
     for router in (system_router, auth_router, credits_router, pdf_router, jobs_router,
-                   receipts_router, pages_router, page_tasks_router, notifications_router):
+                   receipts_router, pages_router, page_tasks_router, notifications_router,
+                   color_router):
         app.include_router(router)
     _add_doc_aliases(app)
     return app
