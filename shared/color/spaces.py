@@ -6,7 +6,7 @@ between the two white points with the Bradford transform. That choice reproduces
 public sRGB hex codes of RAL colours (e.g. RAL 1003 -> #F9A800; reading the same L*a*b*
 as D65/2° gives #FAA800).
 
-The transfer in `shared.color.transfer` works in OpenCV's 8-bit Lab instead (D65/2°,
+The transfer in `services.workers.color.transfer` works in OpenCV's 8-bit Lab instead (D65/2°,
 for speed); `to_opencv_lab` converts a palette colour into that space.
 """
 

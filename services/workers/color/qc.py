@@ -1,0 +1,101 @@
+"""The quality report of a colour transfer: measured on the processed region, with the
+thresholds it is judged against stated in the report itself.
+
+- `delta_e_mean`: CIEDE2000 between the target and the mean L*a*b* of the region.
+- `delta_e_p95`: the 95th percentile of the per-pixel CIEDE2000 to the target. It includes
+  the lightness texture the transfer keeps on purpose, so it is reported, not judged.
+- `delta_e_chroma_p95`: the same with each pixel's L* set to the target's: how far the
+  colour itself (not the shading) strays. Judged.
+- `lightness_correlation`: Pearson correlation of L* between input and output over the
+  region: 1.0 means the lightness structure is preserved exactly (up to scale and shift).
+- `clipped_share`: the share of region pixels that the transfer pushed to 0 or 255 in some
+  sRGB channel where the input was not: detail lost at the gamut's edge.
+
+The region is every pixel without a mask; with one, the pixels it fully recolours (alpha
+>= 250): a soft edge is half original by design and would blur the colour measures.
+Statistics use at most `SAMPLE_PIXELS` region pixels, evenly spaced, so the report costs
+the same for any image size.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from services.workers.color.transfer import Transfer
+from shared.color import spaces
+from shared.color.delta_e import ciede2000
+
+SAMPLE_PIXELS = 50_000
+_FULLY_RECOLOURED = 250
+THRESHOLDS = {"delta_e_mean_max": 2.0, "delta_e_chroma_p95_max": 5.0,
+              "lightness_correlation_min": 0.95, "clipped_share_max": 0.02}
+
+
+def quality_report(result: Transfer, target_lab: ArrayLike) -> dict[str, Any]:
+    target = np.asarray(target_lab, dtype=np.float64)
+    before, after = _region_samples(result)
+    lab_before, lab_after = spaces.srgb_to_lab(before), spaces.srgb_to_lab(after)
+    flat = lab_after.copy()
+    flat[:, 0] = target[0]
+    measured = {
+        "delta_e_mean": float(ciede2000(target, lab_after.mean(axis=0))),
+        "delta_e_p95": float(np.percentile(ciede2000(target, lab_after), 95)),
+        "delta_e_chroma_p95": float(np.percentile(ciede2000(target, flat), 95)),
+        "lightness_correlation": _correlation(lab_before[:, 0], lab_after[:, 0]),
+        "clipped_share": _newly_clipped_share(before, after),
+    }
+    checks = {
+        "delta_e_mean": measured["delta_e_mean"] <= THRESHOLDS["delta_e_mean_max"],
+        "delta_e_chroma_p95": (measured["delta_e_chroma_p95"]
+                               <= THRESHOLDS["delta_e_chroma_p95_max"]),
+        "lightness_correlation": (measured["lightness_correlation"]
+                                  >= THRESHOLDS["lightness_correlation_min"]),
+        "clipped_share": measured["clipped_share"] <= THRESHOLDS["clipped_share_max"],
+    }
+    return {**{name: round(value, 4) for name, value in measured.items()},
+            "result_mean_lab": [round(float(v), 3) for v in lab_after.mean(axis=0)],
+            "target_lab": [round(float(v), 3) for v in target],
+            "region_pixels": _region_pixels(result), "sampled_pixels": len(after),
+            "lightness_gain": round(result.lightness_gain, 4),
+            "thresholds": THRESHOLDS, "checks": checks, "passed": all(checks.values())}
+
+
+def _region_samples(result: Transfer) -> tuple[np.ndarray, np.ndarray]:
+    """(before, after) RGB rows of up to SAMPLE_PIXELS region pixels, evenly spaced."""
+    region = _judged_region(result)
+    pixels = result.image.shape[0] * result.image.shape[1]
+    indices = np.arange(pixels) if region is None else np.flatnonzero(region)
+    step = max(1, len(indices) // SAMPLE_PIXELS)
+    chosen = indices[::step]
+    before = result.original.reshape(-1, 3)[chosen][:, ::-1]  # BGR -> RGB
+    after = result.image.reshape(-1, 3)[chosen][:, ::-1]
+    return before, after
+
+
+def _judged_region(result: Transfer) -> np.ndarray | None:
+    if result.alpha is None:
+        return None
+    full = result.alpha >= _FULLY_RECOLOURED
+    return full if full.any() else result.region
+
+
+def _region_pixels(result: Transfer) -> int:
+    region = _judged_region(result)
+    if region is None:
+        return int(result.image.shape[0] * result.image.shape[1])
+    return int(region.sum())
+
+
+def _correlation(first: np.ndarray, second: np.ndarray) -> float:
+    if first.std() == 0 or second.std() == 0:  # a flat region has no structure to keep
+        return 1.0 if first.std() == second.std() else 0.0
+    return float(np.corrcoef(first, second)[0, 1])
+
+
+def _newly_clipped_share(before: np.ndarray, after: np.ndarray) -> float:
+    at_edge_after = np.any((after == 0) | (after == 255), axis=1)
+    at_edge_before = np.any((before == 0) | (before == 255), axis=1)
+    return float(np.mean(at_edge_after & ~at_edge_before)) if len(after) else 0.0
