@@ -102,14 +102,6 @@ def to_opencv_lab(lab: ArrayLike) -> Float:
     return lab2 * np.array([255 / 100, 1.0, 1.0]) + np.array([0.0, 128.0, 128.0])
 
 
-def from_opencv_lab(lab8: ArrayLike) -> Float:
-    """The inverse of `to_opencv_lab`: OpenCV 8-bit Lab values -> our L*a*b* (D65/10°)."""
-    lab2 = (np.asarray(lab8, dtype=np.float64) - np.array([0.0, 128.0, 128.0])) \
-        * np.array([100 / 255, 1.0, 1.0])
-    xyz10 = lab_to_xyz(lab2, WHITE_D65_2) @ np.linalg.inv(_XYZ10_TO_XYZ2).T
-    return xyz_to_lab(xyz10, WHITE_D65_10)
-
-
 def parse_hex(text: str) -> tuple[int, int, int]:
     """'#RRGGBB', 'RRGGBB', '#RGB' or 'RGB' -> (r, g, b); ValueError otherwise."""
     digits = text.strip().removeprefix("#")
