@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Update, func, insert, literal, select, update
+from sqlalchemy import CursorResult, Update, case, func, insert, select, update
 from sqlalchemy.orm import Session, defer
 
 from shared.db import table_of, utcnow
@@ -161,23 +161,23 @@ def touch_heartbeat(session: Session, *, chunk_id: int, attempt: int, units_done
 
 def record_step(session: Session, *, job_id: int, chunk_index: int, step: str, percent: int,
                 **detail: Any) -> bool:
-    """Show a running job's step (progress never moves back) and log it as a `step` event,
-    in one statement: a receipt reports seven steps within half a second, so this is a hot
-    path. False, and nothing written, once the job was cancelled or has ended."""
+    """Show a running job's step (progress never moves back) and log it as a `step` event.
+    False, and nothing written, once the job was cancelled or has ended.
+
+    Two plain statements, not an UPDATE ... RETURNING inside a CTE: the embedded default's
+    SQLite has no data-modifying CTEs, and one round trip fewer measured no faster."""
     now = utcnow()
-    moved = (update(Job)
-             .where(Job.id == job_id, Job.status.in_(ACTIVE), Job.cancel_requested.is_(False))
-             .values(current_step=step, updated_at=now,
-                     progress_percent=func.greatest(Job.progress_percent, percent))
-             .returning(Job.id)
-             .cte("moved"))
-    event = {"step": step, "progress": percent, **detail}
-    logged = (insert(JobEvent)
-              .from_select(["job_id", "chunk_index", "event_type", "detail", "created_at"],
-                           select(moved.c.id, literal(chunk_index), literal("step"),
-                                  literal(event, JobEvent.detail.type), literal(now)))
-              .returning(JobEvent.id))
-    return session.execute(logged).first() is not None
+    moved = _rowcount(session, update(Job)
+                      .where(Job.id == job_id, Job.status.in_(ACTIVE),
+                             Job.cancel_requested.is_(False))
+                      .values(current_step=step, updated_at=now,
+                              progress_percent=case((Job.progress_percent < percent, percent),
+                                                    else_=Job.progress_percent)))
+    if moved:
+        session.execute(insert(JobEvent).values(
+            job_id=job_id, chunk_index=chunk_index, event_type="step", created_at=now,
+            detail={"step": step, "progress": percent, **detail}))
+    return bool(moved)
 
 
 def is_cancel_requested(session: Session, job_id: int) -> bool:
