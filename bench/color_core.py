@@ -30,6 +30,7 @@ from bench.common import bench_env, machine_note, median, new_stack, now_text, r
 from services.workers.color.transfer import transfer_to_lab
 from shared.color.delta_e import ciede2000
 from shared.color.palette import ral_classic
+from tests.support.surfaces import shaded_surface
 
 SEED_TRANSFER_SECONDS = 2.1
 
@@ -81,16 +82,8 @@ def bench_http(requests: int) -> dict[str, float]:
             "match_over_health": ratio(match, health)}
 
 
-def _surface(height: int = 1080, width: int = 1920) -> np.ndarray:
-    rng = np.random.default_rng(1)
-    rows, cols = np.mgrid[0:height, 0:width]
-    shade = 0.55 + 0.4 * (cols / width) * (1 - 0.3 * rows / height)
-    pixels = np.array([180.0, 120.0, 60.0])[None, None, :] * shade[:, :, None]
-    return np.clip(pixels + rng.normal(0, 6, (height, width, 3)), 0, 255).astype(np.uint8)
-
-
 def bench_transfer(repeat: int) -> dict[str, float]:
-    image = _surface()
+    image = shaded_surface(1080, 1920)
     target = ral_classic().find("RAL 3000")
     assert target is not None
     identity = np.repeat(np.arange(256, dtype=np.uint8).reshape(1, 256, 1), 3, axis=2)

@@ -23,6 +23,7 @@ class TaskName(StrEnum):
     PDF_PROCESS_CHUNK = "pdf.process_chunk"
     OCR_PROCESS_RECEIPT = "ocr.process_receipt"
     OCR_PROCESS_PAGE = "ocr.process_page"
+    COLOR_TRANSFER = "color.transfer"
     RELAY_OUTBOX = "maintenance.relay_outbox"
     REAP_STALE_JOBS = "maintenance.reap_stale_jobs"
     CLEAN_OLD_FILES = "maintenance.clean_old_files"
@@ -32,6 +33,7 @@ TASK_QUEUES: dict[TaskName, Queue] = {
     TaskName.PDF_PROCESS_CHUNK: Queue.PDF,
     TaskName.OCR_PROCESS_RECEIPT: Queue.OCR,
     TaskName.OCR_PROCESS_PAGE: Queue.OCR,
+    TaskName.COLOR_TRANSFER: Queue.COLOR,
     TaskName.RELAY_OUTBOX: Queue.MAINTENANCE,
     TaskName.REAP_STALE_JOBS: Queue.MAINTENANCE,
     TaskName.CLEAN_OLD_FILES: Queue.MAINTENANCE,

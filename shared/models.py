@@ -1,6 +1,7 @@
 """Every table, imported in one place so Alembic and tests see the whole schema."""
 
 from shared.auth.models import User
+from shared.color.models import ColorImage
 from shared.credits.models import CreditAccount, CreditLedgerEntry, LedgerEntryType
 from shared.db import Base
 from shared.jobs.models import Job, JobChunk, JobEvent, JobKind, JobStatus, OutboxMessage
@@ -8,6 +9,7 @@ from shared.pages.models import Page, Project
 from shared.receipts.models import Receipt
 
 __all__ = [
-    "Base", "CreditAccount", "CreditLedgerEntry", "Job", "JobChunk", "JobEvent", "JobKind",
-    "JobStatus", "LedgerEntryType", "OutboxMessage", "Page", "Project", "Receipt", "User",
+    "Base", "ColorImage", "CreditAccount", "CreditLedgerEntry", "Job", "JobChunk", "JobEvent",
+    "JobKind", "JobStatus", "LedgerEntryType", "OutboxMessage", "Page", "Project", "Receipt",
+    "User",
 ]

@@ -54,6 +54,7 @@ class Settings(BaseSettings):
     reaper_interval_seconds: float = 15.0
     celery_task_events: bool = False  # Flower needs them; nothing else reads them
     file_retention_hours: int = 24 * 7
+    color_retention_hours: float = 24.0  # seed 000: colour uploads and results, then removed
 
     max_upload_bytes: int = Field(default=100 * 1024 * 1024)
     # Decoded size limit for every image (decompression bombs): 50 megapixels is a

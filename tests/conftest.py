@@ -48,6 +48,7 @@ TEST_ENV = {
     "OCR_RETRY_DELAY_SECONDS": "0.2",
     "RATE_LIMIT_PDF_ASYNC": "1000/hour",
     "RATE_LIMIT_RECEIPTS": "1000/minute",
+    "RATE_LIMIT_COLOR_ASYNC": "1000/minute",
     "RATE_LIMIT_AUTH": "100000/minute",  # every test registers from 127.0.0.1
     "LOG_LEVEL": "INFO",
     "LLM_PROVIDER": "gemini",
@@ -112,12 +113,14 @@ def fake_gemini() -> Iterator[FakeGemini]:
 @pytest.fixture(scope="session")
 def stack(database: str, fake_gemini: FakeGemini,
           tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    """Gateway, job service, PDF and OCR workers (two processes each) and beat."""
+    """Gateway, job service, PDF, OCR and colour workers (two processes each) and beat."""
     running = Stack(env={**os.environ}, log_dir=tmp_path_factory.mktemp("logs"))
     try:
         running.start_api()
         running.start_worker(concurrency=2)
         running.start_worker("worker-ocr", queues="ocr", app="services.workers.ocr.app",
+                             concurrency=2)
+        running.start_worker("worker-color", queues="color", app="services.workers.color.app",
                              concurrency=2)
         running.start_beat()
         yield running

@@ -1,11 +1,15 @@
 """The gateway's HTTP client for the internal job service (service-token authenticated)."""
 
+import asyncio
+import time
 import uuid
 from typing import Any
 
 import httpx
 
 from shared.errors import ConveyorError, ErrorCode
+from shared.jobs.models import JobStatus
+from shared.jobs.states import TERMINAL
 
 
 class JobsClient:
@@ -49,6 +53,20 @@ class JobsClient:
         except ValueError:
             raise ConveyorError(ErrorCode.NOT_FOUND, "Job not found") from None
         return await self.call("GET", f"/internal/users/{user_id}/jobs/by-uuid/{canonical}")
+
+    async def wait_until_finished(self, user_id: int, job_id: int, *, timeout: float,
+                                  follow_url: str) -> dict[str, Any]:
+        """Poll until the job ends; TIMEOUT (504) naming `follow_url` if it takes too long."""
+        deadline = time.monotonic() + timeout
+        delay = 0.01
+        while time.monotonic() < deadline:
+            view: dict[str, Any] = await self.job(user_id, job_id)
+            if JobStatus(view["status"]) in TERMINAL:
+                return view
+            await asyncio.sleep(delay)
+            delay = min(delay * 1.5, 0.5)
+        raise ConveyorError(ErrorCode.TIMEOUT, f"job {job_id} is still processing; follow it "
+                            f"at GET {follow_url}", job_id=job_id, status_url=follow_url)
 
     async def list_jobs(self, user_id: int, params: dict[str, Any]) -> dict[str, Any]:
         return await self.call("GET", f"/internal/users/{user_id}/jobs", params=params)

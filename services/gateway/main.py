@@ -8,6 +8,7 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from services.gateway.auth.router import router as auth_router
+from services.gateway.color.router import COLOR_UPLOAD_PATH
 from services.gateway.color.router import router as color_router
 from services.gateway.credits.router import router as credits_router
 from services.gateway.errors import install_error_handlers
@@ -62,8 +63,11 @@ def create_app() -> FastAPI:
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_upload_bytes=settings.max_upload_bytes,
                        max_other_bytes=settings.max_json_bytes,
-                       upload_limits={RECEIPT_UPLOAD_PATH: settings.max_receipt_bytes
-                                      + MULTIPART_OVERHEAD_BYTES})
+                       upload_limits={
+                           RECEIPT_UPLOAD_PATH: settings.max_receipt_bytes
+                           + MULTIPART_OVERHEAD_BYTES,
+                           COLOR_UPLOAD_PATH: settings.max_color_upload_bytes
+                           + MULTIPART_OVERHEAD_BYTES})
     for router in (system_router, auth_router, credits_router, pdf_router, jobs_router,
                    receipts_router, pages_router, page_tasks_router, notifications_router,
                    color_router):

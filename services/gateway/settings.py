@@ -16,6 +16,9 @@ class GatewaySettings(Settings):
     max_receipt_bytes: int = 10 * 1024 * 1024  # seed 002
     rate_limit_receipts: str = "10/minute"  # seed 002, per user
     rate_limit_page_tasks: str = "60/minute"  # process-page and process-batch, per user
+    max_color_upload_bytes: int = 25 * 1024 * 1024
+    rate_limit_color_async: str = "5/minute"  # seed 000, per user
+    sync_color_wait_seconds: float = 60.0  # POST /process/reinhard, then 504 with the task id
     ws_poll_seconds: float = 0.25  # how often /ws looks for new job events
     jobs_service_timeout_seconds: float = 30.0
 

@@ -40,10 +40,10 @@ def image_suffix(info: ImageInfo) -> str:
     return _SUFFIXES[info.format]
 
 
-async def store_image(upload: UploadFile, *, max_bytes: int, max_pixels: int
-                      ) -> tuple[storage.StoredFile, ImageInfo]:
+async def store_image(upload: UploadFile, *, max_bytes: int, max_pixels: int,
+                      area: str = "uploads") -> tuple[storage.StoredFile, ImageInfo]:
     """Save an uploaded image under a generated name; refuse what is not a usable image."""
-    stored = await store_upload(upload, max_bytes=max_bytes)
+    stored = await store_upload(upload, max_bytes=max_bytes, area=area)
     try:
         info = inspect_image(stored.path, max_pixels=max_pixels)
     except BaseException:

@@ -53,8 +53,15 @@ def plan_pages(job: Job) -> WorkPlan:
                     chunk_task=TaskName.OCR_PROCESS_PAGE)
 
 
+def plan_color_transfer(_job: Job) -> WorkPlan:
+    """One image, one chunk: its milestones report progress on the job itself."""
+    return WorkPlan(chunk_specs=[{}], units_per_chunk=[1], parallelism=1,
+                    chunk_task=TaskName.COLOR_TRANSFER)
+
+
 PLANNERS = {JobKind.PDF: plan_pdf, JobKind.RECEIPT: plan_receipt,
-            JobKind.PAGE_OCR: plan_pages, JobKind.PAGE_BATCH: plan_pages}
+            JobKind.PAGE_OCR: plan_pages, JobKind.PAGE_BATCH: plan_pages,
+            JobKind.COLOR_TRANSFER: plan_color_transfer}
 
 
 def plan_work(job: Job) -> WorkPlan:

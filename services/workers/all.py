@@ -4,5 +4,6 @@ from shared.celery_app import create_celery_app
 from shared.logging import configure_logging
 
 configure_logging("worker-all")
-DOMAIN_TASK_MODULES = ["services.workers.pdf.tasks", "services.workers.ocr.tasks"]
+DOMAIN_TASK_MODULES = ["services.workers.pdf.tasks", "services.workers.ocr.tasks",
+                       "services.workers.color.tasks"]
 app = create_celery_app("worker-all", include=DOMAIN_TASK_MODULES)

@@ -16,7 +16,7 @@ from importlib import resources
 from typing import Any
 
 import numpy as np
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, NDArray
 
 from shared.color import spaces
 from shared.color.delta_e import Formula, delta_e
@@ -80,6 +80,16 @@ class Palette:
         closest = np.argpartition(differences, count - 1)[:count]
         ordered = closest[np.argsort(differences[closest])]
         return [Match(colour=self.colours[i], delta_e=float(differences[i])) for i in ordered]
+
+
+    def nearest_each(self, lab: ArrayLike, *, formula: Formula = Formula.CIEDE2000
+                     ) -> tuple[NDArray[np.intp], NDArray[np.float64]]:
+        """For each of N colours (N, 3): the index of its closest palette colour and the
+        Delta E to it, in one (N, palette) broadcast."""
+        colours = np.asarray(lab, dtype=np.float64).reshape(-1, 1, 3)
+        differences = delta_e(self._lab[None, :, :], colours, formula)
+        closest = np.argmin(differences, axis=1)
+        return closest, differences[np.arange(len(closest)), closest]
 
 
 def normalise_code(code: str) -> str | None:

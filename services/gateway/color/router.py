@@ -1,14 +1,16 @@
-"""RAL palette, nearest-colour matching and Delta E (seed 000, under /api/v1).
+"""Colour (seed 000, under /api/v1): RAL palette, matching and Delta E; image upload,
+colour transfer (sync and async), task status, downloads.
 
-CPU work here is a fraction of a millisecond (213 colours, vectorised), so the routes are
-async and run on the event loop instead of hopping to a worker thread.
+Palette and matching are a fraction of a millisecond of CPU (213 colours, vectorised), so
+those routes run on the event loop instead of hopping to a worker thread.
 """
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, File, Query, Request, UploadFile
+from fastapi.responses import FileResponse
 
-from services.gateway.color import service
+from services.gateway.color import images, service
 from services.gateway.color.schemas import (
     DeltaEIn,
     DeltaEOut,
@@ -17,10 +19,18 @@ from services.gateway.color.schemas import (
     MatchOut,
     PaletteColourOut,
     PaletteOut,
+    SyncTransferOut,
+    TaskAccepted,
+    TaskStatusOut,
+    TransferIn,
+    UploadOut,
 )
-from services.gateway.deps import UserIdDep
+from services.gateway.deps import JobsDep, SessionDep, SettingsDep, UserIdDep
+from services.gateway.ratelimit import limiter
+from services.gateway.settings import get_gateway_settings
 
 router = APIRouter(prefix="/api/v1")
+COLOR_UPLOAD_PATH = "/api/v1/upload"
 
 
 @router.get("/palette", tags=["palette"])
@@ -47,3 +57,48 @@ async def match(body: MatchIn, _: UserIdDep) -> MatchOut:
 async def delta_e(body: DeltaEIn, _: UserIdDep) -> DeltaEOut:
     """The difference between two colours (CIEDE2000, CIE94 or CIE76)."""
     return service.difference(body)
+
+
+@router.post("/upload", tags=["image-processing"], status_code=201)
+async def upload(user_id: UserIdDep, settings: SettingsDep, file: Annotated[UploadFile, File()]
+                 ) -> UploadOut:
+    """Upload an image (JPEG, PNG, WebP or TIFF, by content; at most 25 MB and 50
+    megapixels); returns its `job_id` for /process/*, its upright size and the RAL colours
+    that dominate it. Kept 24 hours."""
+    return await images.upload_image(user_id=user_id, upload=file, settings=settings)
+
+
+@router.post("/process/reinhard", tags=["image-processing"])
+async def process_reinhard(body: TransferIn, user_id: UserIdDep, jobs: JobsDep,
+                           settings: SettingsDep) -> SyncTransferOut:
+    """Recolour an upload toward a RAL colour and wait for the result (up to 60 s, then 504
+    with the `task_id` to follow). Costs 2 credits, refunded if it fails."""
+    view = await images.submit_transfer(jobs, user_id=user_id, body=body)
+    return await images.wait_for_transfer(jobs, user_id=user_id, view=view,
+                                          timeout=settings.sync_color_wait_seconds)
+
+
+@router.post("/process/async", tags=["async-tasks"], status_code=202)
+@limiter.limit(get_gateway_settings().rate_limit_color_async)
+async def process_async(request: Request, body: TransferIn, user_id: UserIdDep,
+                        jobs: JobsDep) -> TaskAccepted:
+    """Queue a colour transfer; 202 with the `task_id` to poll at `status_url`. At most 5 a
+    minute per user. Costs 2 credits, refunded if it fails or is cancelled."""
+    view = await images.submit_transfer(jobs, user_id=user_id, body=body)
+    return TaskAccepted(task_id=view["uuid"], status_url=images.status_url(view["uuid"]))
+
+
+@router.get("/task/{task_id}", tags=["async-tasks"])
+async def task(task_id: str, user_id: UserIdDep, jobs: JobsDep) -> TaskStatusOut:
+    """PENDING (0), STARTED with progress 10 loading, 30 transfer, 60 quality control, 80
+    saving; SUCCESS (100) with the result; FAILURE with the error; REVOKED."""
+    return await images.task_status(jobs, user_id=user_id, task_id=task_id)
+
+
+@router.get("/download/{filename}", tags=["image-processing"],
+            response_class=FileResponse)
+def download(filename: str, user_id: UserIdDep, session: SessionDep) -> FileResponse:
+    """A result of yours: `<result_job_id>.png`, or `<result_job_id>_preview.jpg` (the
+    before/after preview). Anyone else's, or anything else, is 404."""
+    path, media_type = images.download(session, user_id=user_id, filename=filename)
+    return FileResponse(path, media_type=media_type, filename=filename)

@@ -1,5 +1,6 @@
 """Request and response bodies of the colour routes (seed 000)."""
 
+from datetime import datetime
 from typing import Annotated, Any, Literal, Self
 
 from pydantic import BaseModel, BeforeValidator, Field, model_validator
@@ -101,3 +102,83 @@ class DeltaEOut(BaseModel):
     color1: ColourOut
     color2: ColourOut
     details: dict[str, Any] = Field(default_factory=dict)
+
+
+# --- images and transfer ------------------------------------------------------------------
+
+PUBLIC_ID_PATTERN = r"^\d{8}_\d{6}_[0-9a-f]{8}$"
+PublicId = Annotated[str, Field(pattern=PUBLIC_ID_PATTERN, examples=["20251106_120000_a1b2c3d4"])]
+
+
+class DominantColourOut(BaseModel):
+    ral_code: str
+    name: str
+    hex: str
+    share: float = Field(description="share of the image's pixels, 0..1")
+    delta_e: float = Field(description="CIEDE2000 between the RAL colour and these pixels' "
+                                       "mean colour")
+    mean_hex: str
+
+
+class UploadOut(BaseModel):
+    success: bool = True
+    job_id: str = Field(description="the upload id; pass it as `job_id` to /process/*")
+    filename: str | None
+    format: str
+    width: int
+    height: int
+    size_bytes: int
+    dominant_colors: list[DominantColourOut]
+    expires_at: datetime
+    message: str = "Image uploaded successfully"
+
+
+class TransferIn(BaseModel):
+    job_id: PublicId = Field(description="an upload id from POST /api/v1/upload")
+    target_ral_code: str = Field(max_length=20, examples=["RAL 3000"])
+    downsample: bool = Field(default=True, description="process at most 1920 px on the long "
+                                                       "side")
+    strength: float = Field(default=1.0, gt=0, le=1, description="1 = the full transfer; "
+                            "less blends it with the original")
+    mask_job_id: PublicId | None = Field(default=None, description="an upload id of a mask "
+                                         "image: white is recoloured, black kept, grey blends")
+
+    model_config = {"json_schema_extra": {"examples": [
+        {"job_id": "20251106_120000_a1b2c3d4", "target_ral_code": "RAL 3000",
+         "downsample": True}]}}
+
+
+class TaskAccepted(BaseModel):
+    success: bool = True
+    task_id: str
+    status_url: str
+    message: str = "Task accepted for processing"
+
+
+class TransferResult(BaseModel):
+    success: bool = True
+    result_job_id: str
+    source_job_id: str
+    ral_info: dict[str, Any]
+    qc_report: dict[str, Any]
+    width: int
+    height: int
+    downloads: dict[str, str]
+    expires_at: datetime | None = None
+    files_removed_at: datetime | None = Field(
+        default=None, description="set once the hourly cleanup removed the files (24 h)")
+
+
+class TaskStatusOut(BaseModel):
+    success: bool = True
+    task_id: str
+    state: str = Field(description="PENDING, STARTED, SUCCESS, FAILURE, RETRY or REVOKED")
+    progress: int | None
+    status: str
+    result: TransferResult | None = None
+    error: str | None = None
+    error_type: str | None = None
+
+
+class SyncTransferOut(TransferResult):
+    task_id: str

@@ -83,8 +83,9 @@ async def process_pdf(
     if view["status"] == JobStatus.PENDING:
         await jobs.job(user_id, job_id, "start", method="POST",
                        json={"params": options.model_dump(exclude_none=True)})
-    view = await service.wait_until_finished(jobs, user_id=user_id, job_id=job_id,
-                                             timeout=settings.sync_pdf_wait_seconds)
+    view = await jobs.wait_until_finished(user_id, job_id,
+                                          timeout=settings.sync_pdf_wait_seconds,
+                                          follow_url=f"/api/v1/jobs/{job_id}")
     if view["status"] != JobStatus.COMPLETED:
         raise ConveyorError(ErrorCode.PROCESSING_FAILED, view["error"] or "processing failed",
                             job_id=job_id, job_error_type=view["error_type"])

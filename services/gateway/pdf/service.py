@@ -1,8 +1,6 @@
 """PDF intake: store and inspect uploads, create and start PDF jobs, the sync path."""
 
-import asyncio
 import hashlib
-import time
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -16,7 +14,6 @@ from services.gateway.settings import GatewaySettings
 from shared import storage
 from shared.errors import ConveyorError, ErrorCode
 from shared.jobs.models import JobKind, JobStatus
-from shared.jobs.states import TERMINAL
 
 _READ_BLOCK = 1024 * 1024
 # Counting the pages of a file this small takes well under a millisecond: cheaper inline
@@ -97,18 +94,3 @@ async def _sha256_of(upload: UploadFile, max_bytes: int) -> str:
                                 f"the file is larger than {max_bytes} bytes")
         digest.update(block)
     return digest.hexdigest()
-
-
-async def wait_until_finished(jobs: JobsClient, *, user_id: int, job_id: int,
-                              timeout: float) -> dict[str, Any]:
-    """Poll the job service until the job ends; 504 with the job id if it takes too long."""
-    deadline = time.monotonic() + timeout
-    delay = 0.05
-    while time.monotonic() < deadline:
-        view = await jobs.job(user_id, job_id)
-        if JobStatus(view["status"]) in TERMINAL:
-            return view
-        await asyncio.sleep(delay)
-        delay = min(delay * 1.5, 0.5)
-    raise ConveyorError(ErrorCode.TIMEOUT, f"job {job_id} is still processing; follow it at "
-                        f"GET /api/v1/jobs/{job_id}", job_id=job_id)

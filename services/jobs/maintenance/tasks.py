@@ -7,6 +7,7 @@ from celery import current_app, shared_task
 
 from shared import storage
 from shared.celery_app import TaskName
+from shared.color.retention import remove_expired_images
 from shared.db import session_scope
 from shared.jobs import repository as repo
 from shared.jobs.outbox import relay_unsent
@@ -36,8 +37,10 @@ def reap() -> dict[str, object]:
 
 @shared_task(name=TaskName.CLEAN_OLD_FILES.value, ignore_result=True)
 def clean_old_files() -> int:
-    """Delete uploads of finished jobs once they are older than the retention period."""
+    """Delete uploads of finished jobs once they are older than the retention period, and
+    colour images past their 24 hours."""
     max_age = get_settings().file_retention_hours * 3600
     with session_scope() as session:
         in_use = repo.input_paths_in_use(session)
-    return storage.remove_older_than("uploads", max_age_seconds=max_age, keep=in_use)
+    removed = storage.remove_older_than("uploads", max_age_seconds=max_age, keep=in_use)
+    return removed + remove_expired_images()

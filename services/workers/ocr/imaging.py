@@ -1,7 +1,4 @@
-"""Decode an uploaded image and prepare it for Tesseract.
-
-`load_image` decodes with Pillow (the formats `shared.images` admits), applies the EXIF
-orientation and returns an 8-bit numpy array: gray (H, W) or BGR (H, W, 3).
+"""Prepare a decoded image (`shared.image_decode.load_image`) for Tesseract.
 
 `preprocess_for_ocr` turns that into a binary uint8 image (black text on white), in steps:
 
@@ -26,15 +23,9 @@ from __future__ import annotations
 
 import logging
 import math
-import warnings
-from pathlib import Path
 
 import cv2
 import numpy as np
-from PIL import Image, ImageOps
-
-from shared.errors import ConveyorError, ErrorCode
-from shared.images import inspect_image
 
 logger = logging.getLogger(__name__)
 
@@ -58,64 +49,12 @@ _SKEW_SAMPLE_POINTS = 20_000  # text pixels sampled for the projection profile (
 # (pixel ~ local mean) white instead of turning it into salt-and-pepper.
 _THRESHOLD_BLOCK = 41
 _THRESHOLD_C = 15
-_DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, IndexError)
 # Paper detection: the brightest blob must cover a real share of the photo but not all of
 # it (then there is nothing around it to cut away); its edge pixels are cut off too.
 _MIN_PAPER_SHARE = 0.15
 _MAX_PAPER_SHARE = 0.97
 _PAPER_EDGE_PIXELS = 6
 _MAX_PAPER_BORDER_SHARE = 0.5
-
-
-def load_image(path: Path, *, max_pixels: int) -> np.ndarray:
-    """Decode the first frame of an image to 8-bit gray (H, W) or BGR (H, W, 3), upright.
-
-    The format and the pixel limit are checked first from the header (as at upload), so no
-    oversized image is ever decoded. Corrupt or truncated data -> ConveyorError INPUT_INVALID.
-    """
-    info = inspect_image(path, max_pixels=max_pixels)
-    try:
-        # Our own limit was checked above; Pillow's global one would only add noise.
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            with Image.open(path, formats=[info.format.upper()]) as image:
-                image.load()
-                upright = ImageOps.exif_transpose(image)
-                return _to_array(upright)
-    except Image.DecompressionBombError as exc:
-        raise ConveyorError(ErrorCode.INPUT_TOO_LARGE, f"The image is too large: {exc}") from exc
-    except _DECODE_ERRORS as exc:
-        raise ConveyorError(
-            ErrorCode.INPUT_INVALID,
-            f"The {info.format.upper()} image could not be decoded; the file is corrupt or "
-            f"truncated ({exc}).",
-        ) from exc
-
-
-def _to_array(image: Image.Image) -> np.ndarray:
-    if image.mode in ("I", "I;16", "I;16B", "I;16L", "I;16N", "F"):
-        return _stretch_to_uint8(np.asarray(image))  # 16-bit or float scans
-    if image.mode in ("1", "L"):
-        return np.asarray(image.convert("L"))
-    if "A" in image.getbands() or "transparency" in image.info:
-        image = _flatten_on_white(image)
-    return cv2.cvtColor(np.asarray(image.convert("RGB")), cv2.COLOR_RGB2BGR)
-
-
-def _flatten_on_white(image: Image.Image) -> Image.Image:
-    # A transparent PNG of black text: plain convert("RGB") would make the background
-    # black too, and the text would vanish.
-    background = Image.new("RGBA", image.size, "white")
-    background.alpha_composite(image.convert("RGBA"))
-    return background.convert("RGB")
-
-
-def _stretch_to_uint8(values: np.ndarray) -> np.ndarray:
-    low, high = float(values.min()), float(values.max())
-    if high <= low:
-        return np.full(values.shape, 255, dtype=np.uint8)
-    scaled = (values.astype(np.float32) - low) * (255.0 / (high - low))
-    return scaled.astype(np.uint8)
 
 
 def preprocess_for_ocr(image: np.ndarray) -> np.ndarray:

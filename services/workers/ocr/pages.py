@@ -16,6 +16,7 @@ from services.workers.ocr.rasterise import render_pdf_page
 from shared import storage
 from shared.db import session_scope, utcnow
 from shared.errors import ConveyorError, ErrorCode, TransientError
+from shared.image_decode import load_image
 from shared.jobs.chunk_runner import ChunkContext, ChunkOutput, ChunkStopped
 from shared.pages import repository as pages
 from shared.pages.models import PageStatus
@@ -55,7 +56,7 @@ def _load(spec: dict[str, Any]) -> np.ndarray:
     path: Path = storage.absolute(spec["source_path"])
     max_pixels = get_settings().max_image_pixels
     if spec.get("pdf_page_index") is None:
-        return imaging.load_image(path, max_pixels=max_pixels)
+        return load_image(path, max_pixels=max_pixels)
     return render_pdf_page(path, page_index=spec["pdf_page_index"], dpi=PDF_DPI,
                            max_pixels=max_pixels)
 

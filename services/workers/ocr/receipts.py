@@ -16,6 +16,7 @@ from services.workers.ocr.receipt_validation import check_receipt
 from shared import storage
 from shared.db import session_scope
 from shared.errors import ConveyorError, ErrorCode
+from shared.image_decode import load_image
 from shared.jobs import repository as jobs_repo
 from shared.jobs.chunk_runner import ChunkContext, ChunkOutput, ChunkStopped
 from shared.jobs.states import ACTIVE
@@ -36,7 +37,7 @@ def process_receipt(context: ChunkContext) -> ChunkOutput:
     if not context.input_path:
         raise ConveyorError(ErrorCode.INPUT_INVALID, "the job has no stored receipt image")
     context.step(steps.VALIDATION.code, steps.VALIDATION.progress)
-    image = imaging.load_image(storage.absolute(context.input_path),
+    image = load_image(storage.absolute(context.input_path),
                                max_pixels=get_settings().max_image_pixels)
     context.step(steps.OCR.code, steps.OCR.progress)
     ocr = _read(image)

@@ -8,15 +8,7 @@ import pytest
 from services.workers.color.qc import quality_report
 from services.workers.color.transfer import MAX_LONG_SIDE, transfer_to_lab
 from shared.color.palette import ral_classic
-
-
-def shaded_surface(height: int = 360, width: int = 640, bgr: tuple[int, int, int] = (180, 120, 60),
-                   seed: int = 1) -> np.ndarray:
-    rng = np.random.default_rng(seed)
-    rows, cols = np.mgrid[0:height, 0:width]
-    shade = 0.55 + 0.4 * (cols / width) * (1 - 0.3 * rows / height)
-    pixels = np.array(bgr, float)[None, None, :] * shade[:, :, None]
-    return np.clip(pixels + rng.normal(0, 6, (height, width, 3)), 0, 255).astype(np.uint8)
+from tests.support.surfaces import shaded_surface
 
 
 def lab_of(code: str) -> tuple[float, float, float]:

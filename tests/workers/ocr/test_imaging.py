@@ -9,6 +9,7 @@ from PIL import Image, ImageDraw, ImageFont
 from services.workers.ocr import imaging
 from services.workers.ocr.tesseract import recognise
 from shared.errors import ConveyorError, ErrorCode
+from shared.image_decode import load_image
 
 FONT_PATH = "/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf"
 LINES = ("Invoice number 4521", "Total amount 129.99 PLN", "Zażółć gęślą jaźń")
@@ -44,7 +45,7 @@ def test_exif_orientation_is_applied(tmp_path: Path, orientation: int,
     path = tmp_path / "photo.jpg"
     upright.transpose(stored_turn).save(path, format="JPEG", quality=95, exif=exif)
 
-    image = imaging.load_image(path, max_pixels=MAX_PIXELS)
+    image = load_image(path, max_pixels=MAX_PIXELS)
 
     assert image.shape[:2] == (upright.height, upright.width)
     text = read(image)
@@ -95,7 +96,7 @@ def test_a_transparent_png_is_flattened_on_white(tmp_path: Path) -> None:
     path = tmp_path / "label.png"
     rgba.save(path, format="PNG")
 
-    image = imaging.load_image(path, max_pixels=MAX_PIXELS)
+    image = load_image(path, max_pixels=MAX_PIXELS)
 
     assert image.ndim == 3
     assert image.mean() > 200
@@ -107,7 +108,7 @@ def test_a_sixteen_bit_scan_is_reduced_to_eight_bits(tmp_path: Path) -> None:
     wide = np.asarray(render_text(), dtype=np.uint16) * 257
     Image.fromarray(wide).save(path, format="PNG")
 
-    image = imaging.load_image(path, max_pixels=MAX_PIXELS)
+    image = load_image(path, max_pixels=MAX_PIXELS)
 
     assert image.dtype == np.uint8
     assert image.ndim == 2
@@ -120,7 +121,7 @@ def test_truncated_image_data_is_refused(tmp_path: Path) -> None:
     path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
 
     with pytest.raises(ConveyorError) as caught:
-        imaging.load_image(path, max_pixels=MAX_PIXELS)
+        load_image(path, max_pixels=MAX_PIXELS)
 
     assert caught.value.code == ErrorCode.INPUT_INVALID
     assert "corrupt or truncated" in caught.value.message
@@ -131,6 +132,6 @@ def test_the_pixel_limit_is_checked_before_decoding(tmp_path: Path) -> None:
     render_text().save(path, format="PNG")
 
     with pytest.raises(ConveyorError) as caught:
-        imaging.load_image(path, max_pixels=1000)
+        load_image(path, max_pixels=1000)
 
     assert caught.value.code == ErrorCode.INPUT_TOO_LARGE

@@ -1,0 +1,154 @@
+"""A 1920x1080 colour transfer end to end, beside the bare transform in the same run.
+
+    python -m bench.color_pipeline              # 30 transfers, ~1 minute
+    python -m bench.color_pipeline --quick      # 5 transfers
+
+End to end: POST /api/v1/process/async (seed body: job_id, target_ral_code, downsample)
+-> the job service -> Redis -> one colour worker process (`-c 1`) -> SUCCESS, as the
+client sees it polling GET /api/v1/task/{id} every 5 ms, one transfer at a time; and
+POST /api/v1/process/reinhard (sync), timed from request to answer.
+Bare: `transfer_to_lab` on the decoded image, in this process, same session.
+Also the bare transform with what the worker does around it (decode the PNG upload, QC
+report, encode the PNG result and the preview), to show where the overhead goes.
+Targets (the issue): end-to-end overhead over the bare transform <= 100 ms, so >= 15x
+faster than the seed's 2.1 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import cv2
+import httpx
+
+from bench.common import bench_env, machine_note, median, new_stack, now_text, ratio, register
+from services.workers.color.pipeline import before_after_preview, encode
+from services.workers.color.qc import quality_report
+from services.workers.color.transfer import transfer_to_lab
+from shared.color.palette import ral_classic
+from shared.image_decode import load_image
+from tests.support.surfaces import encoded, shaded_surface
+
+SEED_TRANSFER_SECONDS = 2.1
+TARGET = "RAL 3000"
+POLL_SECONDS = 0.005
+
+
+def _timed(function: Callable[[], Any], repeat: int) -> list[float]:
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - started)
+    return times
+
+
+def bare(png_path: Path, repeat: int) -> dict[str, float]:
+    image = load_image(png_path, max_pixels=50_000_000, color=True)
+    target = ral_classic().find(TARGET)
+    assert target is not None
+
+    def worker_body() -> None:
+        decoded = load_image(png_path, max_pixels=50_000_000, color=True)
+        result = transfer_to_lab(decoded, target.lab)
+        quality_report(result, target.lab)
+        encode(".png", result.image, [cv2.IMWRITE_PNG_COMPRESSION, 1])
+        encode(".jpg", before_after_preview(result), [cv2.IMWRITE_JPEG_QUALITY, 80])
+
+    transfer = median(_timed(lambda: transfer_to_lab(image, target.lab), repeat))
+    with_io = median(_timed(worker_body, max(3, repeat // 3)))
+    return {"transfer_s": transfer, "worker_body_s": with_io}
+
+
+def end_to_end(client: httpx.Client, upload_id: str, repeat: int) -> dict[str, list[float]]:
+    body = {"job_id": upload_id, "target_ral_code": TARGET, "downsample": True}
+    async_times, sync_times = [], []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        task_id = client.post("/api/v1/process/async", json=body).raise_for_status() \
+            .json()["task_id"]
+        while (state := client.get(f"/api/v1/task/{task_id}").json()["state"]) not in (
+                "SUCCESS", "FAILURE", "REVOKED"):
+            time.sleep(POLL_SECONDS)
+        if state != "SUCCESS":
+            raise RuntimeError(f"transfer {task_id} ended {state}")
+        async_times.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        client.post("/api/v1/process/reinhard", json=body).raise_for_status()
+        sync_times.append(time.perf_counter() - started)
+    return {"async_s": async_times, "sync_s": sync_times}
+
+
+def run(*, quick: bool = False) -> dict[str, Any]:
+    repeat = 5 if quick else 30
+    image = shaded_surface(1080, 1920)
+    with bench_env("color-pipeline", SIGNUP_CREDITS="100000",
+                   RATE_LIMIT_COLOR_ASYNC="100000/minute") as bench:
+        png_path = bench.data_dir / "surface.png"
+        png_path.write_bytes(encoded(image))
+        stack = new_stack(bench)
+        try:
+            stack.start_api()
+            stack.start_worker("worker-color", queues="color",
+                               app="services.workers.color.app", concurrency=1)
+            headers = register(stack.gateway_url)
+            with httpx.Client(base_url=stack.gateway_url, headers=headers, timeout=60) as client:
+                upload_id = client.post("/api/v1/upload", files={
+                    "file": ("surface.png", png_path.read_bytes())}).raise_for_status() \
+                    .json()["job_id"]
+                end_to_end(client, upload_id, 2)  # warm-up: imports, palette, connections
+                before = bare(png_path, repeat)
+                pipeline = end_to_end(client, upload_id, repeat)
+                after = bare(png_path, repeat)
+        finally:
+            stack.stop_all()
+    transfer = median([before["transfer_s"], after["transfer_s"]])
+    worker_body = median([before["worker_body_s"], after["worker_body_s"]])
+    async_m, sync_m = median(pipeline["async_s"]), median(pipeline["sync_s"])
+    return {"benchmark": "color_pipeline", "date": now_text(), "machine": machine_note(),
+            "quick": quick, "repetitions": repeat, "transfer_ms": transfer * 1e3,
+            "worker_body_ms": worker_body * 1e3, "async_ms": async_m * 1e3,
+            "sync_ms": sync_m * 1e3, "async_all_ms": [t * 1e3 for t in pipeline["async_s"]],
+            "async_overhead_ms": (async_m - transfer) * 1e3,
+            "sync_overhead_ms": (sync_m - transfer) * 1e3,
+            "seed_over_async": ratio(SEED_TRANSFER_SECONDS, async_m),
+            "seed_over_sync": ratio(SEED_TRANSFER_SECONDS, sync_m)}
+
+
+def render(result: dict[str, Any]) -> str:
+    r = result
+    return "\n".join([
+        f"| 1920x1080 toward {TARGET}, {r['repetitions']} each | median ms |",
+        "| --- | ---: |",
+        f"| bare transform (`transfer_to_lab`) | {r['transfer_ms']:.1f} |",
+        f"| bare worker body (decode PNG, transfer, QC, encode PNG + preview) | "
+        f"{r['worker_body_ms']:.1f} |",
+        f"| end to end, async: submit -> SUCCESS seen by a 5 ms poll | {r['async_ms']:.1f} |",
+        f"| end to end, sync `/process/reinhard` | {r['sync_ms']:.1f} |",
+        "",
+        f"- overhead over the bare transform: async **{r['async_overhead_ms']:.0f} ms**, sync "
+        f"**{r['sync_overhead_ms']:.0f} ms** (target <= 100 ms)",
+        f"- against the seed's 2.1 s: async **{r['seed_over_async']:.0f}x**, sync "
+        f"**{r['seed_over_sync']:.0f}x** faster (target >= 15x)",
+    ])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args(argv)
+    result = run(quick=args.quick)
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=2))
+    print(render(result))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

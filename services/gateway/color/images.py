@@ -1,0 +1,227 @@
+"""Colour images (seed 000): upload with dominant colours, transfer jobs, task status,
+downloads. The transfer itself runs in the colour worker; this only checks, queues, reads.
+
+An upload id (`20251106_120000_a1b2c3d4`) names the caller's image; a task id is the job's
+public uuid; a download filename is a result id plus `.png` (the result) or
+`_preview.jpg` (before/after). Anything not the caller's is 404.
+"""
+
+import re
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from fastapi import UploadFile
+from fastapi.concurrency import run_in_threadpool
+from sqlalchemy.orm import Session
+
+from services.gateway.color.schemas import (
+    DominantColourOut,
+    SyncTransferOut,
+    TaskStatusOut,
+    TransferIn,
+    TransferResult,
+    UploadOut,
+)
+from services.gateway.jobs_client import JobsClient
+from services.gateway.settings import GatewaySettings
+from services.gateway.uploads import store_image
+from shared import storage
+from shared.color import repository as repo
+from shared.color import steps
+from shared.color.dominant import THUMBNAIL_SIDE, dominant_colours
+from shared.color.models import ColorImage, ColorImageRole, new_public_id
+from shared.color.palette import RalColour, ral_classic
+from shared.db import in_transaction_thread, utcnow
+from shared.errors import ConveyorError, ErrorCode
+from shared.image_decode import load_image
+from shared.images import ImageInfo
+from shared.jobs.models import JobKind, JobStatus
+from shared.jobs.states import Vocabulary, public_status
+from shared.settings import get_settings
+
+UPLOAD_AREA = "color"
+_DOWNLOAD_NAME = re.compile(r"^(\d{8}_\d{6}_[0-9a-f]{8})(_preview\.jpg|\.png)$")
+
+
+# --- upload -------------------------------------------------------------------------------
+
+async def upload_image(*, user_id: int, upload: UploadFile, settings: GatewaySettings
+                       ) -> UploadOut:
+    stored, info = await store_image(upload, max_bytes=settings.max_color_upload_bytes,
+                                     max_pixels=settings.max_image_pixels, area=UPLOAD_AREA)
+    try:
+        dominant, (width, height) = await run_in_threadpool(
+            _inspect_pixels, stored.path, info, settings.max_image_pixels)
+        image = await in_transaction_thread(
+            _insert_upload, user_id=user_id, stored=stored, info=info, width=width,
+            height=height, filename=(upload.filename or "")[:255] or None, dominant=dominant,
+            retention_hours=settings.color_retention_hours)
+    except BaseException:
+        storage.delete(stored.relative_path)
+        raise
+    return UploadOut(job_id=image.public_id, filename=image.original_filename,
+                     format=info.format, width=width, height=height,
+                     size_bytes=stored.size, expires_at=image.expires_at,
+                     dominant_colors=[DominantColourOut(**d) for d in dominant])
+
+
+def _inspect_pixels(path: Path, info: ImageInfo, max_pixels: int
+                    ) -> tuple[list[dict[str, Any]], tuple[int, int]]:
+    """Decode a thumbnail (which also proves the whole file decodes: a truncated one is
+    refused here) -> dominant colours, and the upright size (EXIF may turn the image)."""
+    thumbnail = load_image(path, max_pixels=max_pixels, color=True, max_side=THUMBNAIL_SIDE)
+    size = (info.width, info.height)
+    thumb_height, thumb_width = thumbnail.shape[:2]
+    if info.width != info.height and (thumb_width > thumb_height) != (info.width > info.height):
+        size = (info.height, info.width)
+    return [d.to_dict() for d in dominant_colours(thumbnail, ral_classic())], size
+
+
+def _insert_upload(session: Session, *, user_id: int, stored: storage.StoredFile,
+                   info: ImageInfo, width: int, height: int, filename: str | None,
+                   dominant: list[dict[str, Any]], retention_hours: float) -> ColorImage:
+    now = utcnow()
+    return repo.add_image(session, ColorImage(
+        public_id=new_public_id(now), user_id=user_id, role=ColorImageRole.UPLOAD,
+        original_filename=filename, path=stored.relative_path, media_type=info.mime_type,
+        width=width, height=height, size_bytes=stored.size, dominant_colors=dominant,
+        created_at=now, expires_at=now + timedelta(hours=retention_hours)))
+
+
+# --- transfer jobs ------------------------------------------------------------------------
+
+async def submit_transfer(jobs: JobsClient, *, user_id: int, body: TransferIn
+                          ) -> dict[str, Any]:
+    """Create and start the job (reserving its credits); the worker does the rest."""
+    target = _target(body.target_ral_code)
+    upload, mask = await in_transaction_thread(_inputs, user_id=user_id, upload_id=body.job_id,
+                                               mask_id=body.mask_job_id)
+    params = {"upload_id": upload.public_id, "upload_pk": upload.id,
+              "target_ral_code": target.code, "downsample": body.downsample,
+              "strength": body.strength}
+    if mask is not None:
+        params.update(mask_path=mask.path, mask_job_id=mask.public_id)
+    return await jobs.create_job({
+        "user_id": user_id, "kind": JobKind.COLOR_TRANSFER.value, "units": 1, "start": True,
+        "original_filename": upload.original_filename, "input_path": upload.path,
+        "input_size": upload.size_bytes, "params": params})
+
+
+def _target(code: str) -> RalColour:
+    colour = ral_classic().find(code)
+    if colour is None:
+        raise ConveyorError(ErrorCode.INPUT_INVALID, f"Unknown RAL code {code!r}; "
+                            "GET /api/v1/palette lists the RAL Classic codes.")
+    return colour
+
+
+def _inputs(session: Session, *, user_id: int, upload_id: str, mask_id: str | None
+            ) -> tuple[ColorImage, ColorImage | None]:
+    upload = _usable_upload(session, user_id=user_id, public_id=upload_id, what="Upload")
+    mask = (_usable_upload(session, user_id=user_id, public_id=mask_id, what="Mask upload")
+            if mask_id else None)
+    return upload, mask
+
+
+def _usable_upload(session: Session, *, user_id: int, public_id: str, what: str
+                   ) -> ColorImage:
+    image = repo.owned_image(session, public_id=public_id, user_id=user_id)
+    if image is None or image.role != ColorImageRole.UPLOAD:
+        raise ConveyorError(ErrorCode.NOT_FOUND, f"{what} {public_id} not found; upload the "
+                            "image with POST /api/v1/upload and use the job_id it returns.")
+    if image.removed_at is not None:
+        raise ConveyorError(ErrorCode.NOT_FOUND, f"{what} {public_id} was {_removed(image)}; "
+                            "upload the image again.")
+    return image
+
+
+async def wait_for_transfer(jobs: JobsClient, *, user_id: int, view: dict[str, Any],
+                            timeout: float) -> SyncTransferOut:
+    """POST /process/reinhard: the job, waited on; its failure as a 4xx/5xx error."""
+    task_id = view["uuid"]
+    view = await jobs.wait_until_finished(user_id, view["id"], timeout=timeout,
+                                          follow_url=status_url(task_id))
+    if view["status"] != JobStatus.COMPLETED:
+        code = ErrorCode.__members__.get(view["error_type"] or "", ErrorCode.PROCESSING_FAILED)
+        raise ConveyorError(code, view["error"] or "the colour transfer failed",
+                            task_id=task_id)
+    result = await _result(jobs, user_id=user_id, view=view)
+    return SyncTransferOut(task_id=task_id, **result.model_dump())
+
+
+def status_url(task_id: str) -> str:
+    return f"/api/v1/task/{task_id}"
+
+
+# --- task status --------------------------------------------------------------------------
+
+async def task_status(jobs: JobsClient, *, user_id: int, task_id: str) -> TaskStatusOut:
+    view = await jobs.job_by_uuid(user_id, task_id)
+    if view["kind"] != JobKind.COLOR_TRANSFER:
+        raise ConveyorError(ErrorCode.NOT_FOUND, "Task not found")
+    state = public_status(JobStatus(view["status"]), Vocabulary.V1_COLOR)
+    status = TaskStatusOut(task_id=view["uuid"], state=state, progress=_progress(state, view),
+                           status=_status_text(state, view))
+    if state == "SUCCESS":
+        status.result = await _result(jobs, user_id=user_id, view=view)
+    elif state in ("FAILURE", "REVOKED"):
+        status.error, status.error_type = view["error"], view["error_type"]
+    return status
+
+
+def _progress(state: str, view: dict[str, Any]) -> int | None:
+    """The seed's table: 0 waiting, 10-90 running, 100 done, none after a failure."""
+    if state == "SUCCESS":
+        return 100
+    return view["progress_percent"] if state in ("PENDING", "STARTED", "RETRY") else None
+
+
+def _status_text(state: str, view: dict[str, Any]) -> str:
+    step = steps.STEPS.get(view["current_step"] or "")
+    if state == "STARTED" and step is not None:
+        return step.message
+    if state == "FAILURE" and view["error"]:
+        return str(view["error"])
+    return steps.STATE_MESSAGES[state]
+
+
+async def _result(jobs: JobsClient, *, user_id: int, view: dict[str, Any]) -> TransferResult:
+    items = (await jobs.job(user_id, view["id"], "result"))["items"]
+    if not items:
+        raise ConveyorError(ErrorCode.INTERNAL, "the finished task has no result")
+    image = await in_transaction_thread(_result_image, job_id=view["id"])
+    return TransferResult(**items[0],
+                          expires_at=image.expires_at if image else None,
+                          files_removed_at=image.removed_at if image else None)
+
+
+def _result_image(session: Session, *, job_id: int) -> ColorImage | None:
+    return repo.result_of_job(session, job_id)
+
+
+# --- downloads ----------------------------------------------------------------------------
+
+def download(session: Session, *, user_id: int, filename: str) -> tuple[Path, str]:
+    """(file, media type) for one of the caller's downloads. The filename is only parsed,
+    never joined to a path: the path comes from the caller's own row."""
+    match = _DOWNLOAD_NAME.match(filename)
+    image = (repo.owned_image(session, public_id=match.group(1), user_id=user_id)
+             if match else None)
+    if match is None or image is None or image.role != ColorImageRole.RESULT:
+        raise ConveyorError(ErrorCode.NOT_FOUND, f"File {filename!r} not found.")
+    if image.removed_at is not None:
+        raise ConveyorError(ErrorCode.NOT_FOUND, f"File {filename!r} was {_removed(image)}; "
+                            "run the transfer again.")
+    preview = match.group(2) == "_preview.jpg"
+    relative = image.preview_path if preview else image.path
+    path = storage.absolute(relative) if relative else None
+    if path is None or not path.is_file():
+        raise ConveyorError(ErrorCode.NOT_FOUND, f"File {filename!r} not found.")
+    return path, "image/jpeg" if preview else image.media_type
+
+
+def _removed(image: ColorImage) -> str:
+    assert image.removed_at is not None
+    return (f"removed at {image.removed_at:%Y-%m-%d %H:%M} UTC (colour images are kept "
+            f"{get_settings().color_retention_hours:g} hours)")

@@ -1,0 +1,134 @@
+"""One colour transfer job (seed 000), milestone by milestone: load (10), transfer (30),
+quality control (60), save (80); the job service marks it done (100)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from services.workers.color.qc import quality_report
+from services.workers.color.transfer import Transfer, transfer_to_lab
+from shared import storage
+from shared.color import repository as color_repo
+from shared.color import steps
+from shared.color.models import ColorImage, ColorImageRole, new_public_id
+from shared.color.palette import RalColour, ral_classic
+from shared.db import session_scope, utcnow
+from shared.errors import ConveyorError, ErrorCode
+from shared.image_decode import load_image
+from shared.jobs import repository as jobs_repo
+from shared.jobs.chunk_runner import ChunkContext, ChunkOutput, ChunkStopped
+from shared.jobs.states import ACTIVE
+from shared.settings import get_settings
+
+RESULT_AREA = "color"
+PREVIEW_SIDE = 320  # each half of the before/after preview, on its long side
+_PNG_COMPRESSION = 1  # zlib level: 1 writes 1920x1080 several times faster than 6
+_PREVIEW_QUALITY = 80
+
+
+def process_color_transfer(context: ChunkContext) -> ChunkOutput:
+    params = context.params
+    target = _target(params["target_ral_code"])
+    context.step(steps.LOADING.code, steps.LOADING.progress)
+    image, mask = _load(context)
+    context.step(steps.TRANSFER.code, steps.TRANSFER.progress)
+    try:
+        result = transfer_to_lab(image, target.lab, mask=mask,
+                                 downsample=bool(params.get("downsample", True)),
+                                 strength=float(params.get("strength", 1.0)))
+    except ValueError as exc:  # a mask that selects nothing
+        raise ConveyorError(ErrorCode.INPUT_INVALID, f"Cannot transfer: {exc}.") from exc
+    context.step(steps.QUALITY_CONTROL.code, steps.QUALITY_CONTROL.progress)
+    report = quality_report(result, target.lab)
+    context.step(steps.SAVING.code, steps.SAVING.progress)
+    public_id = _save(context, result)
+    document = {"success": True, "result_job_id": public_id,
+                "source_job_id": params["upload_id"], "ral_info": target.to_dict(),
+                "qc_report": report, "width": result.image.shape[1],
+                "height": result.image.shape[0],
+                "downloads": downloads(public_id)}
+    return ChunkOutput(result={"items": [document]},
+                       metrics={"qc_passed": report["passed"]})
+
+
+def downloads(public_id: str) -> dict[str, str]:
+    return {"result": f"/api/v1/download/{public_id}.png",
+            "preview": f"/api/v1/download/{public_id}_preview.jpg"}
+
+
+def _target(code: str) -> RalColour:
+    colour = ral_classic().find(code)
+    if colour is None:  # the gateway checked it; a palette change could still get here
+        raise ConveyorError(ErrorCode.INPUT_INVALID, f"Unknown RAL code {code!r}.")
+    return colour
+
+
+def _load(context: ChunkContext) -> tuple[np.ndarray, np.ndarray | None]:
+    if context.input_path is None:
+        raise ConveyorError(ErrorCode.INPUT_INVALID, "the job has no image")
+    max_pixels = get_settings().max_image_pixels
+    image = load_image(_existing(context.input_path), max_pixels=max_pixels, color=True)
+    mask_path = context.params.get("mask_path")
+    mask = load_image(_existing(mask_path), max_pixels=max_pixels) if mask_path else None
+    if mask is not None and mask.ndim == 3:
+        mask = cv2.cvtColor(mask, cv2.COLOR_BGR2GRAY)
+    return image, mask
+
+
+def _existing(relative_path: str) -> Path:
+    path = storage.absolute(relative_path)
+    if not path.is_file():
+        raise ConveyorError(ErrorCode.NOT_FOUND, "The uploaded image is gone (uploads are "
+                            "kept 24 hours); upload it again.")
+    return path
+
+
+def _save(context: ChunkContext, result: Transfer) -> str:
+    """Write the result PNG and the before/after preview, then record them, unless the job
+    was cancelled meanwhile (checked under the job's row lock, which cancel takes too)."""
+    now = utcnow()
+    public_id = new_public_id(now)
+    png = encode(".png", result.image, [cv2.IMWRITE_PNG_COMPRESSION, _PNG_COMPRESSION])
+    preview = encode(".jpg", before_after_preview(result),
+                      [cv2.IMWRITE_JPEG_QUALITY, _PREVIEW_QUALITY])
+    path = storage.write_bytes(RESULT_AREA, ".png", png)
+    preview_path = storage.write_bytes(RESULT_AREA, ".jpg", preview)
+    try:
+        with session_scope() as session:
+            job = jobs_repo.get_job(session, context.job_id, for_update=True)
+            if job is None or job.cancel_requested or job.status not in ACTIVE:
+                raise ChunkStopped
+            height, width = result.image.shape[:2]
+            color_repo.add_image(session, ColorImage(
+                public_id=public_id, user_id=context.user_id, role=ColorImageRole.RESULT,
+                path=path, preview_path=preview_path, media_type="image/png", width=width,
+                height=height, size_bytes=len(png), source_id=context.params["upload_pk"],
+                job_id=context.job_id, created_at=now,
+                expires_at=now + timedelta(hours=get_settings().color_retention_hours)))
+    except BaseException:
+        storage.delete(path)
+        storage.delete(preview_path)
+        raise
+    return public_id
+
+
+def before_after_preview(result: Transfer) -> np.ndarray:
+    """The input and the result side by side, each at most PREVIEW_SIDE px long."""
+    height, width = result.image.shape[:2]
+    scale = min(1.0, PREVIEW_SIDE / max(height, width))
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    before = cv2.resize(result.original, size, interpolation=cv2.INTER_AREA)
+    after = cv2.resize(result.image, size, interpolation=cv2.INTER_AREA)
+    gap = np.full((size[1], 4, 3), 255, np.uint8)
+    return np.hstack([before, gap, after])
+
+
+def encode(extension: str, image: np.ndarray, options: list[int]) -> bytes:
+    ok, encoded = cv2.imencode(extension, image, options)
+    if not ok:
+        raise ConveyorError(ErrorCode.INTERNAL, f"could not encode the {extension} result")
+    return encoded.tobytes()

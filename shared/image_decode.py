@@ -1,0 +1,82 @@
+"""Decode an uploaded image to an upright 8-bit numpy array (Pillow and NumPy only).
+
+The OCR and colour workers decode whole images here; the gateway decodes a small version
+(`max_side`) for an upload's dominant colours. The header is checked first
+(`shared.images.inspect_image`: format by content, pixel limit), so no oversized image is
+ever decoded.
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageOps
+
+from shared.errors import ConveyorError, ErrorCode
+from shared.images import inspect_image
+
+_DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, IndexError)
+
+
+def load_image(path: Path, *, max_pixels: int, color: bool = False,
+               max_side: int | None = None) -> np.ndarray:
+    """The first frame, upright (EXIF orientation applied), as gray (H, W) or BGR (H, W, 3);
+    always BGR with `color`. Transparent pixels are flattened on white.
+
+    `max_side`: shrink so the longer side is at most this many pixels; a JPEG is then
+    decoded at a reduced scale to begin with (libjpeg's DCT scaling), several times faster
+    than decoding it whole. Corrupt or truncated data -> ConveyorError INPUT_INVALID.
+    """
+    info = inspect_image(path, max_pixels=max_pixels)
+    try:
+        # Our own limit was checked above; Pillow's global one would only add noise.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(path, formats=[info.format.upper()]) as image:
+                if max_side is not None:
+                    image.draft("RGB", (max_side, max_side))
+                image.load()
+                upright = ImageOps.exif_transpose(image)
+                if max_side is not None:
+                    upright.thumbnail((max_side, max_side), Image.Resampling.BOX)
+                array = _to_array(upright)
+    except Image.DecompressionBombError as exc:
+        raise ConveyorError(ErrorCode.INPUT_TOO_LARGE, f"The image is too large: {exc}") from exc
+    except _DECODE_ERRORS as exc:
+        raise ConveyorError(
+            ErrorCode.INPUT_INVALID,
+            f"The {info.format.upper()} image could not be decoded; the file is corrupt or "
+            f"truncated ({exc}).",
+        ) from exc
+    if color and array.ndim == 2:
+        return np.repeat(array[:, :, None], 3, axis=2)
+    return array
+
+
+def _to_array(image: Image.Image) -> np.ndarray:
+    if image.mode in ("I", "I;16", "I;16B", "I;16L", "I;16N", "F"):
+        return _stretch_to_uint8(np.asarray(image))  # 16-bit or float scans
+    if image.mode in ("1", "L"):
+        return np.asarray(image.convert("L"))
+    if "A" in image.getbands() or "transparency" in image.info:
+        image = _flatten_on_white(image)
+    rgb = np.asarray(image.convert("RGB"))
+    return np.ascontiguousarray(rgb[:, :, ::-1])  # OpenCV's channel order
+
+
+def _flatten_on_white(image: Image.Image) -> Image.Image:
+    # A transparent PNG of black text: plain convert("RGB") would make the background
+    # black too, and the text would vanish.
+    background = Image.new("RGBA", image.size, "white")
+    background.alpha_composite(image.convert("RGBA"))
+    return background.convert("RGB")
+
+
+def _stretch_to_uint8(values: np.ndarray) -> np.ndarray:
+    low, high = float(values.min()), float(values.max())
+    if high <= low:
+        return np.full(values.shape, 255, dtype=np.uint8)
+    scaled = (values.astype(np.float32) - low) * (255.0 / (high - low))
+    return scaled.astype(np.uint8)

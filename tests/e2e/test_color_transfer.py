@@ -1,0 +1,305 @@
+"""Colour images over HTTP (seed 000): upload, transfer (async and sync), task status,
+downloads, the 24-hour cleanup, and every bad input, through the real gateway, job
+service and colour worker processes."""
+
+import io
+import re
+import time
+from datetime import timedelta
+from typing import Any
+
+import cv2
+import httpx
+import numpy as np
+import pytest
+from PIL import Image
+from sqlalchemy import select, update
+
+from shared.color.models import ColorImage
+from shared.color.palette import ral_classic
+from shared.color.retention import remove_expired_images
+from shared.db import session_scope, utcnow
+from shared.jobs.models import JobEvent
+from tests.support.api import User, balance, register_and_login
+from tests.support.db import job_id_of, ledger_for_job
+from tests.support.stack import gateway_with_default
+from tests.support.surfaces import encoded, shaded_surface
+
+UPLOAD_ID = re.compile(r"^\d{8}_\d{6}_[0-9a-f]{8}$")
+
+
+@pytest.fixture
+def user(api: httpx.Client) -> User:
+    return register_and_login(api, prefix="colour")
+
+
+def upload(api: httpx.Client, user: User, content: bytes, name: str = "photo.png"
+           ) -> httpx.Response:
+    return api.post("/api/v1/upload", headers=user.headers,
+                    files={"file": (name, content, "application/octet-stream")})
+
+
+def uploaded(api: httpx.Client, user: User, image: np.ndarray, ext: str = ".png") -> str:
+    response = upload(api, user, encoded(image, ext), name=f"photo{ext}")
+    assert response.status_code == 201, response.text
+    return str(response.json()["job_id"])
+
+
+def poll(api: httpx.Client, user: User, task_id: str, timeout: float = 60
+         ) -> tuple[dict[str, Any], list[str]]:
+    """Poll the task until it ends; returns the last answer and every state seen."""
+    states: list[str] = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        response = api.get(f"/api/v1/task/{task_id}", headers=user.headers)
+        assert response.status_code == 200, response.text
+        body = response.json()
+        states.append(body["state"])
+        if body["state"] in ("SUCCESS", "FAILURE", "REVOKED"):
+            return body, states
+        time.sleep(0.05)
+    raise AssertionError(f"task {task_id} did not finish: {states[-5:]}")
+
+
+def decoded(content: bytes) -> np.ndarray:
+    image = cv2.imdecode(np.frombuffer(content, np.uint8), cv2.IMREAD_COLOR)
+    assert image is not None
+    return image
+
+
+def two_colour_image() -> np.ndarray:
+    """Left 60 % RAL 3000, right 40 % RAL 5024 (both inside sRGB), in BGR for OpenCV."""
+    palette = ral_classic()
+    red, blue = palette.find("RAL 3000"), palette.find("RAL 5024")
+    assert red is not None and blue is not None
+    image = np.zeros((200, 500, 3), np.uint8)
+    image[:, :300] = red.rgb[::-1]
+    image[:, 300:] = blue.rgb[::-1]
+    return image
+
+
+# --- upload -------------------------------------------------------------------------------
+
+def test_upload_gives_an_id_the_size_and_the_dominant_ral_colours(api, user):
+    response = upload(api, user, encoded(two_colour_image()))
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert body["success"] is True and UPLOAD_ID.match(body["job_id"])
+    assert (body["width"], body["height"], body["format"]) == (500, 200, "png")
+    dominant = body["dominant_colors"]
+    assert [d["ral_code"] for d in dominant[:2]] == ["RAL 3000", "RAL 5024"]
+    assert dominant[0]["share"] == pytest.approx(0.6, abs=0.02)
+    assert dominant[1]["share"] == pytest.approx(0.4, abs=0.02)
+    assert all(d["delta_e"] < 1.0 for d in dominant[:2])
+
+
+def test_upload_reports_the_upright_size_of_an_exif_rotated_photo(api, user):
+    picture = Image.fromarray(shaded_surface(200, 400)[:, :, ::-1].copy())
+    exif = Image.Exif()
+    exif[0x0112] = 6  # stored sideways: turn 90 degrees clockwise to view
+    buffer = io.BytesIO()
+    picture.save(buffer, "JPEG", exif=exif)
+    body = upload(api, user, buffer.getvalue(), "sideways.jpg").json()
+    assert (body["width"], body["height"], body["format"]) == (200, 400, "jpeg")
+
+
+def _bomb() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("1", (30_000, 30_000)).save(buffer, "PNG")  # ~100 kB, 900 megapixels
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(("content", "status", "words"), [
+    (b"", 400, "empty"),
+    (b"%PDF-1.7 this is not an image at all", 400, "not a supported image"),
+    (encoded(shaded_surface(), ".png")[:3000], 400, "truncated"),
+    (encoded(shaded_surface(), ".jpg")[:2000], 400, "truncated"),
+    (_bomb(), 413, "too large"),
+], ids=["empty", "not-an-image", "truncated-png", "truncated-jpeg", "bomb"])
+def test_bad_uploads_are_refused_clearly(api, user, content, status, words):
+    response = upload(api, user, content)
+    assert response.status_code == status, response.text
+    assert words in response.json()["detail"].lower()
+
+
+def test_upload_needs_a_token(api):
+    response = api.post("/api/v1/upload", files={"file": ("a.png", encoded(shaded_surface()))})
+    assert response.status_code == 401
+
+
+# --- async flow ---------------------------------------------------------------------------
+
+def test_async_transfer_as_the_seed_shows_it(api, user):
+    upload_id = uploaded(api, user, shaded_surface(540, 960))
+    before = balance(api, user)["balance"]
+    response = api.post("/api/v1/process/async", headers=user.headers, json={
+        "job_id": upload_id, "target_ral_code": "RAL 3000", "downsample": True})
+    assert response.status_code == 202, response.text
+    accepted = response.json()
+    assert accepted["success"] is True and accepted["message"]
+    assert accepted["status_url"] == f"/api/v1/task/{accepted['task_id']}"
+
+    body, states = poll(api, user, accepted["task_id"])
+    assert body["state"] == "SUCCESS" and body["progress"] == 100, body
+    assert set(states) <= {"PENDING", "STARTED", "SUCCESS"}
+    result = body["result"]
+    assert result["success"] is True and UPLOAD_ID.match(result["result_job_id"])
+    assert result["source_job_id"] == upload_id
+    assert result["ral_info"]["code"] == "RAL 3000"
+    report = result["qc_report"]
+    assert report["passed"] is True, report
+    assert report["delta_e_mean"] <= report["thresholds"]["delta_e_mean_max"]
+    assert report["lightness_correlation"] >= 0.95
+
+    png = api.get(result["downloads"]["result"], headers=user.headers)
+    assert png.status_code == 200 and png.headers["content-type"] == "image/png"
+    recoloured = decoded(png.content)
+    assert recoloured.shape == (540, 960, 3)
+    preview = api.get(result["downloads"]["preview"], headers=user.headers)
+    assert preview.status_code == 200 and preview.headers["content-type"] == "image/jpeg"
+    assert decoded(preview.content).shape[1] > decoded(preview.content).shape[0]
+
+    job_id = job_id_of(accepted["task_id"])
+    assert balance(api, user)["balance"] == before - 2
+    assert ledger_for_job(job_id) == [("reserve", 2), ("charge", 2), ("release", 0)]
+
+
+def test_the_worker_walks_the_seed_milestones_in_order(api, user):
+    upload_id = uploaded(api, user, shaded_surface())
+    task_id = api.post("/api/v1/process/async", headers=user.headers, json={
+        "job_id": upload_id, "target_ral_code": "ral5024"}).json()["task_id"]
+    assert poll(api, user, task_id)[0]["state"] == "SUCCESS"
+    with session_scope() as session:
+        details = session.scalars(select(JobEvent.detail).where(
+            JobEvent.job_id == job_id_of(task_id), JobEvent.event_type == "step")
+            .order_by(JobEvent.id)).all()
+    assert [(d["step"], d["progress"]) for d in details] == [
+        ("LOADING", 10), ("TRANSFER", 30), ("QUALITY_CONTROL", 60), ("SAVING", 80)]
+
+
+def test_sync_reinhard_with_a_mask_leaves_the_masked_out_half_alone(api, user):
+    image = shaded_surface(300, 400)
+    mask = np.zeros((300, 400), np.uint8)
+    mask[:, 200:] = 255
+    upload_id, mask_id = uploaded(api, user, image), uploaded(api, user, mask)
+    response = api.post("/api/v1/process/reinhard", headers=user.headers, json={
+        "job_id": upload_id, "target_ral_code": "RAL 6018", "mask_job_id": mask_id})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["success"] is True and body["task_id"] and body["qc_report"]["passed"]
+    result = decoded(api.get(body["downloads"]["result"], headers=user.headers).content)
+    assert np.array_equal(result[:, :190], image[:, :190])
+    assert not np.array_equal(result[:, 210:], image[:, 210:])
+
+
+def test_a_failed_transfer_says_why_and_refunds(api, user):
+    upload_id = uploaded(api, user, shaded_surface())
+    empty_mask = uploaded(api, user, np.zeros((360, 640), np.uint8))
+    before = balance(api, user)["balance"]
+    task_id = api.post("/api/v1/process/async", headers=user.headers, json={
+        "job_id": upload_id, "target_ral_code": "RAL 3000",
+        "mask_job_id": empty_mask}).json()["task_id"]
+    body, _ = poll(api, user, task_id)
+    assert body["state"] == "FAILURE" and body["progress"] is None
+    assert "mask selects no pixels" in body["error"] and body["error_type"] == "INPUT_INVALID"
+    assert balance(api, user)["balance"] == before
+    assert ledger_for_job(job_id_of(task_id)) == [("reserve", 2), ("release", 2)]
+
+    sync = api.post("/api/v1/process/reinhard", headers=user.headers, json={
+        "job_id": upload_id, "target_ral_code": "RAL 3000", "mask_job_id": empty_mask})
+    assert sync.status_code == 400 and "mask selects no pixels" in sync.json()["detail"]
+    assert balance(api, user)["balance"] == before
+
+
+# --- bad requests and other users ---------------------------------------------------------
+
+@pytest.mark.parametrize(("payload", "status", "words"), [
+    ({"target_ral_code": "RAL 9999"}, 400, "unknown ral code"),
+    ({"target_ral_code": "red"}, 400, "unknown ral code"),
+    ({"job_id": "20250101_000000_00000000"}, 404, "not found"),
+    ({"job_id": "../../etc/passwd"}, 422, "job_id"),
+    ({"strength": 0}, 422, "strength"),
+    ({"mask_job_id": "20250101_000000_00000000"}, 404, "mask upload"),
+], ids=["unknown-ral", "not-a-ral-code", "unknown-upload", "malformed-id", "zero-strength",
+        "unknown-mask"])
+def test_bad_transfer_requests_are_refused_clearly(api, user, payload, status, words):
+    upload_id = uploaded(api, user, shaded_surface(60, 80))
+    body = {"job_id": upload_id, "target_ral_code": "RAL 3000", **payload}
+    response = api.post("/api/v1/process/async", headers=user.headers, json=body)
+    assert response.status_code == status, response.text
+    assert words in str(response.json()["detail"]).lower()
+
+
+def test_another_users_upload_task_and_files_are_404(api, user):
+    upload_id = uploaded(api, user, shaded_surface(120, 160))
+    task_id = api.post("/api/v1/process/async", headers=user.headers, json={
+        "job_id": upload_id, "target_ral_code": "RAL 3000"}).json()["task_id"]
+    result = poll(api, user, task_id)[0]["result"]
+    other = register_and_login(api, prefix="intruder")
+    assert api.post("/api/v1/process/async", headers=other.headers, json={
+        "job_id": upload_id, "target_ral_code": "RAL 3000"}).status_code == 404
+    assert api.get(f"/api/v1/task/{task_id}", headers=other.headers).status_code == 404
+    for url in result["downloads"].values():
+        assert api.get(url, headers=other.headers).status_code == 404
+        assert api.get(url, headers=user.headers).status_code == 200
+
+
+@pytest.mark.parametrize("name", [
+    "..%2F..%2Fetc%2Fpasswd", "%2Fetc%2Fpasswd", "..", "20250101_000000_00000000.png",
+    "20250101_000000_0000000g.png", "x.png"])
+def test_download_names_that_are_not_your_results_are_404(api, user, name):
+    response = api.get(f"/api/v1/download/{name}", headers=user.headers)
+    assert response.status_code == 404, response.text
+
+
+def test_an_uploads_own_file_is_not_a_download(api, user):
+    upload_id = uploaded(api, user, shaded_surface(60, 80))
+    assert api.get(f"/api/v1/download/{upload_id}.png", headers=user.headers).status_code == 404
+
+
+def test_a_task_id_of_another_kind_or_shape_is_404(api, user):
+    assert api.get("/api/v1/task/not-a-uuid", headers=user.headers).status_code == 404
+    assert api.get("/api/v1/task/00000000-0000-0000-0000-000000000000",
+                   headers=user.headers).status_code == 404
+
+
+@pytest.fixture
+def strict_gateway(stack):
+    """A second gateway with the seed's 5 async transfers a minute."""
+    with gateway_with_default(stack, "RATE_LIMIT_COLOR_ASYNC") as url:
+        yield url
+
+
+def test_sixth_async_transfer_in_a_minute_is_429(api, user, strict_gateway):
+    upload_id = uploaded(api, user, shaded_surface(60, 80))
+    with httpx.Client(base_url=strict_gateway, timeout=60) as client:
+        codes = [client.post("/api/v1/process/async", headers=user.headers, json={
+            "job_id": upload_id, "target_ral_code": "RAL 3000"}).status_code for _ in range(6)]
+    assert codes == [202] * 5 + [429]
+
+
+# --- retention ----------------------------------------------------------------------------
+
+def test_the_cleanup_removes_expired_files_and_the_task_says_so(api, user):
+    upload_id = uploaded(api, user, shaded_surface(120, 160))
+    task_id = api.post("/api/v1/process/async", headers=user.headers, json={
+        "job_id": upload_id, "target_ral_code": "RAL 7016"}).json()["task_id"]
+    result = poll(api, user, task_id)[0]["result"]
+    assert result["files_removed_at"] is None and result["expires_at"]
+    with session_scope() as session:
+        session.execute(update(ColorImage).where(ColorImage.public_id.in_(
+            [upload_id, result["result_job_id"]])).values(expires_at=utcnow()
+                                                           - timedelta(minutes=1)))
+    assert remove_expired_images() >= 2
+
+    status = api.get(f"/api/v1/task/{task_id}", headers=user.headers).json()
+    assert status["state"] == "SUCCESS" and status["result"]["files_removed_at"]
+    gone = api.get(result["downloads"]["result"], headers=user.headers)
+    assert gone.status_code == 404 and "kept 24 hours" in gone.json()["detail"]
+    again = api.post("/api/v1/process/async", headers=user.headers, json={
+        "job_id": upload_id, "target_ral_code": "RAL 3000"})
+    assert again.status_code == 404 and "removed" in again.json()["detail"]
+    with session_scope() as session:
+        events = session.scalars(select(JobEvent.event_type).where(
+            JobEvent.job_id == job_id_of(task_id))).all()
+    assert "files_removed" in events
