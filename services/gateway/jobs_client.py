@@ -63,8 +63,10 @@ class JobsClient:
             view: dict[str, Any] = await self.job(user_id, job_id)
             if JobStatus(view["status"]) in TERMINAL:
                 return view
+            # Short jobs (a colour transfer: ~0.2 s) are seen soon after they end; long
+            # ones are polled at most every 0.25 s.
             await asyncio.sleep(delay)
-            delay = min(delay * 1.5, 0.5)
+            delay = min(delay * 1.25, 0.25)
         raise ConveyorError(ErrorCode.TIMEOUT, f"job {job_id} is still processing; follow it "
                             f"at GET {follow_url}", job_id=job_id, status_url=follow_url)
 

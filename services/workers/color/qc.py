@@ -28,7 +28,9 @@ from services.workers.color.transfer import Transfer
 from shared.color import spaces
 from shared.color.delta_e import ciede2000
 
-SAMPLE_PIXELS = 50_000
+# 20 000 evenly spaced pixels put a 95th percentile within a fraction of a unit of the
+# whole region's; 50 000 cost 26 ms a report, 20 000 about 10.
+SAMPLE_PIXELS = 20_000
 _FULLY_RECOLOURED = 250
 THRESHOLDS = {"delta_e_mean_max": 2.0, "delta_e_chroma_p95_max": 5.0,
               "lightness_correlation_min": 0.95, "clipped_share_max": 0.02}
