@@ -15,6 +15,7 @@ from tests.support.api import balance, confirm_pdf, register_and_login, start_pd
 from tests.support.pdfs import make_flowing_document
 from tests.support.receipts import make_receipt
 from tests.support.stack import REPO_ROOT, free_port, stop_group
+from tests.support.surfaces import encoded, shaded_surface
 
 SERVER_ONLY = ("DATABASE_URL", "REDIS_URL", "REDIS_KEY_PREFIX", "LLM_PROVIDER", "LLM_BASE_URL")
 
@@ -102,3 +103,26 @@ def test_embedded_default_reads_a_receipt_and_pushes_the_event(embedded):
         assert status["data"]["status"] == "SUCCESS"
         health = api.get("/api/v3/receipts/health", headers=user.headers)
         assert health.status_code == 200 and health.json()["data"]["status"] == "unknown"
+
+
+def test_embedded_default_recolours_an_upload(embedded):
+    """The colour flow on SQLite and the embedded broker: upload, async transfer, download."""
+    base, _env, _data_dir = embedded
+    with httpx.Client(base_url=base, timeout=60) as api:
+        user = register_and_login(api, prefix="embedded-colour")
+        uploaded = api.post("/api/v1/upload", headers=user.headers,
+                            files={"file": ("wall.png", encoded(shaded_surface(120, 160)))})
+        assert uploaded.status_code == 201, uploaded.text
+        accepted = api.post("/api/v1/process/async", headers=user.headers, json={
+            "job_id": uploaded.json()["job_id"], "target_ral_code": "RAL 5024"})
+        assert accepted.status_code == 202, accepted.text
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            task = api.get(accepted.json()["status_url"], headers=user.headers).json()
+            if task["state"] in ("SUCCESS", "FAILURE"):
+                break
+            time.sleep(0.2)
+        assert task["state"] == "SUCCESS", task
+        assert task["result"]["qc_report"]["passed"] is True
+        download = api.get(task["result"]["downloads"]["result"], headers=user.headers)
+        assert download.status_code == 200 and download.content[:8] == b"\x89PNG\r\n\x1a\n"
