@@ -15,18 +15,24 @@
 
 from __future__ import annotations
 
-import argparse
-import json
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import cv2
 import httpx
 import numpy as np
 
-from bench.common import bench_env, machine_note, median, new_stack, now_text, ratio, register
+from bench.common import (
+    bench_env,
+    machine_note,
+    median,
+    new_stack,
+    now_text,
+    quick_json_main,
+    ratio,
+    register,
+)
 from services.workers.color.transfer import transfer_to_lab
 from shared.color.delta_e import ciede2000
 from shared.color.palette import ral_classic
@@ -129,15 +135,7 @@ def render(result: dict[str, Any]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--json", type=Path)
-    args = parser.parse_args(argv)
-    result = run(quick=args.quick)
-    if args.json:
-        args.json.write_text(json.dumps(result, indent=2))
-    print(render(result))
-    return 0
+    return quick_json_main(__doc__ or "", run, render, argv)
 
 
 if __name__ == "__main__":

@@ -16,8 +16,6 @@ faster than the seed's 2.1 s.
 
 from __future__ import annotations
 
-import argparse
-import json
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -26,7 +24,16 @@ from typing import Any
 import cv2
 import httpx
 
-from bench.common import bench_env, machine_note, median, new_stack, now_text, ratio, register
+from bench.common import (
+    bench_env,
+    machine_note,
+    median,
+    new_stack,
+    now_text,
+    quick_json_main,
+    ratio,
+    register,
+)
 from services.workers.color.pipeline import PNG_OPTIONS, before_after_preview, encode
 from services.workers.color.qc import quality_report
 from services.workers.color.transfer import transfer_to_lab
@@ -151,15 +158,7 @@ def render(result: dict[str, Any]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--json", type=Path)
-    args = parser.parse_args(argv)
-    result = run(quick=args.quick)
-    if args.json:
-        args.json.write_text(json.dumps(result, indent=2))
-    print(render(result))
-    return 0
+    return quick_json_main(__doc__ or "", run, render, argv)
 
 
 if __name__ == "__main__":

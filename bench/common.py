@@ -6,6 +6,8 @@ Only loopback traffic: Postgres and Redis on 127.0.0.1, every service on 127.0.0
 
 from __future__ import annotations
 
+import argparse
+import json
 import os
 import platform
 import shutil
@@ -15,10 +17,11 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import psycopg
@@ -221,3 +224,17 @@ class CpuMeter:
             used["postgres"] = sum(cpu - self._pg_start.get(pid, 0.0)
                                    for pid, cpu in self._pg().items())
         return used
+
+
+def quick_json_main(doc: str, run: Callable[..., dict[str, Any]],
+                    render: Callable[[dict[str, Any]], str], argv: list[str] | None) -> int:
+    """The command line of a benchmark that takes only --quick and --json."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small smoke run")
+    parser.add_argument("--json", type=Path, help="write the full result as JSON here")
+    args = parser.parse_args(argv)
+    result = run(quick=args.quick)
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=2))
+    print(render(result))
+    return 0
