@@ -38,10 +38,11 @@ def load_image(path: Path, *, max_pixels: int, color: bool = False,
                 if max_side is not None:
                     image.draft("RGB", (max_side, max_side))
                 image.load()
-                upright = ImageOps.exif_transpose(image)
+                # In place: the default returns a copy even when nothing turns (3 ms a photo).
+                ImageOps.exif_transpose(image, in_place=True)
                 if max_side is not None:
-                    upright.thumbnail((max_side, max_side), Image.Resampling.BOX)
-                array = _to_array(upright)
+                    image.thumbnail((max_side, max_side), Image.Resampling.BOX)
+                array = _to_array(image)
     except Image.DecompressionBombError as exc:
         raise ConveyorError(ErrorCode.INPUT_TOO_LARGE, f"The image is too large: {exc}") from exc
     except _DECODE_ERRORS as exc:
@@ -62,8 +63,11 @@ def _to_array(image: Image.Image) -> np.ndarray:
         return np.asarray(image.convert("L"))
     if "A" in image.getbands() or "transparency" in image.info:
         image = _flatten_on_white(image)
-    rgb = np.asarray(image.convert("RGB"))
-    return np.ascontiguousarray(rgb[:, :, ::-1])  # OpenCV's channel order
+    rgb = image if image.mode == "RGB" else image.convert("RGB")
+    # OpenCV's channel order, packed by Pillow: 2-3 ms for 1920x1080, where a NumPy
+    # [..., ::-1] copy took 10. The bytearray keeps the array writable.
+    bgr = bytearray(rgb.tobytes("raw", "BGR"))
+    return np.frombuffer(bgr, np.uint8).reshape(rgb.height, rgb.width, 3)
 
 
 def _flatten_on_white(image: Image.Image) -> Image.Image:
