@@ -35,6 +35,7 @@ lock: $(STAMP)
 	$(BIN)/uv export --frozen --no-hashes --no-emit-project --extra pdf -o requirements/worker-pdf.txt
 	$(BIN)/uv export --frozen --no-hashes --no-emit-project --extra ocr -o requirements/worker-ocr.txt
 	$(BIN)/uv export --frozen --no-hashes --no-emit-project --extra color -o requirements/worker-color.txt
+	$(BIN)/uv export --frozen --no-hashes --no-emit-project --extra crawl -o requirements/worker-crawl.txt
 	$(BIN)/uv export --frozen --no-hashes --no-emit-project --extra monitor -o requirements/monitor.txt
 	$(BIN)/uv export --frozen --no-hashes --no-emit-project --all-extras -o requirements/dev.txt
 

@@ -24,6 +24,7 @@ class TaskName(StrEnum):
     OCR_PROCESS_RECEIPT = "ocr.process_receipt"
     OCR_PROCESS_PAGE = "ocr.process_page"
     COLOR_TRANSFER = "color.transfer"
+    CRAWL_CHUNK = "crawl.download_chunk"
     RELAY_OUTBOX = "maintenance.relay_outbox"
     REAP_STALE_JOBS = "maintenance.reap_stale_jobs"
     CLEAN_OLD_FILES = "maintenance.clean_old_files"
@@ -34,6 +35,7 @@ TASK_QUEUES: dict[TaskName, Queue] = {
     TaskName.OCR_PROCESS_RECEIPT: Queue.OCR,
     TaskName.OCR_PROCESS_PAGE: Queue.OCR,
     TaskName.COLOR_TRANSFER: Queue.COLOR,
+    TaskName.CRAWL_CHUNK: Queue.CRAWL,
     TaskName.RELAY_OUTBOX: Queue.MAINTENANCE,
     TaskName.REAP_STALE_JOBS: Queue.MAINTENANCE,
     TaskName.CLEAN_OLD_FILES: Queue.MAINTENANCE,

@@ -2,6 +2,7 @@
 
 from shared.auth.models import User
 from shared.color.models import ColorImage
+from shared.crawl.models import CrawlImage
 from shared.credits.models import CreditAccount, CreditLedgerEntry, LedgerEntryType
 from shared.db import Base
 from shared.jobs.models import Job, JobChunk, JobEvent, JobKind, JobStatus, OutboxMessage
@@ -9,7 +10,7 @@ from shared.pages.models import Page, Project
 from shared.receipts.models import Receipt
 
 __all__ = [
-    "Base", "ColorImage", "CreditAccount", "CreditLedgerEntry", "Job", "JobChunk", "JobEvent",
-    "JobKind", "JobStatus", "LedgerEntryType", "OutboxMessage", "Page", "Project", "Receipt",
-    "User",
+    "Base", "ColorImage", "CrawlImage", "CreditAccount", "CreditLedgerEntry", "Job", "JobChunk",
+    "JobEvent", "JobKind", "JobStatus", "LedgerEntryType", "OutboxMessage", "Page", "Project",
+    "Receipt", "User",
 ]

@@ -20,6 +20,7 @@ import pytest
 import redis
 
 from tests.support.fake_gemini import FakeGemini
+from tests.support.fake_web import BING_KEY, GOOGLE_CX, GOOGLE_KEY, FakeWeb
 from tests.support.stack import REPO_ROOT, Stack
 
 PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_ADMIN_URL",
@@ -55,6 +56,15 @@ TEST_ENV = {
     "LLM_API_KEY": "test-llm-key",
     "LLM_BATCH_SIZE": "50",
     "LLM_TIMEOUT_SECONDS": "5",
+    # The crawler's web is a local server (tests.support.fake_web): loopback is let
+    # through the address policy, politeness delays are off, timeouts short.
+    "CRAWL_ALLOWED_NETWORKS": "127.0.0.1/32",
+    "CRAWL_HOST_DELAY_SECONDS": "0",
+    "CRAWL_READ_TIMEOUT_SECONDS": "1",
+    "CRAWL_MAX_IMAGE_BYTES": "1000000",
+    "BING_API_KEY": BING_KEY,
+    "GOOGLE_API_KEY": GOOGLE_KEY,
+    "GOOGLE_CX": GOOGLE_CX,
 }
 os.environ.update(TEST_ENV)
 
@@ -111,9 +121,20 @@ def fake_gemini() -> Iterator[FakeGemini]:
 
 
 @pytest.fixture(scope="session")
-def stack(database: str, fake_gemini: FakeGemini,
+def fake_web() -> Iterator[FakeWeb]:
+    """The web and the image-search APIs the crawler reaches: a local server plays them."""
+    server = FakeWeb().start()
+    os.environ["BING_API_URL"] = server.url
+    os.environ["GOOGLE_API_URL"] = server.url
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def stack(database: str, fake_gemini: FakeGemini, fake_web: FakeWeb,
           tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    """Gateway, job service, PDF, OCR and colour workers (two processes each) and beat."""
+    """Gateway, job service, PDF, OCR, colour and crawl workers (two processes each) and
+    beat."""
     running = Stack(env={**os.environ}, log_dir=tmp_path_factory.mktemp("logs"))
     try:
         running.start_api()
@@ -121,6 +142,8 @@ def stack(database: str, fake_gemini: FakeGemini,
         running.start_worker("worker-ocr", queues="ocr", app="services.workers.ocr.app",
                              concurrency=2)
         running.start_worker("worker-color", queues="color", app="services.workers.color.app",
+                             concurrency=2)
+        running.start_worker("worker-crawl", queues="crawl", app="services.workers.crawl.app",
                              concurrency=2)
         running.start_beat()
         yield running

@@ -35,7 +35,8 @@ ENV_EXAMPLE = REPO / ".env.example"
 FIRST_PARTY = ("shared", "services")
 
 # Services running Conveyor code that needs the database, the broker and /data.
-APP_SERVICES = {"gateway", "jobs", "worker-pdf", "worker-ocr", "worker-color", "beat"}
+APP_SERVICES = {"gateway", "jobs", "worker-pdf", "worker-ocr", "worker-color", "worker-crawl",
+                "beat"}
 DATA_SERVICES = APP_SERVICES
 # Variables that are not Conveyor settings but legitimately set on a container.
 NON_SETTINGS_ENV = {"PYTHONUNBUFFERED", "PYTHONDONTWRITEBYTECODE", "C_FORCE_ROOT",
@@ -430,9 +431,9 @@ BUILT = sorted(built_services()) if BASE_FILE.is_file() else []
 def test_expected_services_exist() -> None:
     services = base_services()
     assert {"postgres", "redis", "migrate", "gateway", "jobs", "worker-pdf", "worker-ocr",
-            "worker-color", "beat", "flower"} <= set(services)
-    assert {"migrate", "gateway", "jobs", "worker-pdf", "worker-ocr", "worker-color", "beat",
-            "flower"} <= set(BUILT)
+            "worker-color", "worker-crawl", "beat", "flower"} <= set(services)
+    assert {"migrate", "gateway", "jobs", "worker-pdf", "worker-ocr", "worker-color",
+            "worker-crawl", "beat", "flower"} <= set(BUILT)
 
 
 @pytest.mark.parametrize("name", BUILT)
@@ -469,7 +470,7 @@ def test_dockerfile_installs_existing_requirements(name: str) -> None:
             f"{df.path}: pip reads {in_image}, but {req} is not copied there"
 
 
-@pytest.mark.parametrize("name", ["worker-pdf", "worker-ocr", "worker-color"])
+@pytest.mark.parametrize("name", ["worker-pdf", "worker-ocr", "worker-color", "worker-crawl"])
 def test_worker_image_has_no_web_stack(name: str) -> None:
     df = dockerfile_of(name)
     assert df.requirements == [f"requirements/{name}.txt"]
@@ -483,7 +484,8 @@ def test_images_copy_only_their_own_services() -> None:
     expected = {"gateway": "services/gateway/main.py", "jobs": "services/jobs/main.py",
                 "worker-pdf": "services/workers/pdf/app.py",
                 "worker-ocr": "services/workers/ocr/app.py",
-                "worker-color": "services/workers/color/app.py"}
+                "worker-color": "services/workers/color/app.py",
+                "worker-crawl": "services/workers/crawl/app.py"}
     for name, own in expected.items():
         df = dockerfile_of(name)
         assert df.image_path(own) is not None, f"{name}: {own} not in the image"
@@ -610,7 +612,8 @@ def test_jobs_service_url_points_at_the_jobs_service() -> None:
 
 
 @pytest.mark.parametrize(("name", "queue"), [("worker-pdf", "pdf"), ("worker-ocr", "ocr"),
-                                             ("worker-color", "color")])
+                                             ("worker-color", "color"),
+                                             ("worker-crawl", "crawl")])
 def test_workers_scale(name: str, queue: str) -> None:
     worker = base_services()[name]
     assert "container_name" not in worker, "container_name prevents --scale"
@@ -644,7 +647,7 @@ def test_every_routed_queue_is_consumed() -> None:
 
 
 def test_workers_shut_down_warm() -> None:
-    for name in ("worker-pdf", "worker-ocr", "worker-color", "beat"):
+    for name in ("worker-pdf", "worker-ocr", "worker-color", "worker-crawl", "beat"):
         svc = base_services()[name]
         assert svc.get("stop_signal") == "SIGTERM", name
         assert seconds(svc.get("stop_grace_period", "10s")) >= 30, \

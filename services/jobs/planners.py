@@ -5,6 +5,7 @@ from typing import Any
 
 from services.jobs.pdf_chunking import PageCountError, plan_chunks
 from shared.celery_app import TaskName
+from shared.crawl.params import CrawlRequest, chunk_quotas
 from shared.errors import ConveyorError, ErrorCode
 from shared.jobs.models import Job, JobKind
 from shared.settings import get_settings
@@ -59,9 +60,21 @@ def plan_color_transfer(_job: Job) -> WorkPlan:
                     chunk_task=TaskName.COLOR_TRANSFER)
 
 
+def plan_crawl(job: Job) -> WorkPlan:
+    """One chunk per keyword x engine (seed 004), all queued at once; `max_images` shared
+    out as quotas, so the job never keeps more than it reserved credits for."""
+    request = CrawlRequest.model_validate(job.params)
+    pairs = [(keyword, engine) for keyword in request.keywords for engine in request.engines]
+    quotas = chunk_quotas(request.max_images, len(pairs))
+    return WorkPlan(
+        chunk_specs=[{"keyword": keyword, "engine": engine.value, "max_images": quota}
+                     for (keyword, engine), quota in zip(pairs, quotas, strict=True)],
+        units_per_chunk=quotas, parallelism=len(pairs), chunk_task=TaskName.CRAWL_CHUNK)
+
+
 PLANNERS = {JobKind.PDF: plan_pdf, JobKind.RECEIPT: plan_receipt,
             JobKind.PAGE_OCR: plan_pages, JobKind.PAGE_BATCH: plan_pages,
-            JobKind.COLOR_TRANSFER: plan_color_transfer}
+            JobKind.COLOR_TRANSFER: plan_color_transfer, JobKind.CRAWL: plan_crawl}
 
 
 def plan_work(job: Job) -> WorkPlan:

@@ -5,5 +5,5 @@ from shared.logging import configure_logging
 
 configure_logging("worker-all")
 DOMAIN_TASK_MODULES = ["services.workers.pdf.tasks", "services.workers.ocr.tasks",
-                       "services.workers.color.tasks"]
+                       "services.workers.color.tasks", "services.workers.crawl.tasks"]
 app = create_celery_app("worker-all", include=DOMAIN_TASK_MODULES)

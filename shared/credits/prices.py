@@ -18,5 +18,10 @@ SETTLED_ON_COMPLETION: frozenset[JobKind] = frozenset({
     JobKind.RECEIPT, JobKind.PAGE_OCR, JobKind.PAGE_BATCH, JobKind.COLOR_TRANSFER})
 
 
+# Kinds whose cancellation still charges the units already delivered (seed 004: a crawl
+# refunds what was not used); every other kind is refunded whole when cancelled.
+BILLED_FOR_PARTIAL_WORK: frozenset[JobKind] = frozenset({JobKind.CRAWL})
+
+
 def estimate_credits(kind: JobKind, units: int) -> int:
     return CREDITS_PER_UNIT[kind] * units

@@ -34,6 +34,10 @@ class ChunkStopped(Exception):
 class ChunkOutput:
     result: dict[str, Any]
     metrics: dict[str, Any] = field(default_factory=dict)
+    # Units the chunk delivered, when fewer than it was planned for (a crawl chunk keeps
+    # the images it found, up to its quota); None: all of them. Completed jobs are charged
+    # for delivered units.
+    units_done: int | None = None
 
 
 @dataclass(kw_only=True)
@@ -115,7 +119,7 @@ def run_chunk(*, chunk_id: int, attempt: int, work: Work,
     except Exception as exc:
         log.exception("chunk %s attempt %s crashed", chunk_id, attempt)
         return _fail(context, ErrorCode.INTERNAL.name, f"internal error: {type(exc).__name__}")
-    return _settle(context, S.COMPLETED, result=output.result,
+    return _settle(context, S.COMPLETED, result=output.result, units_done=output.units_done,
                    metrics={**output.metrics, "items": len(output.result.get("items", []))})
 
 
@@ -140,13 +144,15 @@ def _fail(context: ChunkContext, error_type: str, message: str) -> str:
     return _settle(context, S.FAILED, error_type=error_type, error=message)
 
 
-def _settle(context: ChunkContext, target: JobStatus, **values: Any) -> str:
+def _settle(context: ChunkContext, target: JobStatus, *, units_done: int | None = None,
+            **values: Any) -> str:
     """Record this attempt's outcome, if the chunk is still this attempt's; advance the job."""
     with session_scope() as session:
         locked = repo.lock_job_of_chunk(session, context.chunk_id)
         assert locked is not None
         job, chunk = locked
-        done = {"units_done": chunk.units_total} if target == S.COMPLETED else {}
+        done = {"units_done": chunk.units_total if units_done is None else units_done} \
+            if target == S.COMPLETED else {}
         if not repo.transition_chunk(session, chunk=chunk, target=target, sources=[S.RUNNING],
                                      attempt=context.attempt, finished_at=utcnow(),
                                      **done, **values):

@@ -12,7 +12,11 @@ from sqlalchemy.orm import Session
 
 from shared.celery_app import TaskName
 from shared.credits import ledger
-from shared.credits.prices import SETTLED_ON_COMPLETION, estimate_credits
+from shared.credits.prices import (
+    BILLED_FOR_PARTIAL_WORK,
+    SETTLED_ON_COMPLETION,
+    estimate_credits,
+)
 from shared.db import utcnow
 from shared.errors import ErrorCode
 from shared.jobs import repository as repo
@@ -142,7 +146,7 @@ def summarise_chunks(chunks: list[JobChunk]) -> dict[str, Any]:
                 metrics[key] = metrics.get(key, 0) + int(value)
     failed = [{"chunk_index": c.index, "error_type": c.error_type, "error": c.error, **c.spec}
               for c in chunks if c.status == S.FAILED]
-    used_units = sum(c.units_total for c in chunks if c.status == S.COMPLETED)
+    used_units = sum(c.units_done for c in chunks if c.status == S.COMPLETED)
     return {"failed_chunks": failed, "completed_units": used_units,
             "item_count": sum((c.metrics or {}).get("items", 0) for c in chunks),
             "metrics": metrics}
@@ -171,7 +175,10 @@ def cancel_job(session: Session, job: Job, *, reason: str = "cancelled by the us
                                finished_at=utcnow(), current_step="Cancelled", reason=reason):
         return None
     _stop_open_chunks(session, job, S.CANCELLED)
-    _release(session, job, reason="cancelled")
+    if job.kind in BILLED_FOR_PARTIAL_WORK:
+        _charge_delivered(session, job)
+    else:
+        _release(session, job, reason="cancelled")
     return open_task_ids
 
 
@@ -180,6 +187,22 @@ def _stop_open_chunks(session: Session, job: Job, target: JobStatus) -> None:
         if chunk.status not in TERMINAL:
             repo.transition_chunk(session, chunk=chunk, target=target,
                                   sources=[S.PENDING, *ACTIVE], finished_at=utcnow())
+
+
+def _charge_delivered(session: Session, job: Job) -> None:
+    """A cancelled job that kept part of its work (a crawl's images) pays for that part.
+
+    Read after the chunks were stopped: a worker that counted one more unit committed
+    before our update of its chunk, so the count is final."""
+    delivered = repo.units_done_of_job(session, job.id)
+    charged = min(estimate_credits(job.kind, delivered), job.reserved_credits)
+    if ledger.charge(session, user_id=job.user_id, job_id=job.id,
+                     reserved=job.reserved_credits, used=charged):
+        job.charged_credits = charged
+        job.finalized_at = utcnow()
+        repo.add_event(session, job_id=job.id, event_type="credit", movement="charge",
+                       amount=charged, released=job.reserved_credits - charged,
+                       reason="cancelled; charged for the units delivered")
 
 
 def _release(session: Session, job: Job, *, reason: str) -> None:

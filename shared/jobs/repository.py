@@ -114,6 +114,13 @@ def chunks_of(session: Session, job_id: int, *, with_results: bool = False) -> l
     return list(session.scalars(query))
 
 
+def units_done_of_job(session: Session, job_id: int) -> int:
+    """The units every chunk of the job reported done, read from the table (not the
+    session's cached rows)."""
+    return int(session.scalar(select(func.coalesce(func.sum(JobChunk.units_done), 0))
+                              .where(JobChunk.job_id == job_id)) or 0)
+
+
 def transition_chunk(session: Session, *, chunk: JobChunk, target: JobStatus,
                      sources: Iterable[JobStatus], attempt: int | None = None,
                      **values: Any) -> bool:

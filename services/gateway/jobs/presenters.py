@@ -60,7 +60,8 @@ def progress_document(job: dict[str, Any]) -> dict[str, Any]:
         "progress": job["progress_percent"],
         "total_chunks": chunks["total"], "active_chunks": chunks["active"],
         "completed_chunks": chunks["completed"], "failed_chunks": chunks["failed"],
-        "downloaded_images": job["metrics"].get("downloaded_images", 0),
+        # Live: each crawl chunk counts its kept images as it goes.
+        "downloaded_images": job["chunks"]["units_done"],
         "estimated_completion": _eta(job),
         "started_at": job["started_at"], "updated_at": job["updated_at"],
     }

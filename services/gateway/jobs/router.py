@@ -1,10 +1,12 @@
-"""Job routes of any kind (seeds 001 and 004)."""
+"""Job routes of any kind (seeds 001 and 004); crawl jobs are created here."""
 
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
 
+from services.gateway.crawl.service import create_crawl_job
+from services.gateway.crawl.service import job_images as job_images_of
 from services.gateway.deps import JobsDep, UserIdDep
 from services.gateway.jobs.presenters import (
     cancel_document,
@@ -13,6 +15,7 @@ from services.gateway.jobs.presenters import (
 )
 from services.gateway.ratelimit import limiter
 from services.gateway.settings import get_gateway_settings
+from shared.crawl.params import CrawlRequest
 from shared.errors import ConveyorError, ErrorCode
 from shared.jobs.models import JobKind, JobStatus
 from shared.jobs.states import Vocabulary, public_status, statuses_for
@@ -43,6 +46,16 @@ async def list_jobs(user_id: UserIdDep, jobs: JobsDep, status: str | None = None
             "limit": limit, "offset": offset}
 
 
+@router.post("", status_code=201)
+async def create_job(body: CrawlRequest, user_id: UserIdDep, jobs: JobsDep) -> dict[str, Any]:
+    """Create a crawl job (seed 004), `pending` until started; `max_images` credits are
+    reserved now and only the images kept are charged."""
+    view = await create_crawl_job(jobs, user_id=user_id, request=body)
+    return {**status_document(view), "name": body.name, "keywords": body.keywords,
+            "engines": [engine.value for engine in body.engines],
+            "max_images": body.max_images}
+
+
 @router.get("/{job_id}")
 async def get_job(job_id: int, user_id: UserIdDep, jobs: JobsDep) -> dict[str, Any]:
     """A job's status document: progress, chunks, metrics, errors."""
@@ -62,6 +75,20 @@ async def job_events(job_id: int, user_id: UserIdDep, jobs: JobsDep,
     """Every state change, attempt and credit movement of a job, oldest first."""
     events = await jobs.job(user_id, job_id, "events", params={"limit": limit, "offset": offset})
     return {"job_id": job_id, "events": events}
+
+
+@router.get("/{job_id}/images")
+async def job_images(job_id: int, user_id: UserIdDep, jobs: JobsDep,
+                     verdict: Annotated[str | None, Query(
+                         pattern="^(valid|invalid|unvalidated)$")] = None,
+                     keyword: str | None = None, engine: str | None = None,
+                     limit: Annotated[int, Query(ge=1, le=500)] = 100,
+                     offset: Annotated[int, Query(ge=0)] = 0) -> dict[str, Any]:
+    """The images a crawl job kept, with their validation verdicts and reasons; filter by
+    `verdict` (valid, invalid, unvalidated), `keyword` and `engine`."""
+    return await job_images_of(jobs, user_id=user_id, job_id=job_id, filters={
+        "verdict": verdict, "keyword": keyword, "engine": engine, "limit": limit,
+        "offset": offset})
 
 
 @router.post("/{job_id}/start")

@@ -29,6 +29,7 @@ class StartJob(BaseModel):
 
 class ChunkStats(BaseModel):
     total: int
+    units_done: int = 0  # pages, images, ... the chunks reported done so far
     pending: int
     active: int
     completed: int

@@ -1,0 +1,47 @@
+"""Crawl jobs at the gateway (seed 004): create one, list the images it kept."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from services.gateway.jobs_client import JobsClient
+from shared.crawl import repository as crawl_repo
+from shared.crawl.models import CrawlImage
+from shared.crawl.params import CrawlRequest
+from shared.db import in_transaction_thread
+from shared.jobs.models import JobKind
+
+
+async def create_crawl_job(jobs: JobsClient, *, user_id: int, request: CrawlRequest
+                           ) -> dict[str, Any]:
+    """A pending crawl job with `max_images` credits reserved (402 when short)."""
+    return await jobs.create_job({"user_id": user_id, "kind": JobKind.CRAWL.value,
+                                  "units": request.max_images,
+                                  "original_filename": request.name,
+                                  "params": request.job_params()})
+
+
+async def job_images(jobs: JobsClient, *, user_id: int, job_id: int,
+                     filters: dict[str, Any]) -> dict[str, Any]:
+    await jobs.job(user_id, job_id)  # 404 unless it is the caller's job
+    rows, total = await in_transaction_thread(_images, job_id=job_id, filters=filters)
+    return {"job_id": job_id, "total": total, "limit": filters["limit"],
+            "offset": filters["offset"], "images": [image_document(row) for row in rows]}
+
+
+def _images(session: Session, *, job_id: int, filters: dict[str, Any]
+            ) -> tuple[list[CrawlImage], int]:
+    return crawl_repo.images_of_job(session, job_id=job_id, **filters)
+
+
+def image_document(image: CrawlImage) -> dict[str, Any]:
+    return {"id": image.id, "keyword": image.keyword, "engine": image.engine,
+            "source_url": image.source_url, "page_url": image.page_url,
+            "alt_text": image.alt_text, "relevance": round(image.relevance, 3),
+            "sha256": image.sha256, "size_bytes": image.size_bytes,
+            "declared_type": image.declared_type, "format": image.detected_format,
+            "width": image.width, "height": image.height, "created_at": image.created_at,
+            "validation_level": image.validation_level, "verdict": image.verdict,
+            "reasons": image.reasons or [], "validated_at": image.validated_at}
