@@ -24,7 +24,8 @@ class Engine(enum.StrEnum):
 
 
 class CrawlRequest(BaseModel):
-    name: str = Field(min_length=1, max_length=200)
+    name: str | None = Field(default=None, min_length=1, max_length=200,
+                             description="default: the keywords")
     keywords: list[Keyword] = Field(min_length=1, max_length=MAX_KEYWORDS)
     engines: list[Engine] = Field(default=[Engine.WEB], min_length=1, max_length=MAX_ENGINES)
     max_images: int = Field(ge=1, le=MAX_IMAGES, description="credits are reserved for this "
@@ -43,6 +44,8 @@ class CrawlRequest(BaseModel):
                              "from)")
         if len(set(self.engines)) != len(self.engines):
             raise ValueError("engines must not repeat")
+        if self.name is None:
+            self.name = ", ".join(self.keywords)[:200]
         return self
 
     def job_params(self) -> dict[str, object]:

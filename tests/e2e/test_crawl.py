@@ -157,6 +157,13 @@ def test_bad_crawl_requests_get_422(api: httpx.Client, user: User, body: dict[st
     assert fragment in response.text
 
 
+def test_the_name_defaults_to_the_keywords(api: httpx.Client, user: User) -> None:
+    response = api.post("/api/v1/jobs", headers=user.headers, json={
+        "keywords": ["laptop", "notebook"], "engines": ["bing"], "max_images": 3})
+    assert response.status_code == 201, response.text
+    assert response.json()["name"] == "laptop, notebook"
+
+
 def test_more_images_than_credits_is_refused_with_402(api: httpx.Client, user: User) -> None:
     response = create(api, user, engines=["bing"], max_images=101)
     assert response.status_code == 402, response.text
