@@ -24,7 +24,14 @@ class TaskName(StrEnum):
     OCR_PROCESS_RECEIPT = "ocr.process_receipt"
     OCR_PROCESS_PAGE = "ocr.process_page"
     COLOR_TRANSFER = "color.transfer"
-    CRAWL_CHUNK = "crawl.download_chunk"
+    # One download task per engine, so each engine has its own rate limit (seed 004).
+    CRAWL_CHUNK_WEB = "crawl.download_chunk.web"
+    CRAWL_CHUNK_BING = "crawl.download_chunk.bing"
+    CRAWL_CHUNK_GOOGLE = "crawl.download_chunk.google"
+    # One validation task per level, each with the seed's rate limit.
+    CRAWL_VALIDATE_FAST = "crawl.validate_images.fast"
+    CRAWL_VALIDATE_MEDIUM = "crawl.validate_images.medium"
+    CRAWL_VALIDATE_SLOW = "crawl.validate_images.slow"
     RELAY_OUTBOX = "maintenance.relay_outbox"
     REAP_STALE_JOBS = "maintenance.reap_stale_jobs"
     CLEAN_OLD_FILES = "maintenance.clean_old_files"
@@ -35,7 +42,12 @@ TASK_QUEUES: dict[TaskName, Queue] = {
     TaskName.OCR_PROCESS_RECEIPT: Queue.OCR,
     TaskName.OCR_PROCESS_PAGE: Queue.OCR,
     TaskName.COLOR_TRANSFER: Queue.COLOR,
-    TaskName.CRAWL_CHUNK: Queue.CRAWL,
+    TaskName.CRAWL_CHUNK_WEB: Queue.CRAWL,
+    TaskName.CRAWL_CHUNK_BING: Queue.CRAWL,
+    TaskName.CRAWL_CHUNK_GOOGLE: Queue.CRAWL,
+    TaskName.CRAWL_VALIDATE_FAST: Queue.CRAWL,
+    TaskName.CRAWL_VALIDATE_MEDIUM: Queue.CRAWL,
+    TaskName.CRAWL_VALIDATE_SLOW: Queue.CRAWL,
     TaskName.RELAY_OUTBOX: Queue.MAINTENANCE,
     TaskName.REAP_STALE_JOBS: Queue.MAINTENANCE,
     TaskName.CLEAN_OLD_FILES: Queue.MAINTENANCE,

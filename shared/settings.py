@@ -63,6 +63,9 @@ class Settings(BaseSettings):
     # Pages of one OCR batch in flight at once: enough for every OCR worker process to
     # take one, few enough that one big batch does not starve everybody else's.
     page_batch_parallelism: int = 8
+    # Images per validation task: each task is one rate-limit token (seed 004's per-level
+    # task limits), large enough that a 10 000-image job is 400 tasks, not 10 000.
+    validation_batch_size: int = Field(default=25, ge=1, le=1000)
 
     @model_validator(mode="after")
     def _refuse_default_secrets_in_production(self) -> "Settings":

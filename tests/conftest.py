@@ -62,6 +62,10 @@ TEST_ENV = {
     "CRAWL_HOST_DELAY_SECONDS": "0",
     "CRAWL_READ_TIMEOUT_SECONDS": "1",
     "CRAWL_MAX_IMAGE_BYTES": "1000000",
+    # Each engine's download task keeps a real rate limit, loose enough for a test's
+    # handful of chunks (the default is seed 004's 10/m); validation levels keep theirs.
+    "CRAWL_ENGINE_TASK_RATE_LIMIT": "600/m",
+    "VALIDATION_BATCH_SIZE": "4",  # the test dataset's 11 images make three batches
     "BING_API_KEY": BING_KEY,
     "GOOGLE_API_KEY": GOOGLE_KEY,
     "GOOGLE_CX": GOOGLE_CX,

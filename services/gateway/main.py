@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from services.gateway.auth.router import router as auth_router
 from services.gateway.color.router import COLOR_UPLOAD_PATH
 from services.gateway.color.router import router as color_router
+from services.gateway.crawl.router import router as crawl_router
 from services.gateway.credits.router import router as credits_router
 from services.gateway.errors import install_error_handlers
 from services.gateway.jobs.router import router as jobs_router
@@ -70,7 +71,7 @@ def create_app() -> FastAPI:
                            + MULTIPART_OVERHEAD_BYTES})
     for router in (system_router, auth_router, credits_router, pdf_router, jobs_router,
                    receipts_router, pages_router, page_tasks_router, notifications_router,
-                   color_router):
+                   color_router, crawl_router):
         app.include_router(router)
     _add_doc_aliases(app)
     return app

@@ -12,6 +12,7 @@ class GatewaySettings(Settings):
     sync_pdf_wait_seconds: float = 120.0
     rate_limit_pdf_async: str = "10/hour"
     rate_limit_job_start: str = "10/minute"
+    rate_limit_validation: str = "10/minute"  # validation runs started, per user
     rate_limit_auth: str = "30/minute"
     max_receipt_bytes: int = 10 * 1024 * 1024  # seed 002
     rate_limit_receipts: str = "10/minute"  # seed 002, per user

@@ -56,3 +56,14 @@ def chunk_quotas(max_images: int, chunks: int) -> list[int]:
     """`max_images` shared out over the chunks as evenly as it goes, first chunks first."""
     base, extra = divmod(max_images, chunks)
     return [base + (index < extra) for index in range(chunks)]
+
+
+class ValidationLevel(enum.StrEnum):
+    FAST = "fast"  # magic bytes, file size and declared type agree
+    MEDIUM = "medium"  # fast + full decode, dimensions, minimum size, formats, truncation
+    SLOW = "slow"  # medium + blur, near-empty images, near-duplicates within the job
+
+
+class ValidationRequest(BaseModel):
+    level: ValidationLevel = Field(default=ValidationLevel.MEDIUM,
+                                   description="fast, medium (default) or slow")

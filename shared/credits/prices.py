@@ -15,7 +15,8 @@ CREDITS_PER_UNIT: dict[JobKind, int] = {
 
 # Kinds whose API has no finalize step (seeds 000, 002, 003): settled as they complete.
 SETTLED_ON_COMPLETION: frozenset[JobKind] = frozenset({
-    JobKind.RECEIPT, JobKind.PAGE_OCR, JobKind.PAGE_BATCH, JobKind.COLOR_TRANSFER})
+    JobKind.RECEIPT, JobKind.PAGE_OCR, JobKind.PAGE_BATCH, JobKind.COLOR_TRANSFER,
+    JobKind.VALIDATION})
 
 
 # Kinds whose cancellation still charges the units already delivered (seed 004: a crawl

@@ -30,7 +30,20 @@ QUEUED_STEP = "Queued"  # a started job's step until a worker reports one
 
 
 def chunk_task_id(job: Job, chunk: JobChunk, attempt: int) -> str:
+    """A chunk's spec may carry the id its first task must have (seed 004's validation
+    tasks are `task_<job>_<n>`); later attempts add the attempt, ids being unique."""
+    first = chunk.spec.get("task_id")
+    if first:
+        return first if attempt == 1 else f"{first}_a{attempt}"
     return f"{job.celery_task_id}_c{chunk.index}_a{attempt}"
+
+
+def chunk_task_name(job: Job, chunk: JobChunk) -> TaskName:
+    """The job's chunk task, unless the chunk names its own (a crawl's engines each have
+    a task, so each engine has its own rate limit)."""
+    name = chunk.spec.get("task_name") or job.chunk_task
+    assert name is not None
+    return TaskName(name)
 
 
 def new_job_task_id(job_id: int) -> str:
@@ -51,8 +64,7 @@ def queue_chunk(session: Session, *, job: Job, chunk: JobChunk, source: JobStatu
                                  attempt=chunk.attempts, task_id=task_id, queued_at=utcnow(),
                                  units_done=0, worker_id=None):
         return False
-    assert job.chunk_task is not None
-    enqueue_task(session, task_name=TaskName(job.chunk_task), task_id=task_id,
+    enqueue_task(session, task_name=chunk_task_name(job, chunk), task_id=task_id,
                  kwargs={"chunk_id": chunk.id, "attempt": attempt},
                  countdown_seconds=countdown_seconds)
     return True

@@ -21,7 +21,6 @@ from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
-from shared.celery_app import TaskName
 from shared.db import session_scope, singleton_lock, utcnow
 from shared.errors import ErrorCode
 from shared.jobs import lifecycle
@@ -119,7 +118,7 @@ def _republish(session: Session, chunk_id: int, report: ReapReport) -> None:
         return
     attempt = chunk.attempts + 1
     chunk.queued_at = utcnow()
-    enqueue_task(session, task_name=TaskName(job.chunk_task),
+    enqueue_task(session, task_name=lifecycle.chunk_task_name(job, chunk),
                  task_id=f"{lifecycle.chunk_task_id(job, chunk, attempt)}"
                          f"_r{int(chunk.queued_at.timestamp() * 1000)}",
                  kwargs={"chunk_id": chunk.id, "attempt": attempt})

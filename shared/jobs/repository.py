@@ -114,6 +114,14 @@ def chunks_of(session: Session, job_id: int, *, with_results: bool = False) -> l
     return list(session.scalars(query))
 
 
+def validation_runs_of(session: Session, *, user_id: int, crawl_job_id: int) -> list[Job]:
+    """The validation jobs run on a crawl job's images, oldest first."""
+    return list(session.scalars(
+        select(Job).where(Job.kind == JobKind.VALIDATION, Job.user_id == user_id,
+                          Job.params["crawl_job_id"].as_integer() == crawl_job_id)
+        .order_by(Job.id)))
+
+
 def units_done_of_job(session: Session, job_id: int) -> int:
     """The units every chunk of the job reported done, read from the table (not the
     session's cached rows)."""

@@ -1,7 +1,6 @@
 """Crawl jobs over HTTP (seed 004), against a local web (tests.support.fake_web) that
 the real crawl worker processes reach through the address policy's test allow-list."""
 
-import hashlib
 import time
 from typing import Any
 
@@ -9,29 +8,9 @@ import httpx
 import pytest
 
 from tests.support.api import User, register_and_login, wait_for_status
+from tests.support.crawl import PROGRESS, create, images, sha, start
 from tests.support.db import chunks, ledger_for_job
 from tests.support.fake_web import CAT_1, CAT_2, CAT_SOFA, DOG_1, IMAGES, WEB_KEPT, FakeWeb
-
-PROGRESS = "/api/v1/jobs/{id}/progress"
-
-
-def create(api: httpx.Client, user: User, **body: Any) -> httpx.Response:
-    return api.post("/api/v1/jobs", headers=user.headers,
-                    json={"name": "cats", "keywords": ["cat"], **body})
-
-
-def start(api: httpx.Client, user: User, job_id: int) -> httpx.Response:
-    return api.post(f"/api/v1/jobs/{job_id}/start", headers=user.headers)
-
-
-def images(api: httpx.Client, user: User, job_id: int, **filters: Any) -> dict[str, Any]:
-    response = api.get(f"/api/v1/jobs/{job_id}/images", headers=user.headers, params=filters)
-    assert response.status_code == 200, response.text
-    return response.json()
-
-
-def sha(body: bytes) -> str:
-    return hashlib.sha256(body).hexdigest()
 
 
 @pytest.fixture

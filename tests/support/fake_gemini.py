@@ -13,6 +13,8 @@ import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from tests.support.local_server import QuietHandler, serve
+
 SLOW_MODEL = "gemini-2.5-pro"
 SLOW_SECONDS = 0.4
 _PATH = re.compile(r"^/v1beta/models/(?P<model>[^:/]+):generateContent$")
@@ -37,15 +39,13 @@ class FakeGemini:
     def start(self) -> "FakeGemini":
         fake = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
+            protocol_version = "HTTP/1.0"  # as before: one request per connection
+
             def do_POST(self) -> None:
                 fake.handle(self)
 
-            def log_message(self, *_args: object) -> None:
-                return
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.server = serve(Handler)
         return self
 
     def stop(self) -> None:

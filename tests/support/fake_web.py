@@ -19,6 +19,9 @@ from urllib.parse import parse_qs, urlsplit
 
 from PIL import Image
 
+from tests.support.local_server import QuietHandler, serve
+from tests.support.validation_images import DATASET
+
 BING_KEY = "test-bing-key"
 GOOGLE_KEY = "test-google-key"
 GOOGLE_CX = "test-cx"
@@ -83,9 +86,7 @@ class FakeWeb:
     def start(self) -> FakeWeb:
         web = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
+        class Handler(QuietHandler):
             def do_GET(self) -> None:
                 with web.lock:
                     web.requests.append((self.path, self.headers.get("User-Agent", "")))
@@ -93,12 +94,7 @@ class FakeWeb:
                 with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                     web.handle(self)
 
-            def log_message(self, *_args: object) -> None:
-                return
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.server = serve(Handler)
         return self
 
     def stop(self) -> None:
@@ -130,6 +126,12 @@ class FakeWeb:
             time.sleep(SLOW_GALLERY_DELAY)
             number = int(path.rsplit("-", 1)[1].split(".")[0])
             _reply(request, 200, "image/png", png(20 + number, 20, (number, 0, 0)))
+        elif path == "/dataset.html":  # validation levels: tests.support.validation_images
+            _reply(request, 200, "text/html", _page("Birds", [
+                f'<img src="/dataset/{name}" alt="a bird">' for name in DATASET]))
+        elif path.startswith("/dataset/") and path.removeprefix("/dataset/") in DATASET:
+            content_type, body, _verdicts = DATASET[path.removeprefix("/dataset/")]
+            _reply(request, 200, content_type, body)
         elif path.startswith("/img/"):
             self._image(request, path.removeprefix("/img/"))
         elif path == "/v7.0/images/search":

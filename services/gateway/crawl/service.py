@@ -1,4 +1,5 @@
-"""Crawl jobs at the gateway (seed 004): create one, list the images it kept."""
+"""Crawl jobs at the gateway (seed 004): create one, list the images it kept, validate
+them."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from sqlalchemy.orm import Session
 from services.gateway.jobs_client import JobsClient
 from shared.crawl import repository as crawl_repo
 from shared.crawl.models import CrawlImage
-from shared.crawl.params import CrawlRequest
+from shared.crawl.params import CrawlRequest, ValidationLevel
 from shared.db import in_transaction_thread
 from shared.jobs.models import JobKind
 
@@ -23,17 +24,35 @@ async def create_crawl_job(jobs: JobsClient, *, user_id: int, request: CrawlRequ
                                   "params": request.job_params()})
 
 
+async def start_validation(jobs: JobsClient, *, user_id: int, job_id: int,
+                           level: ValidationLevel) -> dict[str, Any]:
+    """A validation job over the crawl job's images, queued at once (seed 004's answer)."""
+    await jobs.job(user_id, job_id)  # 404 unless it is the caller's job
+    view = await jobs.create_job({"user_id": user_id, "kind": JobKind.VALIDATION.value,
+                                  "units": 0, "start": True,
+                                  "original_filename": f"validation of job {job_id}",
+                                  "params": {"crawl_job_id": job_id, "level": level.value}})
+    count = view["chunks"]["units_total"]
+    return {"job_id": job_id, "images_count": count, "validation_level": level.value,
+            "task_ids": view["task_ids"], "message": f"Validation started for {count} images",
+            "validation_job_id": view["id"],
+            "progress_url": f"/api/v1/jobs/{view['id']}/progress"}
+
+
 async def job_images(jobs: JobsClient, *, user_id: int, job_id: int,
                      filters: dict[str, Any]) -> dict[str, Any]:
     await jobs.job(user_id, job_id)  # 404 unless it is the caller's job
-    rows, total = await in_transaction_thread(_images, job_id=job_id, filters=filters)
+    rows, total, verdicts = await in_transaction_thread(_images, job_id=job_id,
+                                                        filters=filters)
     return {"job_id": job_id, "total": total, "limit": filters["limit"],
-            "offset": filters["offset"], "images": [image_document(row) for row in rows]}
+            "offset": filters["offset"], "verdicts": verdicts,
+            "images": [image_document(row) for row in rows]}
 
 
 def _images(session: Session, *, job_id: int, filters: dict[str, Any]
-            ) -> tuple[list[CrawlImage], int]:
-    return crawl_repo.images_of_job(session, job_id=job_id, **filters)
+            ) -> tuple[list[CrawlImage], int, dict[str, int]]:
+    rows, total = crawl_repo.images_of_job(session, job_id=job_id, **filters)
+    return rows, total, crawl_repo.verdict_counts(session, job_id)
 
 
 def image_document(image: CrawlImage) -> dict[str, Any]:

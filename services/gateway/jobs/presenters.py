@@ -1,9 +1,10 @@
 """Job service views rendered in the seed documents' shapes and status words."""
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from shared.jobs.models import JobStatus
+from shared.jobs.models import JobKind, JobStatus
 from shared.jobs.states import Vocabulary, public_status
 
 MODEL_NAMES = {"balanced": "gemini-2.5-flash", "quality": "gemini-2.5-pro",
@@ -44,11 +45,37 @@ def status_document(job: dict[str, Any]) -> dict[str, Any]:
 
 
 def _result_summary(job: dict[str, Any]) -> dict[str, Any] | None:
+    """What a completed job produced, in its kind's terms, and where to fetch it."""
     if job["status"] != JobStatus.COMPLETED or not job["result"]:
         return None
+    summarise = _RESULT_SUMMARIES.get(job["kind"])
+    return summarise(job) if summarise else None
+
+
+def _pdf_result(job: dict[str, Any]) -> dict[str, Any]:
     base = f"/api/v1/jobs/{job['id']}/result"
     return {"sentence_count": job["result"].get("item_count", 0),
             "downloads": {"json": f"{base}?format=json", "text": f"{base}?format=txt"}}
+
+
+def _crawl_result(job: dict[str, Any]) -> dict[str, Any]:
+    return {"downloaded_images": job["result"].get("completed_units", 0),
+            "images_url": f"/api/v1/jobs/{job['id']}/images",
+            "validate_url": f"/api/v1/validation/job/{job['id']}/"}
+
+
+def _validation_result(job: dict[str, Any]) -> dict[str, Any]:
+    """The verdicts themselves, and their counts, are listed with the crawl job's images
+    (a slow run's later batches can still mark an earlier batch's image a duplicate)."""
+    crawl_job_id = job["params"]["crawl_job_id"]
+    return {"crawl_job_id": crawl_job_id, "validation_level": job["params"]["level"],
+            "validated_images": job["result"].get("completed_units", 0),
+            "images_url": f"/api/v1/jobs/{crawl_job_id}/images"}
+
+
+_RESULT_SUMMARIES: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+    JobKind.PDF.value: _pdf_result, JobKind.CRAWL.value: _crawl_result,
+    JobKind.VALIDATION.value: _validation_result}
 
 
 def progress_document(job: dict[str, Any]) -> dict[str, Any]:

@@ -30,6 +30,7 @@ class StartJob(BaseModel):
 class ChunkStats(BaseModel):
     total: int
     units_done: int = 0  # pages, images, ... the chunks reported done so far
+    units_total: int = 0  # ... and planned
     pending: int
     active: int
     completed: int

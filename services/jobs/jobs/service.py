@@ -76,6 +76,9 @@ def create_job(session: Session, request: CreateJob) -> JobView:
     if replay is not None:
         return replay
     validate_units(request.kind, request.units)
+    if request.start:  # plan first: a job that cannot start is refused, not left pending
+        plan_work(session, Job(user_id=request.user_id, kind=request.kind,
+                               page_count=request.page_count, params=request.params))
     estimate = estimate_credits(request.kind, request.units)
     try:
         job = creation.create_job_reserving(
@@ -114,7 +117,7 @@ def start_job(session: Session, *, user_id: int, job_id: int, params: dict) -> J
                             f"'{public_status(job.status, Vocabulary.V1_CRAWL)}'. "
                             "Only pending jobs can be started.")
     job.params = {**job.params, **params}
-    plan = plan_work(job)
+    plan = plan_work(session, job)
     lifecycle.start_job(session, job=job, chunk_specs=plan.chunk_specs,
                         parallelism=plan.parallelism, chunk_task=plan.chunk_task,
                         units_per_chunk=plan.units_per_chunk)

@@ -25,7 +25,8 @@ def job_view(session: Session, job: Job) -> JobView:
         completed=sum(c.status == S.COMPLETED for c in chunks),
         failed=sum(c.status == S.FAILED for c in chunks),
         cancelled=sum(c.status == S.CANCELLED for c in chunks),
-        units_done=sum(c.units_done for c in chunks))
+        units_done=sum(c.units_done for c in chunks),
+        units_total=sum(c.units_total for c in chunks))
     summary = lifecycle.summarise_chunks(chunks)
     progress = job.progress_percent
     if job.status in ACTIVE and chunks:  # live, but never below what was already shown

@@ -46,7 +46,7 @@ def process_crawl_chunk(context: ChunkContext) -> ChunkOutput:
     fetcher = Fetcher(settings, redis_client=_redis(settings))
     refused: Counter[str] = Counter()
     samples: list[dict[str, str]] = []
-    kept = duplicates = 0
+    kept, duplicates = _kept_by_earlier_attempts(context), 0
     try:
         engine = ENGINES[engine_name](fetcher, settings)
         candidates = engine.candidates(keyword, request, limit=quota) if quota else iter(())
@@ -80,6 +80,16 @@ def process_crawl_chunk(context: ChunkContext) -> ChunkOutput:
     return ChunkOutput(result={"items": [summary]}, units_done=kept,
                        metrics={"downloaded_images": kept, "duplicate_images": duplicates,
                                 "refused_images": sum(refused.values())})
+
+
+def _kept_by_earlier_attempts(context: ChunkContext) -> int:
+    """A retried chunk goes on from the images its earlier attempts kept: they count
+    towards its quota and its charge, and finding them again counts as a duplicate."""
+    if context.attempt == 1:
+        return 0
+    with session_scope() as session:
+        return crawl_repo.count_of_chunk(session, job_id=context.job_id,
+                                         chunk_index=context.index)
 
 
 def _image_row(context: ChunkContext, candidate: Candidate, fetched: Fetched, keyword: str,

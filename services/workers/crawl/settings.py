@@ -27,6 +27,23 @@ class CrawlSettings(Settings):
     google_api_key: str = ""
     google_cx: str = ""
 
+    # Celery rate limits (per worker, as Celery counts them), seed 004: download tasks per
+    # engine, validation tasks per level.
+    crawl_engine_task_rate_limit: str = "10/m"
+    validation_rate_limit_fast: str = "1000/m"
+    validation_rate_limit_medium: str = "500/m"
+    validation_rate_limit_slow: str = "100/m"
+    # What the medium level accepts.
+    validation_min_width: int = 32
+    validation_min_height: int = 32
+    validation_allowed_formats: str = "jpeg,png,webp,gif"
+    # What the slow level refuses: a variance of the Laplacian below this (on the image
+    # scaled to at most 512 px) is blurry; one tone over this share of the pixels is
+    # near-empty; perceptual hashes this few bits apart are near-duplicates.
+    validation_blur_threshold: float = 100.0
+    validation_near_empty_share: float = 0.98
+    validation_duplicate_distance: int = 6
+
 
 @lru_cache
 def get_crawl_settings() -> CrawlSettings:

@@ -1,0 +1,24 @@
+"""Validation of a crawl job's images (seed 004); the crawl jobs themselves use the
+generic job routes (services.gateway.jobs.router)."""
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+
+from services.gateway.crawl.service import start_validation
+from services.gateway.deps import JobsDep, UserIdDep
+from services.gateway.ratelimit import limiter
+from services.gateway.settings import get_gateway_settings
+from shared.crawl.params import ValidationRequest
+
+router = APIRouter(prefix="/api/v1/validation", tags=["crawl"])
+
+
+@router.post("/job/{job_id}/")
+@limiter.limit(get_gateway_settings().rate_limit_validation)
+async def validate_job_images(request: Request, job_id: int, body: ValidationRequest,
+                              user_id: UserIdDep, jobs: JobsDep) -> dict[str, Any]:
+    """Validate every image of a crawl job at `level` fast, medium (default) or slow; each
+    image gets a verdict and reasons, listed by GET /api/v1/jobs/{job_id}/images. 404 when
+    the job has no images, 409 while an earlier run on it is unfinished."""
+    return await start_validation(jobs, user_id=user_id, job_id=job_id, level=body.level)
