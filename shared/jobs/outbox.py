@@ -1,15 +1,18 @@
 """Transactional outbox: a task message is stored with the state it belongs to and
 published only after that transaction committed.
 
-After commit, the ids are handed to a publisher thread, so publishing stays off the
-request path. If the broker is down or the process dies first, the row stays unsent and
+After commit, the messages are handed to a publisher thread, so publishing stays off the
+request path; it sends what the transaction wrote (no read back) and marks the batch sent
+in one UPDATE. If the broker is down or the process dies first, the row stays unsent and
 the beat relay (`relay_unsent`) publishes it later. A message may thus go out twice;
 workers claim with guarded updates, so the second delivery changes nothing.
 """
 
+import contextlib
 import logging
 import queue
 import threading
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -22,23 +25,40 @@ from shared.db import session_scope, utcnow
 from shared.jobs.models import OutboxMessage
 
 log = logging.getLogger(__name__)
-_PENDING_KEY = "outbox_ids"
+_PENDING_KEY = "outbox_messages"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Message:
+    """What publishing needs of an outbox row, copied so no thread reads it back."""
+
+    id: int
+    task_name: str
+    queue: str
+    task_id: str
+    kwargs: dict[str, Any]
+    countdown_seconds: float
+
+    @classmethod
+    def of(cls, row: OutboxMessage) -> "Message":
+        return cls(id=row.id, task_name=row.task_name, queue=row.queue, task_id=row.task_id,
+                   kwargs=dict(row.kwargs), countdown_seconds=row.countdown_seconds)
 
 
 def enqueue_task(session: Session, *, task_name: TaskName, task_id: str,
                  kwargs: dict[str, Any], countdown_seconds: float = 0.0) -> None:
-    message = OutboxMessage(task_name=task_name.value, queue=TASK_QUEUES[task_name].value,
-                            task_id=task_id, kwargs=kwargs, countdown_seconds=countdown_seconds)
-    session.add(message)
+    row = OutboxMessage(task_name=task_name.value, queue=TASK_QUEUES[task_name].value,
+                        task_id=task_id, kwargs=kwargs, countdown_seconds=countdown_seconds)
+    session.add(row)
     session.flush()
-    session.info.setdefault(_PENDING_KEY, []).append(message.id)
+    session.info.setdefault(_PENDING_KEY, []).append(Message.of(row))
 
 
 @event.listens_for(Session, "after_commit")
 def _hand_over_after_commit(session: Session) -> None:
-    ids = session.info.pop(_PENDING_KEY, None)
-    if ids:
-        _publisher().submit(ids)
+    messages = session.info.pop(_PENDING_KEY, None)
+    if messages:
+        _publisher().submit(messages)
 
 
 @event.listens_for(Session, "after_rollback")
@@ -50,19 +70,23 @@ class _Publisher:
     """One daemon thread per process that publishes committed outbox rows."""
 
     def __init__(self) -> None:
-        self._ids: queue.Queue[list[int]] = queue.Queue()
+        self._pending: queue.Queue[list[Message]] = queue.Queue()
         self._app: Celery | None = None
         self._thread = threading.Thread(target=self._run, name="outbox-publisher", daemon=True)
         self._thread.start()
 
-    def submit(self, ids: list[int]) -> None:
-        self._ids.put(ids)
+    def submit(self, messages: list[Message]) -> None:
+        self._pending.put(messages)
 
     def _run(self) -> None:
         while True:
-            ids = self._ids.get()
+            messages = list(self._pending.get())
+            # Whatever else committed meanwhile goes out in the same batch (one UPDATE).
+            with contextlib.suppress(queue.Empty):
+                while True:
+                    messages.extend(self._pending.get_nowait())
             try:
-                publish_ids(self.app, ids)
+                publish(self.app, messages)
             except Exception:  # the relay retries whatever stayed unsent
                 log.exception("outbox publish failed; the relay will retry")
 
@@ -85,50 +109,38 @@ def _publisher() -> _Publisher:
         return _publisher_instance
 
 
-def wait_until_published(timeout: float = 5.0) -> None:
-    """Block until the publisher thread drained its queue (CLI and tests use this)."""
-    if _publisher_instance is None:
-        return
-    deadline = threading.Event()
-    timer = threading.Timer(timeout, deadline.set)
-    timer.start()
-    while not deadline.is_set() and _publisher_instance._ids.unfinished_tasks:
-        deadline.wait(0.01)
-    timer.cancel()
-
-
-def publish_ids(app: Celery, ids: list[int]) -> int:
-    with session_scope() as session:
-        messages = list(session.scalars(
-            select(OutboxMessage).where(OutboxMessage.id.in_(ids),
-                                        OutboxMessage.sent_at.is_(None))))
-    return sum(_publish_one(app, message) for message in messages)
+def publish(app: Celery, messages: list[Message]) -> int:
+    """Send the messages; mark those sent in one UPDATE (a failed one stays for the relay)."""
+    sent = [message.id for message in messages if _send(app, message)]
+    if sent:
+        with session_scope() as session:
+            session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(sent))
+                            .values(sent_at=utcnow(),
+                                    publish_attempts=OutboxMessage.publish_attempts + 1))
+    return len(sent)
 
 
 def relay_unsent(app: Celery, *, older_than_seconds: float, limit: int = 500) -> int:
     """Publish rows that stayed unsent (crash between commit and publish, broker down)."""
     cutoff = utcnow() - timedelta(seconds=older_than_seconds)
     with session_scope() as session:
-        messages = list(session.scalars(
+        rows = session.scalars(
             select(OutboxMessage)
             .where(OutboxMessage.sent_at.is_(None), OutboxMessage.created_at < cutoff)
-            .order_by(OutboxMessage.id).limit(limit)))
-    return sum(_publish_one(app, message) for message in messages)
+            .order_by(OutboxMessage.id).limit(limit))
+        messages = [Message.of(row) for row in rows]
+    return publish(app, messages)
 
 
-def _publish_one(app: Celery, message: OutboxMessage) -> int:
+def _send(app: Celery, message: Message) -> bool:
     try:
         app.send_task(message.task_name, kwargs=message.kwargs, task_id=message.task_id,
                       queue=message.queue, countdown=message.countdown_seconds or None,
                       retry=False)
     except Exception as exc:  # broker unreachable: keep the row for the relay
         _note_failure(message.id, repr(exc))
-        return 0
-    with session_scope() as session:
-        session.execute(update(OutboxMessage).where(OutboxMessage.id == message.id)
-                        .values(sent_at=utcnow(),
-                                publish_attempts=OutboxMessage.publish_attempts + 1))
-    return 1
+        return False
+    return True
 
 
 def _note_failure(message_id: int, error: str) -> None:
