@@ -92,10 +92,13 @@ def start_job(session: Session, *, job: Job, chunk_specs: list[dict[str, Any]],
             deadline_at=now + timedelta(seconds=settings.job_deadline_seconds),
             current_step=QUEUED_STEP):
         return False
-    for index, (spec, units) in enumerate(zip(chunk_specs, units_per_chunk, strict=True)):
-        session.add(JobChunk(job_id=job.id, index=index, spec=spec, units_total=units))
+    chunks = [JobChunk(job_id=job.id, index=index, spec=spec, units_total=units,
+                       status=S.PENDING, attempts=0)
+              for index, (spec, units) in enumerate(zip(chunk_specs, units_per_chunk,
+                                                        strict=True))]
+    session.add_all(chunks)
     session.flush()
-    fill_parallel_slots(session, job)
+    fill_parallel_slots(session, job, chunks)  # the rows just written: no read back
     return True
 
 

@@ -95,11 +95,14 @@ def transition_job(session: Session, *, job: Job, target: JobStatus,
     """Move `job` to `target` if its current status allows it; log the change."""
     allowed = ALLOWED_SOURCES[target] & frozenset(sources or ALLOWED_SOURCES[target])
     before = job.status
-    count = _rowcount(session, update(Job).where(Job.id == job.id, Job.status.in_(allowed))
-                      .values(status=target, updated_at=utcnow(), **values))
-    if not count:
+    # RETURNING refreshes `job` in the same round trip (populate_existing).
+    updated = session.scalars(update(Job).where(Job.id == job.id, Job.status.in_(allowed))
+                              .values(status=target, updated_at=utcnow(), **values)
+                              .returning(Job),
+                              execution_options={"synchronize_session": False,
+                                                 "populate_existing": True}).first()
+    if updated is None:
         return False
-    session.refresh(job)
     extra: dict[str, Any] = {"reason": reason} if reason else {}
     add_event(session, job_id=job.id, event_type="status", from_status=before.value,
               to_status=target.value, **extra)
