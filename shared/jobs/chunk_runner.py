@@ -10,10 +10,12 @@ import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from celery.exceptions import SoftTimeLimitExceeded
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
 
 from shared.db import session_scope, utcnow
 from shared.errors import ConveyorError, ErrorCode, TransientError
@@ -53,6 +55,8 @@ class ChunkContext:
     units_total: int
     # The claim was the first heartbeat; the next is due one interval later.
     _last_report: float = field(default_factory=time.monotonic)
+    # Steps begun but not yet written: (code, percent, when it began).
+    _steps: list[tuple[str, int, datetime]] = field(default_factory=list)
 
     def report(self, units_done: int, *, force: bool = False) -> None:
         """Heartbeat and progress; raises ChunkStopped once the job was cancelled."""
@@ -66,26 +70,43 @@ class ChunkContext:
             if not alive or repo.is_cancel_requested(session, self.job_id):
                 raise ChunkStopped
 
-    def step(self, code: str, percent: int) -> None:
+    def step(self, code: str, percent: int, *, defer: bool = False) -> None:
         """Show the job's current step and progress (single-chunk jobs); also a heartbeat.
+
+        `defer`: log the step with the next write (the next step, `write_steps` or the
+        settle) rather than in a commit of its own. For steps that take milliseconds: a
+        poll could never see them, and their commits would cost more than the steps.
 
         Raises ChunkStopped once the job was cancelled or this attempt lost the chunk.
         """
+        self._steps.append((code, percent, utcnow()))
+        if defer:
+            return
         now = time.monotonic()
         heartbeat_due = now - self._last_report >= get_settings().heartbeat_interval_seconds
         with session_scope() as session:
             # The job row before the chunk row: the lock order cancel uses too. Steps come
             # milliseconds apart; the chunk's heartbeat (and its ownership check, which the
             # settle repeats anyway) only when one is due.
-            # Logged as an event too, so progress can be followed live (/ws reads the feed).
-            moved = repo.record_step(session, job_id=self.job_id, chunk_index=self.index,
-                                     step=code, percent=percent, attempt=self.attempt)
+            # Logged as events too, so progress can be followed live (/ws reads the feed).
+            moved = self.write_steps(session)
             alive = not heartbeat_due or repo.touch_heartbeat(
                 session, chunk_id=self.chunk_id, attempt=self.attempt, units_done=0)
             if not (moved and alive):
-                raise ChunkStopped  # the rollback takes the step back too
+                raise ChunkStopped  # the rollback takes the steps back too
             if heartbeat_due:
                 self._last_report = now
+
+    def write_steps(self, session: Session) -> bool:
+        """Write the steps not yet written, in the caller's transaction; False when the
+        job was cancelled or has ended (nothing written)."""
+        if not self._steps:
+            return True
+        moved = repo.record_steps(session, job_id=self.job_id, chunk_index=self.index,
+                                  steps=self._steps)
+        # Once the transaction commits they are written; after a rollback they are stale.
+        self._steps = []
+        return moved
 
 
 Work = Callable[[ChunkContext], ChunkOutput]
@@ -148,6 +169,9 @@ def _settle(context: ChunkContext, target: JobStatus, *, units_done: int | None 
             **values: Any) -> str:
     """Record this attempt's outcome, if the chunk is still this attempt's; advance the job."""
     with session_scope() as session:
+        # Deferred steps first (they show how far a failed chunk got): their UPDATE takes
+        # the job row's lock, in the usual order, and the read below sees it.
+        context.write_steps(session)
         locked = repo.lock_job_of_chunk(session, context.chunk_id)
         assert locked is not None
         job, chunk = locked

@@ -177,24 +177,28 @@ def touch_heartbeat(session: Session, *, chunk_id: int, attempt: int, units_done
                           .values(heartbeat_at=utcnow(), units_done=units_done)))
 
 
-def record_step(session: Session, *, job_id: int, chunk_index: int, step: str, percent: int,
-                **detail: Any) -> bool:
-    """Show a running job's step (progress never moves back) and log it as a `step` event.
-    False, and nothing written, once the job was cancelled or has ended.
+def record_steps(session: Session, *, job_id: int, chunk_index: int,
+                 steps: Sequence[tuple[str, int, datetime]]) -> bool:
+    """Show a running job's latest step (progress never moves back) and log each of
+    `steps` (code, percent, when it began) as a `step` event. False, and nothing written,
+    once the job was cancelled or has ended.
 
     Two plain statements, not an UPDATE ... RETURNING inside a CTE: the embedded default's
     SQLite has no data-modifying CTEs, and one round trip fewer measured no faster."""
-    now = utcnow()
+    last_step = steps[-1][0]
+    percent = max(step_percent for _, step_percent, _ in steps)
     moved = _rowcount(session, update(Job)
                       .where(Job.id == job_id, Job.status.in_(ACTIVE),
                              Job.cancel_requested.is_(False))
-                      .values(current_step=step, updated_at=now,
+                      .values(current_step=last_step, updated_at=utcnow(),
                               progress_percent=case((Job.progress_percent < percent, percent),
                                                     else_=Job.progress_percent)))
     if moved:
-        session.execute(insert(JobEvent).values(
-            job_id=job_id, chunk_index=chunk_index, event_type="step", created_at=now,
-            detail={"step": step, "progress": percent, **detail}))
+        session.execute(insert(table_of(JobEvent)), [
+            {"job_id": job_id, "chunk_index": chunk_index, "event_type": "step",
+             "from_status": None, "to_status": None, "created_at": began,
+             "detail": {"step": code, "progress": step_percent}}
+            for code, step_percent, began in steps])
     return bool(moved)
 
 

@@ -10,6 +10,7 @@ import pytest
 from shared.auth.accounts import create_user
 from shared.credits import ledger
 from shared.db import session_scope
+from shared.errors import ConveyorError, ErrorCode
 from shared.jobs import lifecycle
 from shared.jobs import repository as repo
 from shared.jobs.chunk_runner import ChunkContext, ChunkOutput, run_chunk
@@ -101,3 +102,38 @@ def test_cancel_racing_heartbeats_stops_every_chunk_and_refunds_once(queued_job)
     assert results == [["stopped"] * 4]
     assert {c.status for c in db.chunks(job_id)} == {JobStatus.CANCELLED}
     assert db.ledger_for_job(job_id) == [("reserve", 4), ("release", 4)]
+
+
+def test_deferred_steps_are_written_with_the_next_write_and_with_a_failure(queued_job):
+    job_id, (chunk_id,) = queued_job(1)
+    seen_while_running: list[tuple[str | None, int]] = []
+
+    def current() -> tuple[str | None, int]:
+        with session_scope() as session:
+            job = repo.get_job(session, job_id)
+            assert job is not None
+            return job.current_step, job.progress_percent
+
+    def work(context: ChunkContext) -> ChunkOutput:
+        context.step("LOAD", 5, defer=True)
+        seen_while_running.append(current())  # nothing written yet
+        context.step("READ", 25)  # writes LOAD too, in one commit
+        seen_while_running.append(current())
+        context.step("CHECK", 40, defer=True)
+        raise ConveyorError(ErrorCode.PROCESSING_FAILED, "unreadable")
+
+    assert run_chunk(chunk_id=chunk_id, attempt=1, work=work) == "failed"
+    assert seen_while_running[1] == ("READ", 25)
+    assert seen_while_running[0][0] != "LOAD"
+    with session_scope() as session:
+        events = repo.events_of(session, job_id=job_id, limit=100, offset=0)
+        steps = [e for e in events if e.event_type == "step"]
+        assert [(e.detail["step"], e.detail["progress"]) for e in steps] == [
+            ("LOAD", 5), ("READ", 25), ("CHECK", 40)]
+        # Each keeps the time it began, and the failure comes after the last of them.
+        times = [e.created_at for e in steps]
+        assert times == sorted(times)
+        kinds = [e.event_type for e in events]
+        assert kinds.index("chunk") > max(i for i, kind in enumerate(kinds) if kind == "step")
+    assert db.chunks(job_id)[0].status == JobStatus.FAILED
+    assert db.ledger_for_job(job_id) == [("reserve", 1), ("release", 1)]

@@ -1,4 +1,4 @@
-"""The receipt pipeline of seed 002, step by step, each step reported as it starts.
+"""The receipt pipeline of seed 002, step by step, each step logged as it begins.
 
 load (EXIF-oriented, pixel-limited) -> preprocess -> Tesseract -> quality check ->
 analysis into fields -> data validation (warnings, never corrections) -> save.
@@ -33,21 +33,23 @@ _GOOD_CONFIDENCE = 75.0
 
 
 def process_receipt(context: ChunkContext) -> ChunkOutput:
-    context.step(steps.INITIALISATION.code, steps.INITIALISATION.progress)
+    # Steps that take milliseconds are deferred: written with the next one (OCR, which
+    # takes most of the time, or the save), one commit instead of one each.
+    context.step(steps.INITIALISATION.code, steps.INITIALISATION.progress, defer=True)
     if not context.input_path:
         raise ConveyorError(ErrorCode.INPUT_INVALID, "the job has no stored receipt image")
-    context.step(steps.VALIDATION.code, steps.VALIDATION.progress)
+    context.step(steps.VALIDATION.code, steps.VALIDATION.progress, defer=True)
     image = load_image(storage.absolute(context.input_path),
-                               max_pixels=get_settings().max_image_pixels)
+                       max_pixels=get_settings().max_image_pixels)
     context.step(steps.OCR.code, steps.OCR.progress)
     ocr = _read(image)
-    context.step(steps.OCR_QUALITY.code, steps.OCR_QUALITY.progress)
+    context.step(steps.OCR_QUALITY.code, steps.OCR_QUALITY.progress, defer=True)
     tesseract.readable_text_check(ocr)
-    context.step(steps.ANALYSIS.code, steps.ANALYSIS.progress)
+    context.step(steps.ANALYSIS.code, steps.ANALYSIS.progress, defer=True)
     data = analyse_receipt(ocr.text)
-    context.step(steps.DATA_VALIDATION.code, steps.DATA_VALIDATION.progress)
+    context.step(steps.DATA_VALIDATION.code, steps.DATA_VALIDATION.progress, defer=True)
     warnings = check_receipt(data, today=date.today())
-    context.step(steps.SAVE.code, steps.SAVE.progress)
+    context.step(steps.SAVE.code, steps.SAVE.progress, defer=True)
     receipt_id = _save(context, data=data, warnings=warnings, confidence=ocr.mean_confidence)
     document = _document(receipt_id, data=data, warnings=warnings, ocr=ocr)
     return ChunkOutput(result={"items": [document]},
@@ -85,6 +87,7 @@ def _save(context: ChunkContext, *, data: dict[str, Any], warnings: list[dict[st
         job = jobs_repo.get_job(session, context.job_id, for_update=True)
         if job is None or job.cancel_requested or job.status not in ACTIVE:
             raise ChunkStopped
+        context.write_steps(session)
         receipt = save_receipt(session, job_id=context.job_id, user_id=context.user_id,
                                data=data, warnings=warnings, ocr_confidence=confidence)
         return receipt.id
