@@ -46,21 +46,27 @@ class JobsClient:
         return await self.call(method, f"/internal/users/{user_id}/jobs/{job_id}{suffix}",
                                json=json, params=params)
 
-    async def job_by_uuid(self, user_id: int, job_uuid: str) -> Any:
-        """A job by its public id; anything that is not a UUID is simply not found."""
+    async def job_by_uuid(self, user_id: int, job_uuid: str, *,
+                          with_result: bool = False) -> Any:
+        """A job by its public id; anything that is not a UUID is simply not found.
+        `with_result`: `result_items` holds a completed job's result items."""
         try:
             canonical = str(uuid.UUID(job_uuid))
         except ValueError:
             raise ConveyorError(ErrorCode.NOT_FOUND, "Job not found") from None
-        return await self.call("GET", f"/internal/users/{user_id}/jobs/by-uuid/{canonical}")
+        return await self.call("GET", f"/internal/users/{user_id}/jobs/by-uuid/{canonical}",
+                               params={"with_result": "true"} if with_result else None)
 
     async def wait_until_finished(self, user_id: int, job_id: int, *, timeout: float,
-                                  follow_url: str) -> dict[str, Any]:
-        """Poll until the job ends; TIMEOUT (504) naming `follow_url` if it takes too long."""
+                                  follow_url: str, with_result: bool = False
+                                  ) -> dict[str, Any]:
+        """Poll until the job ends; TIMEOUT (504) naming `follow_url` if it takes too long.
+        `with_result`: the final view holds a completed job's `result_items`."""
         deadline = time.monotonic() + timeout
         delay = 0.01
+        params = {"with_result": "true"} if with_result else None
         while time.monotonic() < deadline:
-            view: dict[str, Any] = await self.job(user_id, job_id)
+            view: dict[str, Any] = await self.job(user_id, job_id, params=params)
             if JobStatus(view["status"]) in TERMINAL:
                 return view
             # Short jobs (a colour transfer: ~0.2 s) are seen soon after they end; long

@@ -141,12 +141,12 @@ async def wait_for_transfer(jobs: JobsClient, *, user_id: int, view: dict[str, A
     """POST /process/reinhard: the job, waited on; its failure as a 4xx/5xx error."""
     task_id = view["uuid"]
     view = await jobs.wait_until_finished(user_id, view["id"], timeout=timeout,
-                                          follow_url=status_url(task_id))
+                                          follow_url=status_url(task_id), with_result=True)
     if view["status"] != JobStatus.COMPLETED:
         code = ErrorCode.__members__.get(view["error_type"] or "", ErrorCode.PROCESSING_FAILED)
         raise ConveyorError(code, view["error"] or "the colour transfer failed",
                             task_id=task_id)
-    result = await _result(jobs, user_id=user_id, view=view)
+    result = await _result(view)
     return SyncTransferOut(task_id=task_id, **result.model_dump())
 
 
@@ -157,14 +157,14 @@ def status_url(task_id: str) -> str:
 # --- task status --------------------------------------------------------------------------
 
 async def task_status(jobs: JobsClient, *, user_id: int, task_id: str) -> TaskStatusOut:
-    view = await jobs.job_by_uuid(user_id, task_id)
+    view = await jobs.job_by_uuid(user_id, task_id, with_result=True)
     if view["kind"] != JobKind.COLOR_TRANSFER:
         raise ConveyorError(ErrorCode.NOT_FOUND, "Task not found")
     state = public_status(JobStatus(view["status"]), Vocabulary.V1_COLOR)
     status = TaskStatusOut(task_id=view["uuid"], state=state, progress=_progress(state, view),
                            status=_status_text(state, view))
     if state == "SUCCESS":
-        status.result = await _result(jobs, user_id=user_id, view=view)
+        status.result = await _result(view)
     elif state in ("FAILURE", "REVOKED"):
         status.error, status.error_type = view["error"], view["error_type"]
     return status
@@ -186,8 +186,8 @@ def _status_text(state: str, view: dict[str, Any]) -> str:
     return steps.STATE_MESSAGES[state]
 
 
-async def _result(jobs: JobsClient, *, user_id: int, view: dict[str, Any]) -> TransferResult:
-    items = (await jobs.job(user_id, view["id"], "result"))["items"]
+async def _result(view: dict[str, Any]) -> TransferResult:
+    items = view["result_items"]
     if not items:
         raise ConveyorError(ErrorCode.INTERNAL, "the finished task has no result")
     image = await in_transaction_thread(_result_image, job_id=view["id"])

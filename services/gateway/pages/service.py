@@ -174,23 +174,22 @@ def batch_queued(view: dict[str, Any]) -> BatchQueued:
                        page_ids=ids)
 
 
-async def page_task(jobs: JobsClient, *, user_id: int, task_id: str) -> dict[str, Any]:
-    view = await jobs.job_by_uuid(user_id, task_id)
+async def page_task(jobs: JobsClient, *, user_id: int, task_id: str,
+                    with_result: bool = False) -> dict[str, Any]:
+    view = await jobs.job_by_uuid(user_id, task_id, with_result=with_result)
     if view["kind"] not in PAGE_KINDS:
         raise ConveyorError(ErrorCode.NOT_FOUND, "Task not found")
     return view
 
 
 async def task_status(jobs: JobsClient, *, user_id: int, task_id: str) -> TaskStatus:
-    view = await page_task(jobs, user_id=user_id, task_id=task_id)
+    view = await page_task(jobs, user_id=user_id, task_id=task_id, with_result=True)
     chunks = view["chunks"]
     status = TaskStatus(task_id=view["uuid"], status=_word(view), total=chunks["total"],
                         current=chunks["completed"] + chunks["failed"])
     if JobStatus(view["status"]) not in TERMINAL:
         return status
-    items = ((await jobs.job(user_id, view["id"], "result"))["items"]
-             if view["status"] == JobStatus.COMPLETED else [])
-    status.result = _batch_result(view, items)
+    status.result = _batch_result(view, view["result_items"] or [])
     status.error, status.error_type = view["error"], view["error_type"]
     return status
 

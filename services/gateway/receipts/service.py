@@ -41,21 +41,19 @@ async def submit_receipt(jobs: JobsClient, *, user_id: int, upload: UploadFile,
                             status=_word(view))
 
 
-async def receipt_job(jobs: JobsClient, *, user_id: int, job_uuid: str) -> dict[str, Any]:
+async def receipt_job(jobs: JobsClient, *, user_id: int, job_uuid: str,
+                      with_result: bool = False) -> dict[str, Any]:
     """The caller's receipt job by its public id; anything else is 404."""
-    view = await jobs.job_by_uuid(user_id, job_uuid)
+    view = await jobs.job_by_uuid(user_id, job_uuid, with_result=with_result)
     if view["kind"] != JobKind.RECEIPT:
         raise ConveyorError(ErrorCode.NOT_FOUND, "Job not found")
     return view
 
 
 async def receipt_status(jobs: JobsClient, *, user_id: int, job_uuid: str) -> ReceiptStatus:
-    view = await receipt_job(jobs, user_id=user_id, job_uuid=job_uuid)
-    result = None
-    if view["status"] == JobStatus.COMPLETED:
-        items = (await jobs.job(user_id, view["id"], "result"))["items"]
-        result = items[0] if items else None
-    return status_document(view, result=result)
+    view = await receipt_job(jobs, user_id=user_id, job_uuid=job_uuid, with_result=True)
+    items = view["result_items"] or []
+    return status_document(view, result=items[0] if items else None)
 
 
 def status_document(view: dict[str, Any], *, result: dict[str, Any] | None) -> ReceiptStatus:

@@ -53,16 +53,17 @@ async def user_events(user_id: int, after_id: Annotated[int | None, Query(ge=0)]
 
 
 @router.get("/users/{user_id}/jobs/by-uuid/{job_uuid}")
-async def get_job_by_uuid(user_id: int, job_uuid: str) -> JobView:
-    """One job found by its public uuid."""
+async def get_job_by_uuid(user_id: int, job_uuid: str, with_result: bool = False) -> JobView:
+    """One job found by its public uuid; `with_result`: its result items once completed."""
     return await in_transaction_thread(service.get_job_by_uuid, user_id=user_id,
-                                       job_uuid=job_uuid)
+                                       job_uuid=job_uuid, with_result=with_result)
 
 
 @router.get(JOB)
-async def get_job(user_id: int, job_id: int) -> JobView:
-    """One job with its chunk statistics."""
-    return await in_transaction_thread(service.get_job, user_id=user_id, job_id=job_id)
+async def get_job(user_id: int, job_id: int, with_result: bool = False) -> JobView:
+    """One job with its chunk statistics; `with_result`: its result items once completed."""
+    return await in_transaction_thread(service.get_job, user_id=user_id, job_id=job_id,
+                                       with_result=with_result)
 
 
 @router.get(JOB + "/events")

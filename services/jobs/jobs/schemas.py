@@ -72,6 +72,9 @@ class JobView(BaseModel):
     result: dict[str, Any] | None
     metrics: dict[str, Any]
     idempotent_replay: bool = False
+    # A completed job's result items in chunk order, when asked for with the view (the
+    # status documents need both: one request instead of two).
+    result_items: list[Any] | None = None
 
 
 class JobPage(BaseModel):

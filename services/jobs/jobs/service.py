@@ -30,16 +30,20 @@ def owned_job(session: Session, *, user_id: int, job_id: int, for_update: bool =
     return job
 
 
-def get_job_by_uuid(session: Session, *, user_id: int, job_uuid: str) -> JobView:
-    """The public uuid (seeds 000, 002, 003 call it task_id / job_id) of the user's job."""
+def get_job_by_uuid(session: Session, *, user_id: int, job_uuid: str,
+                    with_result: bool = False) -> JobView:
+    """The public uuid (seeds 000, 002, 003 call it task_id / job_id) of the user's job;
+    `with_result`: with its result items once it completed."""
     job = repo.get_job_by_uuid(session, job_uuid)
     if job is None or job.user_id != user_id:
         raise ConveyorError(ErrorCode.NOT_FOUND, "Job not found")
-    return views.job_view(session, job)
+    return views.job_view(session, job, with_result=with_result)
 
 
-def get_job(session: Session, *, user_id: int, job_id: int) -> JobView:
-    return views.job_view(session, owned_job(session, user_id=user_id, job_id=job_id))
+def get_job(session: Session, *, user_id: int, job_id: int, with_result: bool = False
+            ) -> JobView:
+    return views.job_view(session, owned_job(session, user_id=user_id, job_id=job_id),
+                          with_result=with_result)
 
 
 def list_jobs(session: Session, *, user_id: int, status: list[JobStatus] | None,
@@ -150,8 +154,6 @@ def result_items(session: Session, *, user_id: int, job_id: int) -> ResultItems:
     if job.status != JobStatus.COMPLETED:
         raise ConveyorError(ErrorCode.INVALID_STATE,
                             f"the job is {views.v1_word(job)}; results exist once it completed")
-    items: list = []
-    for chunk in repo.chunks_of(session, job.id, with_results=True):
-        items.extend((chunk.result or {}).get("items", []))
+    items = views.result_items(repo.chunks_of(session, job.id, with_results=True))
     return ResultItems(job_id=job.id, items=items,
                        failed_chunks=(job.result or {}).get("failed_chunks", []))

@@ -1,12 +1,14 @@
 """Turning job rows into the job service's JobView."""
 
+from typing import Any
+
 from sqlalchemy.orm import Session
 
 from services.jobs.jobs.schemas import ChunkStats, JobView
 from shared.db import utcnow
 from shared.jobs import lifecycle
 from shared.jobs import repository as repo
-from shared.jobs.models import Job, JobStatus
+from shared.jobs.models import Job, JobChunk, JobStatus
 from shared.jobs.states import ACTIVE, Vocabulary, public_status
 
 S = JobStatus
@@ -16,8 +18,11 @@ def v1_word(job: Job) -> str:
     return public_status(job.status, Vocabulary.V1_JOBS)
 
 
-def job_view(session: Session, job: Job) -> JobView:
-    chunks = repo.chunks_of(session, job.id) if job.total_chunks else []
+def job_view(session: Session, job: Job, *, with_result: bool = False) -> JobView:
+    """The view of `job`; `with_result` adds a completed job's result items (the same
+    read of its chunks, with their result documents)."""
+    with_result = with_result and job.status == S.COMPLETED
+    chunks = repo.chunks_of(session, job.id, with_results=with_result) if job.total_chunks else []
     stats = ChunkStats(
         total=job.total_chunks,
         pending=sum(c.status == S.PENDING for c in chunks),
@@ -45,7 +50,15 @@ def job_view(session: Session, job: Job) -> JobView:
         charged_credits=job.charged_credits, finalized_at=job.finalized_at,
         created_at=job.created_at, started_at=job.started_at, finished_at=job.finished_at,
         updated_at=job.updated_at, processing_time_seconds=elapsed, result=job.result,
-        metrics=summary["metrics"] if job.status in ACTIVE else (job.metrics or {}))
+        metrics=summary["metrics"] if job.status in ACTIVE else (job.metrics or {}),
+        result_items=result_items(chunks) if with_result else None)
+
+
+def result_items(chunks: list[JobChunk]) -> list[Any]:
+    items: list[Any] = []
+    for chunk in chunks:
+        items.extend((chunk.result or {}).get("items", []))
+    return items
 
 
 def _step(job: Job, stats: ChunkStats) -> str | None:
