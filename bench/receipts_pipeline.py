@@ -50,10 +50,17 @@ def _tesseract_cli(path: Path) -> None:
 
 def raw_tesseract(paths: list[Path], *, processes: int = 1) -> float:
     """The bare engine: one single-threaded CLI run per image, `processes` at a time."""
-    started = time.perf_counter()
+    return raw_tesseract_with_cpu(paths, processes=processes)[0]
+
+
+def raw_tesseract_with_cpu(paths: list[Path], *, processes: int = 1) -> tuple[float, float]:
+    """raw_tesseract's wall seconds, and the CPU seconds its Tesseract processes used."""
+    before, started = os.times(), time.perf_counter()
     with ThreadPoolExecutor(max_workers=processes) as pool:
         list(pool.map(_tesseract_cli, paths))
-    return time.perf_counter() - started
+    wall, after = time.perf_counter() - started, os.times()
+    return wall, (after.children_user + after.children_system
+                  - before.children_user - before.children_system)
 
 
 def run_batch(client: httpx.Client, headers: dict[str, str], images: list[bytes]
@@ -98,6 +105,29 @@ def _start_ocr_worker(stack: Stack, name: str) -> Process:
     return stack.start_worker(name, queues="ocr", app=OCR_WORKER_APP, concurrency=1)
 
 
+def tesseract_cpu_seconds(workers: list[Process]) -> float:
+    """CPU time of the Tesseract runs the workers' pool processes have waited for so far
+    (Linux: cutime + cstime of each pool child in /proc). pytesseract waits for every
+    `tesseract` it starts, and the pool children start nothing else."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for worker in workers:
+        children = Path(f"/proc/{worker.popen.pid}/task/{worker.popen.pid}/children")
+        for pid in children.read_text().split():
+            # Fields after the ")" that ends the command name: cutime and cstime are 14, 15.
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[13]) + int(fields[14])
+    return total / ticks
+
+
+def timed_batch(client: httpx.Client, headers: dict[str, str], images: list[bytes],
+                workers: list[Process]) -> dict[str, Any]:
+    """run_batch, plus the Tesseract CPU seconds the batch took inside the workers."""
+    before = tesseract_cpu_seconds(workers)
+    result = run_batch(client, headers, images)
+    return {**result, "tesseract_cpu_s": tesseract_cpu_seconds(workers) - before}
+
+
 def _stop(stack: Stack, process: Process) -> None:
     process.stop()
     stack.processes.remove(process)
@@ -118,23 +148,26 @@ def run(*, quick: bool = False, repetitions: int | None = None) -> dict[str, Any
         try:
             stack.start_api()
             stack.start_beat()
-            _start_ocr_worker(stack, "worker-ocr-a")
+            worker_a = _start_ocr_worker(stack, "worker-ocr-a")
             headers = register(stack.gateway_url)
             print(f"receipts: {count} images, {repetitions} repetition(s)", file=sys.stderr)
             with httpx.Client(base_url=stack.gateway_url, timeout=60) as client:
                 warm = run_batch(client, headers, images[:2])
                 print(f"  warm-up: {warm['seconds']:.2f} s", file=sys.stderr)
                 raw, raw_two, one, two = [], [], [], []
+                raw_cpu_s: list[float] = []
                 for rep in range(repetitions):
-                    raw.append(raw_tesseract(paths))
+                    raw_wall, raw_cpu = raw_tesseract_with_cpu(paths)
+                    raw.append(raw_wall)
+                    raw_cpu_s.append(raw_cpu)
                     raw_two.append(raw_tesseract(paths, processes=2))
-                    one.append(run_batch(client, headers, images))
+                    one.append(timed_batch(client, headers, images, [worker_a]))
                     worker_b = _start_ocr_worker(stack, "worker-ocr-b")
                     try:
                         # Like worker a before the first run: its first task pays one-off
                         # costs (imports touched lazily, Tesseract's language list).
                         run_batch(client, headers, images[:2])
-                        two.append(run_batch(client, headers, images))
+                        two.append(timed_batch(client, headers, images, [worker_a, worker_b]))
                     finally:
                         _stop(stack, worker_b)
                     print(f"  rep {rep + 1}: raw {raw[-1]:.2f} s  raw x2 {raw_two[-1]:.2f} s  "
@@ -158,6 +191,25 @@ def run(*, quick: bool = False, repetitions: int | None = None) -> dict[str, Any
             "raw_receipts_per_s": count / raw_m, "one_worker_receipts_per_s": count / one_m,
             "two_workers_receipts_per_s": count / two_m,
             "one_worker_over_raw": ratio(one_m, raw_m), "two_worker_speedup": ratio(one_m, two_m),
+            # Each repetition's own ratios: the runs they compare were minutes apart at most,
+            # so a slow spell of the host weighs on both sides of one ratio.
+            "one_worker_over_raw_per_rep": [ratio(o["seconds"], r)
+                                            for o, r in zip(one, raw, strict=True)],
+            "two_worker_speedup_per_rep": [ratio(o["seconds"], t["seconds"])
+                                           for o, t in zip(one, two, strict=True)],
+            # The same ratios against the Tesseract CPU time inside the very runs they time.
+            # This host's speed drifts by 10-30% within minutes (the raw CLI's 12 receipts:
+            # 5.0-6.9 s in one session), so runs minutes apart disagree more than the
+            # overhead being measured; this measure does not drift with it.
+            "raw_wall_over_cpu_per_rep": [ratio(w, c) for w, c in zip(raw, raw_cpu_s,
+                                                                       strict=True)],
+            "one_worker_tesseract_cpu_s": [o["tesseract_cpu_s"] for o in one],
+            "two_workers_tesseract_cpu_s": [t["tesseract_cpu_s"] for t in two],
+            "one_worker_over_own_tesseract_per_rep": [ratio(o["seconds"], o["tesseract_cpu_s"])
+                                                      for o in one],
+            "two_worker_speedup_at_equal_tesseract_speed_per_rep": [
+                ratio(o["seconds"] * t["tesseract_cpu_s"], t["seconds"] * o["tesseract_cpu_s"])
+                for o, t in zip(one, two, strict=True)],
             "succeeded": [r["succeeded"] for r in one + two]}
 
 
@@ -176,6 +228,21 @@ def render(result: dict[str, Any]) -> str:
                   "(target <= 1.15)",
               f"- two workers speed-up over one: **{result['two_worker_speedup']:.2f}x** "
               "(target >= 1.8)",
+              "- per repetition: one worker / raw "
+              f"{_listed(result['one_worker_over_raw_per_rep'])} (median "
+              f"{median(result['one_worker_over_raw_per_rep']):.2f}x); two over one "
+              f"{_listed(result['two_worker_speedup_per_rep'])} (median "
+              f"{median(result['two_worker_speedup_per_rep']):.2f}x)",
+              "- against the Tesseract CPU time inside the same runs (drift-free): one worker "
+              f"/ its Tesseract {_listed(result['one_worker_over_own_tesseract_per_rep'])} "
+              f"(median {median(result['one_worker_over_own_tesseract_per_rep']):.2f}x); two "
+              "over one at equal Tesseract speed "
+              f"{_listed(result['two_worker_speedup_at_equal_tesseract_speed_per_rep'])} "
+              "(median "
+              f"{median(result['two_worker_speedup_at_equal_tesseract_speed_per_rep']):.2f}x)",
+              "- the raw CLI's wall time over its own CPU time: "
+              f"{_listed(result['raw_wall_over_cpu_per_rep'])} (so CPU time stands for "
+              "Tesseract's time)",
               f"- the same for the bare engine (raw, two processes over one): "
               f"{result['raw_two_process_speedup']:.2f}x",
               f"- as the polling client saw it (last SUCCESS seen): one worker "
@@ -183,6 +250,10 @@ def render(result: dict[str, Any]) -> str:
               f"{median(result['two_workers_observed_s']):.2f} s (median)",
               f"- receipts that ended SUCCESS per run: {result['succeeded']}"]
     return "\n".join(lines)
+
+
+def _listed(values: list[float]) -> str:
+    return ", ".join(f"{value:.2f}" for value in values)
 
 
 def main(argv: list[str] | None = None) -> int:
