@@ -103,7 +103,7 @@ class ChunkContext:
         if not self._steps:
             return True
         moved = repo.record_steps(session, job_id=self.job_id, chunk_index=self.index,
-                                  steps=self._steps)
+                                  steps=self._steps, attempt=self.attempt)
         # Once the transaction commits they are written; after a rollback they are stale.
         self._steps = []
         return moved

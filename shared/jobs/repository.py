@@ -178,7 +178,7 @@ def touch_heartbeat(session: Session, *, chunk_id: int, attempt: int, units_done
 
 
 def record_steps(session: Session, *, job_id: int, chunk_index: int,
-                 steps: Sequence[tuple[str, int, datetime]]) -> bool:
+                 steps: Sequence[tuple[str, int, datetime]], **detail: Any) -> bool:
     """Show a running job's latest step (progress never moves back) and log each of
     `steps` (code, percent, when it began) as a `step` event. False, and nothing written,
     once the job was cancelled or has ended.
@@ -197,7 +197,7 @@ def record_steps(session: Session, *, job_id: int, chunk_index: int,
         session.execute(insert(table_of(JobEvent)), [
             {"job_id": job_id, "chunk_index": chunk_index, "event_type": "step",
              "from_status": None, "to_status": None, "created_at": began,
-             "detail": {"step": code, "progress": step_percent}}
+             "detail": {"step": code, "progress": step_percent, **detail}}
             for code, step_percent, began in steps])
     return bool(moved)
 

@@ -128,8 +128,8 @@ def test_deferred_steps_are_written_with_the_next_write_and_with_a_failure(queue
     with session_scope() as session:
         events = repo.events_of(session, job_id=job_id, limit=100, offset=0)
         steps = [e for e in events if e.event_type == "step"]
-        assert [(e.detail["step"], e.detail["progress"]) for e in steps] == [
-            ("LOAD", 5), ("READ", 25), ("CHECK", 40)]
+        assert [(e.detail["step"], e.detail["progress"], e.detail["attempt"])
+                for e in steps] == [("LOAD", 5, 1), ("READ", 25, 1), ("CHECK", 40, 1)]
         # Each keeps the time it began, and the failure comes after the last of them.
         times = [e.created_at for e in steps]
         assert times == sorted(times)
