@@ -8,6 +8,8 @@ from enum import StrEnum
 from celery import Celery
 from kombu import Queue as KombuQueue
 
+from shared.allocator import keep_freed_memory_for_reuse
+from shared.logging import configure_logging
 from shared.settings import Settings, get_settings
 
 
@@ -88,3 +90,11 @@ def create_celery_app(name: str, *, include: list[str] | None = None,
         task_send_sent_event=settings.celery_task_events,
     )
     return app
+
+
+def create_worker_app(name: str, *, include: list[str]) -> Celery:
+    """A domain worker's app: its logging, malloc settings for image-sized arrays
+    (`shared.allocator`; inherited by the pool processes it forks), and Celery."""
+    configure_logging(name)
+    keep_freed_memory_for_reuse()
+    return create_celery_app(name, include=include)

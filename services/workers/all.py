@@ -1,9 +1,7 @@
 """Every domain's tasks in one worker, for the embedded default (`make run`)."""
 
-from shared.celery_app import create_celery_app
-from shared.logging import configure_logging
+from shared.celery_app import create_worker_app
 
-configure_logging("worker-all")
 DOMAIN_TASK_MODULES = ["services.workers.pdf.tasks", "services.workers.ocr.tasks",
                        "services.workers.color.tasks", "services.workers.crawl.tasks"]
-app = create_celery_app("worker-all", include=DOMAIN_TASK_MODULES)
+app = create_worker_app("worker-all", include=DOMAIN_TASK_MODULES)

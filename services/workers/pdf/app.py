@@ -1,7 +1,5 @@
 """The PDF worker's Celery app: `celery -A services.workers.pdf.app worker -Q pdf`."""
 
-from shared.celery_app import create_celery_app
-from shared.logging import configure_logging
+from shared.celery_app import create_worker_app
 
-configure_logging("worker-pdf")
-app = create_celery_app("worker-pdf", include=["services.workers.pdf.tasks"])
+app = create_worker_app("worker-pdf", include=["services.workers.pdf.tasks"])
