@@ -170,11 +170,14 @@ def test_the_worker_walks_the_seed_milestones_in_order(api, user):
         "job_id": upload_id, "target_ral_code": "ral5024"}).json()["task_id"]
     assert poll(api, user, task_id)[0]["state"] == "SUCCESS"
     with session_scope() as session:
-        details = session.scalars(select(JobEvent.detail).where(
+        events = session.execute(select(JobEvent.detail, JobEvent.created_at).where(
             JobEvent.job_id == job_id_of(task_id), JobEvent.event_type == "step")
             .order_by(JobEvent.id)).all()
-    assert [(d["step"], d["progress"]) for d in details] == [
+    assert [(d["step"], d["progress"]) for d, _ in events] == [
         ("LOADING", 10), ("TRANSFER", 30), ("QUALITY_CONTROL", 60), ("SAVING", 80)]
+    # Written together with the save, each still carries the time it began.
+    began = [at for _, at in events]
+    assert began == sorted(began) and len(set(began)) == len(began)
 
 
 def test_sync_reinhard_with_a_mask_leaves_the_masked_out_half_alone(api, user):
