@@ -13,10 +13,14 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
 from shared.errors import ConveyorError, ErrorCode
 from shared.settings import get_settings
 
 _COPY_BLOCK = 1024 * 1024
+_WRITTEN_KEY = "storage_files_written"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -80,6 +84,25 @@ def write_bytes(area: str, suffix: str, data: bytes) -> str:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
     return relative_path
+
+
+def write_bytes_in(session: Session, area: str, suffix: str, data: bytes) -> str:
+    """write_bytes for a file that a row of `session`'s transaction will refer to: it is
+    deleted again if that transaction rolls back, a failed commit included."""
+    relative_path = write_bytes(area, suffix, data)
+    session.info.setdefault(_WRITTEN_KEY, []).append(relative_path)
+    return relative_path
+
+
+@event.listens_for(Session, "after_commit")
+def _keep_written_files(session: Session) -> None:
+    session.info.pop(_WRITTEN_KEY, None)
+
+
+@event.listens_for(Session, "after_rollback")
+def _delete_written_files(session: Session) -> None:
+    for relative_path in session.info.pop(_WRITTEN_KEY, ()):
+        delete(relative_path)
 
 
 def delete(relative_path: str | None) -> None:

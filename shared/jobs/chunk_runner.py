@@ -22,6 +22,7 @@ from shared.errors import ConveyorError, ErrorCode, TransientError
 from shared.jobs import lifecycle
 from shared.jobs import repository as repo
 from shared.jobs.models import JobStatus
+from shared.jobs.states import ACTIVE
 from shared.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -34,12 +35,18 @@ class ChunkStopped(Exception):
 
 @dataclass(frozen=True, kw_only=True)
 class ChunkOutput:
-    result: dict[str, Any]
+    result: dict[str, Any] = field(default_factory=dict)
     metrics: dict[str, Any] = field(default_factory=dict)
     # Units the chunk delivered, when fewer than it was planned for (a crawl chunk keeps
     # the images it found, up to its quota); None: all of them. Completed jobs are charged
     # for delivered units.
     units_done: int | None = None
+    # Stores what the result refers to (a receipt row, a result file and its record) and
+    # returns the result, which replaces `result`. It runs in the settle's transaction,
+    # under the job's lock, only while the job is live and the chunk still this attempt's:
+    # a job cancelled meanwhile stores nothing, and the rows commit with the completion
+    # or not at all.
+    store: Callable[[Session], dict[str, Any]] | None = None
 
 
 @dataclass(kw_only=True)
@@ -128,7 +135,7 @@ def run_chunk(*, chunk_id: int, attempt: int, work: Work,
     if context is None:
         return "skipped"
     try:
-        output = work(context)
+        return _settle(context, S.COMPLETED, output=work(context))
     except ChunkStopped:
         return "stopped"
     except (TransientError, OperationalError) as exc:  # a blip: broker, provider, database
@@ -140,16 +147,13 @@ def run_chunk(*, chunk_id: int, attempt: int, work: Work,
     except Exception as exc:
         log.exception("chunk %s attempt %s crashed", chunk_id, attempt)
         return _fail(context, ErrorCode.INTERNAL.name, f"internal error: {type(exc).__name__}")
-    return _settle(context, S.COMPLETED, result=output.result, units_done=output.units_done,
-                   metrics={**output.metrics, "items": len(output.result.get("items", []))})
 
 
 def _claim(chunk_id: int, attempt: int) -> ChunkContext | None:
     with session_scope() as session:
-        locked = repo.lock_job_of_chunk(session, chunk_id)
-        if locked is None:
+        job = repo.lock_job_for_chunk(session, chunk_id)
+        if job is None:
             return None
-        job, _ = locked
         chunk = repo.claim_chunk(session, chunk_id=chunk_id, attempt=attempt,
                                  worker_id=f"{socket.gethostname()}:{os.getpid()}")
         if chunk is None:
@@ -165,9 +169,10 @@ def _fail(context: ChunkContext, error_type: str, message: str) -> str:
     return _settle(context, S.FAILED, error_type=error_type, error=message)
 
 
-def _settle(context: ChunkContext, target: JobStatus, *, units_done: int | None = None,
+def _settle(context: ChunkContext, target: JobStatus, *, output: ChunkOutput | None = None,
             **values: Any) -> str:
-    """Record this attempt's outcome, if the chunk is still this attempt's; advance the job."""
+    """Record this attempt's outcome, if the chunk is still this attempt's; advance the job.
+    `output`: a completed chunk's (its `store` runs here)."""
     with session_scope() as session:
         # Deferred steps first (they show how far a failed chunk got): their UPDATE takes
         # the job row's lock, in the usual order, and the read below sees it.
@@ -175,8 +180,17 @@ def _settle(context: ChunkContext, target: JobStatus, *, units_done: int | None 
         locked = repo.lock_job_of_chunk(session, context.chunk_id)
         assert locked is not None
         job, chunk = locked
-        done = {"units_done": chunk.units_total if units_done is None else units_done} \
-            if target == S.COMPLETED else {}
+        done: dict[str, Any] = {}
+        if output is not None:
+            owned = chunk.status == S.RUNNING and chunk.attempts == context.attempt
+            if output.store is not None and not (
+                    owned and job.status in ACTIVE and not job.cancel_requested):
+                return "stopped"
+            result = output.result if output.store is None else output.store(session)
+            done = {"result": result, "metrics": {**output.metrics,
+                                                  "items": len(result.get("items", []))},
+                    "units_done": (chunk.units_total if output.units_done is None
+                                   else output.units_done)}
         if not repo.transition_chunk(session, chunk=chunk, target=target, sources=[S.RUNNING],
                                      attempt=context.attempt, finished_at=utcnow(),
                                      **done, **values):

@@ -8,9 +8,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
+from sqlalchemy.orm import Session
 
 from services.workers.color.png_writer import png_bytes
 from services.workers.color.qc import quality_report
@@ -20,12 +22,10 @@ from shared.color import repository as color_repo
 from shared.color import steps
 from shared.color.models import ColorImage, ColorImageRole, new_public_id
 from shared.color.palette import RalColour, ral_classic
-from shared.db import session_scope, utcnow
+from shared.db import utcnow
 from shared.errors import ConveyorError, ErrorCode
 from shared.image_decode import load_image
-from shared.jobs import repository as jobs_repo
-from shared.jobs.chunk_runner import ChunkContext, ChunkOutput, ChunkStopped
-from shared.jobs.states import ACTIVE
+from shared.jobs.chunk_runner import ChunkContext, ChunkOutput
 from shared.settings import get_settings
 
 RESULT_AREA = "color"
@@ -55,14 +55,17 @@ def process_color_transfer(context: ChunkContext) -> ChunkOutput:
     files = encode_files_meanwhile(result)
     report = quality_report(result, target.lab)
     context.step(steps.SAVING.code, steps.SAVING.progress, defer=defer)
-    public_id = _save(context, result, files.result())
-    document = {"success": True, "result_job_id": public_id,
-                "source_job_id": params["upload_id"], "ral_info": target.to_dict(),
-                "qc_report": report, "width": result.image.shape[1],
-                "height": result.image.shape[0],
-                "downloads": downloads(public_id)}
-    return ChunkOutput(result={"items": [document]},
-                       metrics={"qc_passed": report["passed"]})
+    encoded = files.result()
+
+    def store(session: Session) -> dict[str, Any]:
+        public_id = _save(session, context, result, encoded)
+        return {"items": [{"success": True, "result_job_id": public_id,
+                           "source_job_id": params["upload_id"], "ral_info": target.to_dict(),
+                           "qc_report": report, "width": result.image.shape[1],
+                           "height": result.image.shape[0],
+                           "downloads": downloads(public_id)}]}
+
+    return ChunkOutput(store=store, metrics={"qc_passed": report["passed"]})
 
 
 def downloads(public_id: str) -> dict[str, str]:
@@ -118,30 +121,20 @@ def _encoder() -> ThreadPoolExecutor:
     return ThreadPoolExecutor(max_workers=1, thread_name_prefix="color-encode")
 
 
-def _save(context: ChunkContext, result: Transfer, files: EncodedFiles) -> str:
-    """Write the result PNG and the before/after preview, then record them, unless the job
-    was cancelled meanwhile (checked under the job's row lock, which cancel takes too)."""
+def _save(session: Session, context: ChunkContext, result: Transfer,
+          files: EncodedFiles) -> str:
+    """Write the result PNG and the before/after preview and record them (the chunk
+    runner calls this with the job locked and live; see ChunkOutput.store)."""
     now = utcnow()
     public_id = new_public_id(now)
-    path = storage.write_bytes(RESULT_AREA, ".png", files.png)
-    preview_path = storage.write_bytes(RESULT_AREA, ".jpg", files.preview_jpeg)
-    try:
-        with session_scope() as session:
-            job = jobs_repo.get_job(session, context.job_id, for_update=True)
-            if job is None or job.cancel_requested or job.status not in ACTIVE:
-                raise ChunkStopped
-            context.write_steps(session)
-            height, width = result.image.shape[:2]
-            color_repo.add_image(session, ColorImage(
-                public_id=public_id, user_id=context.user_id, role=ColorImageRole.RESULT,
-                path=path, preview_path=preview_path, media_type="image/png", width=width,
-                height=height, size_bytes=len(files.png), source_id=context.params["upload_pk"],
-                job_id=context.job_id, created_at=now,
-                expires_at=now + timedelta(hours=get_settings().color_retention_hours)))
-    except BaseException:
-        storage.delete(path)
-        storage.delete(preview_path)
-        raise
+    height, width = result.image.shape[:2]
+    color_repo.add_image(session, ColorImage(
+        public_id=public_id, user_id=context.user_id, role=ColorImageRole.RESULT,
+        path=storage.write_bytes_in(session, RESULT_AREA, ".png", files.png),
+        preview_path=storage.write_bytes_in(session, RESULT_AREA, ".jpg", files.preview_jpeg),
+        media_type="image/png", width=width, height=height, size_bytes=len(files.png),
+        source_id=context.params["upload_pk"], job_id=context.job_id, created_at=now,
+        expires_at=now + timedelta(hours=get_settings().color_retention_hours)))
     return public_id
 
 

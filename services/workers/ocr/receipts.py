@@ -9,17 +9,15 @@ from typing import Any
 
 import cv2
 import numpy as np
+from sqlalchemy.orm import Session
 
 from services.workers.ocr import imaging, tesseract
 from services.workers.ocr.receipt_analysis import analyse_receipt
 from services.workers.ocr.receipt_validation import check_receipt
 from shared import storage
-from shared.db import session_scope
 from shared.errors import ConveyorError, ErrorCode
 from shared.image_decode import load_image
-from shared.jobs import repository as jobs_repo
-from shared.jobs.chunk_runner import ChunkContext, ChunkOutput, ChunkStopped
-from shared.jobs.states import ACTIVE
+from shared.jobs.chunk_runner import ChunkContext, ChunkOutput
 from shared.receipts import steps
 from shared.receipts.repository import save_receipt
 from shared.settings import get_settings
@@ -34,7 +32,7 @@ _GOOD_CONFIDENCE = 75.0
 
 def process_receipt(context: ChunkContext) -> ChunkOutput:
     # Steps that take milliseconds are deferred: written with the next one (OCR, which
-    # takes most of the time, or the save), one commit instead of one each.
+    # takes most of the time, or the settle), one commit instead of one each.
     context.step(steps.INITIALISATION.code, steps.INITIALISATION.progress, defer=True)
     if not context.input_path:
         raise ConveyorError(ErrorCode.INPUT_INVALID, "the job has no stored receipt image")
@@ -50,10 +48,15 @@ def process_receipt(context: ChunkContext) -> ChunkOutput:
     context.step(steps.DATA_VALIDATION.code, steps.DATA_VALIDATION.progress, defer=True)
     warnings = check_receipt(data, today=date.today())
     context.step(steps.SAVE.code, steps.SAVE.progress, defer=True)
-    receipt_id = _save(context, data=data, warnings=warnings, confidence=ocr.mean_confidence)
-    document = _document(receipt_id, data=data, warnings=warnings, ocr=ocr)
-    return ChunkOutput(result={"items": [document]},
-                       metrics={"ocr_words": len(ocr.words)})
+
+    def store(session: Session) -> dict[str, Any]:
+        # With the job's completion, so a receipt cancelled (and refunded) meanwhile is
+        # never stored.
+        receipt = save_receipt(session, job_id=context.job_id, user_id=context.user_id,
+                               data=data, warnings=warnings, ocr_confidence=ocr.mean_confidence)
+        return {"items": [_document(receipt.id, data=data, warnings=warnings, ocr=ocr)]}
+
+    return ChunkOutput(store=store, metrics={"ocr_words": len(ocr.words)})
 
 
 def _read(image: np.ndarray) -> tesseract.OcrResult:
@@ -77,20 +80,6 @@ def _read(image: np.ndarray) -> tesseract.OcrResult:
         if best.mean_confidence >= _GOOD_CONFIDENCE:
             break
     return best
-
-
-def _save(context: ChunkContext, *, data: dict[str, Any], warnings: list[dict[str, str]],
-          confidence: float) -> int:
-    """Save the receipt unless the job was cancelled meanwhile (checked under the job's
-    row lock, which cancel takes too), so a refunded receipt is never stored."""
-    with session_scope() as session:
-        job = jobs_repo.get_job(session, context.job_id, for_update=True)
-        if job is None or job.cancel_requested or job.status not in ACTIVE:
-            raise ChunkStopped
-        context.write_steps(session)
-        receipt = save_receipt(session, job_id=context.job_id, user_id=context.user_id,
-                               data=data, warnings=warnings, ocr_confidence=confidence)
-        return receipt.id
 
 
 def _document(receipt_id: int, *, data: dict[str, Any], warnings: list[dict[str, str]],
