@@ -4,9 +4,12 @@ on the real Postgres: no deadlock, no lost result, credits moved once."""
 import threading
 import time
 import uuid
+from typing import Any
 
 import pytest
+from sqlalchemy.orm import Session
 
+from shared import storage
 from shared.auth.accounts import create_user
 from shared.credits import ledger
 from shared.db import session_scope
@@ -137,3 +140,50 @@ def test_deferred_steps_are_written_with_the_next_write_and_with_a_failure(queue
         assert kinds.index("chunk") > max(i for i, kind in enumerate(kinds) if kind == "step")
     assert db.chunks(job_id)[0].status == JobStatus.FAILED
     assert db.ledger_for_job(job_id) == [("reserve", 1), ("release", 1)]
+
+
+def test_a_result_is_stored_with_the_completion_and_never_for_a_cancelled_job(queued_job):
+    job_id, (first, second) = queued_job(2)
+    stored: list[int] = []
+
+    def store(session: Session) -> dict[str, Any]:
+        assert repo.get_job(session, job_id) is not None  # inside the settle's transaction
+        stored.append(1)
+        return {"items": ["kept"]}
+
+    assert run_chunk(chunk_id=first, attempt=1,
+                     work=lambda _: ChunkOutput(store=store)) == "completed"
+    assert db.chunks(job_id)[0].result == {"items": ["kept"]}
+
+    def cancelled_meanwhile(_: ChunkContext) -> ChunkOutput:
+        with session_scope() as session:
+            job = repo.get_job(session, job_id, for_update=True)
+            assert job is not None and lifecycle.cancel_job(session, job) is not None
+        return ChunkOutput(store=store)
+
+    assert run_chunk(chunk_id=second, attempt=1, work=cancelled_meanwhile) == "stopped"
+    assert stored == [1]
+    assert db.ledger_for_job(job_id) == [("reserve", 2), ("release", 2)]
+
+
+def test_a_store_that_fails_fails_the_chunk_and_keeps_nothing(queued_job):
+    job_id, (chunk_id,) = queued_job(1)
+    written: list[str] = []
+
+    def store(session: Session) -> dict[str, Any]:
+        written.append(storage.write_bytes_in(session, "test-results", ".bin", b"partial"))
+        raise ConveyorError(ErrorCode.PROCESSING_FAILED, "the result does not fit")
+
+    assert run_chunk(chunk_id=chunk_id, attempt=1,
+                     work=lambda _: ChunkOutput(store=store)) == "failed"
+    assert not storage.absolute(written[0]).exists()  # removed with the rollback
+    chunk = db.chunks(job_id)[0]
+    assert (chunk.status, chunk.error) == (JobStatus.FAILED, "the result does not fit")
+    assert db.ledger_for_job(job_id) == [("reserve", 1), ("release", 1)]
+
+
+def test_a_file_written_for_a_committed_row_stays():
+    with session_scope() as session:
+        path = storage.write_bytes_in(session, "test-results", ".bin", b"kept")
+    assert storage.absolute(path).read_bytes() == b"kept"
+    storage.delete(path)
