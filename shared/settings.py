@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     pending_job_ttl_seconds: int = 24 * 3600  # a confirmed job never started gives back its credits
     finalize_after_seconds: int = 24 * 3600  # a completed job nobody finalized is settled then
     outbox_relay_after_seconds: float = 5.0
+    # A request waiting for a job to end is woken by the job's end (Postgres NOTIFY); it
+    # re-reads the job this often too, in case a notification was lost.
+    job_wait_recheck_seconds: float = 1.0
     reaper_interval_seconds: float = 15.0
     celery_task_events: bool = False  # Flower needs them; nothing else reads them
     file_retention_hours: int = 24 * 7

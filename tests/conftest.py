@@ -45,6 +45,8 @@ TEST_ENV = {
     "QUEUED_TIMEOUT_SECONDS": "20",
     "REAPER_INTERVAL_SECONDS": "1",
     "OUTBOX_RELAY_AFTER_SECONDS": "1",
+    # Longer than any test waits: a request waiting for a job must be woken by its end.
+    "JOB_WAIT_RECHECK_SECONDS": "120",
     "RETRY_BACKOFF_SECONDS": "0.2",
     "OCR_RETRY_DELAY_SECONDS": "0.2",
     "RATE_LIMIT_PDF_ASYNC": "1000/hour",

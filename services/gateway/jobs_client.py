@@ -1,6 +1,5 @@
 """The gateway's HTTP client for the internal job service (service-token authenticated)."""
 
-import asyncio
 import time
 import uuid
 from typing import Any
@@ -11,9 +10,13 @@ from shared.errors import ConveyorError, ErrorCode
 from shared.jobs.models import JobStatus
 from shared.jobs.states import TERMINAL
 
+_WAIT_SLICE_SECONDS = 10.0  # the job service takes up to 30
+
 
 class JobsClient:
     def __init__(self, *, base_url: str, service_token: str, timeout: float) -> None:
+        # One wait stays well inside the request timeout.
+        self._wait_slice = min(_WAIT_SLICE_SECONDS, timeout / 2)
         self._http = httpx.AsyncClient(
             base_url=base_url, timeout=timeout, headers={"X-Service-Token": service_token},
             # Idle connections are dropped well before uvicorn's keep-alive timeout (5 s) on
@@ -60,19 +63,19 @@ class JobsClient:
     async def wait_until_finished(self, user_id: int, job_id: int, *, timeout: float,
                                   follow_url: str, with_result: bool = False
                                   ) -> dict[str, Any]:
-        """Poll until the job ends; TIMEOUT (504) naming `follow_url` if it takes too long.
-        `with_result`: the final view holds a completed job's `result_items`."""
+        """Wait for the job to end; TIMEOUT (504) naming `follow_url` if it takes too long.
+        `with_result`: the final view holds a completed job's `result_items`.
+
+        The job service answers as soon as the job has ended (woken by the transaction
+        that ended it), so there is no polling interval to wait out."""
         deadline = time.monotonic() + timeout
-        delay = 0.01
-        params = {"with_result": "true"} if with_result else None
-        while time.monotonic() < deadline:
+        while (left := deadline - time.monotonic()) > 0:
+            params: dict[str, Any] = {"wait_seconds": round(min(left, self._wait_slice), 3)}
+            if with_result:
+                params["with_result"] = "true"
             view: dict[str, Any] = await self.job(user_id, job_id, params=params)
             if JobStatus(view["status"]) in TERMINAL:
                 return view
-            # Short jobs (a colour transfer: ~0.2 s) are seen soon after they end; long
-            # ones are polled at most every 0.25 s.
-            await asyncio.sleep(delay)
-            delay = min(delay * 1.25, 0.25)
         raise ConveyorError(ErrorCode.TIMEOUT, f"job {job_id} is still processing; follow it "
                             f"at GET {follow_url}", job_id=job_id, status_url=follow_url)
 

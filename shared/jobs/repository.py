@@ -12,11 +12,14 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, Update, case, event, func, insert, select, update
 from sqlalchemy.orm import Session, defer
 
-from shared.db import table_of, utcnow
+from shared.db import is_postgres, table_of, utcnow
 from shared.jobs.models import Job, JobChunk, JobEvent, JobKind, JobStatus
-from shared.jobs.states import ACTIVE, ALLOWED_SOURCES
+from shared.jobs.states import ACTIVE, ALLOWED_SOURCES, TERMINAL
 
 _PENDING_EVENTS = "pending_job_events"
+# Postgres NOTIFY channel: the transaction that ends a job sends the job's id on it, and
+# the job service wakes the requests waiting for that job (services/jobs/jobs/finished.py).
+FINISHED_CHANNEL = "conveyor_job_finished"
 
 
 def _rowcount(session: Session, statement: Update) -> int:
@@ -131,6 +134,8 @@ def transition_job(session: Session, *, job: Job, target: JobStatus,
                                                  "populate_existing": True}).first()
     if updated is None:
         return False
+    if target in TERMINAL and is_postgres(session):
+        session.execute(select(func.pg_notify(FINISHED_CHANNEL, str(job.id))))
     extra: dict[str, Any] = {"reason": reason} if reason else {}
     add_event(session, job_id=job.id, event_type="status", from_status=before.value,
               to_status=target.value, **extra)

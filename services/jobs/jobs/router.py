@@ -6,9 +6,10 @@ Every route runs its whole unit of work, commit included, in one worker-thread c
 
 from typing import Annotated
 
-from fastapi import APIRouter, BackgroundTasks, Query
+from fastapi import APIRouter, BackgroundTasks, Query, Request
 
 from services.jobs.jobs import service
+from services.jobs.jobs.finished import FinishedJobs
 from services.jobs.jobs.schemas import (
     CancelView,
     CreateJob,
@@ -22,9 +23,11 @@ from services.jobs.jobs.schemas import (
 from shared.db import in_transaction_thread
 from shared.jobs.models import JobKind, JobStatus
 from shared.jobs.outbox import revoke_quietly
+from shared.jobs.states import TERMINAL
 
 router = APIRouter(prefix="/internal")
 JOB = "/users/{user_id}/jobs/{job_id}"
+MAX_WAIT_SECONDS = 30.0
 
 
 @router.post("/jobs", status_code=201)
@@ -60,10 +63,21 @@ async def get_job_by_uuid(user_id: int, job_uuid: str, with_result: bool = False
 
 
 @router.get(JOB)
-async def get_job(user_id: int, job_id: int, with_result: bool = False) -> JobView:
-    """One job with its chunk statistics; `with_result`: its result items once completed."""
-    return await in_transaction_thread(service.get_job, user_id=user_id, job_id=job_id,
-                                       with_result=with_result)
+async def get_job(request: Request, user_id: int, job_id: int, with_result: bool = False,
+                  wait_seconds: Annotated[float, Query(ge=0, le=MAX_WAIT_SECONDS)] = 0
+                  ) -> JobView:
+    """One job with its chunk statistics; `with_result`: its result items once completed.
+    `wait_seconds`: answer as soon as the job has ended, or after that long."""
+
+    async def read() -> JobView:
+        return await in_transaction_thread(service.get_job, user_id=user_id, job_id=job_id,
+                                           with_result=with_result)
+
+    if not wait_seconds:
+        return await read()
+    finished: FinishedJobs = request.app.state.finished_jobs
+    return await finished.wait_until_ended(job_id, read, lambda view: view.status in TERMINAL,
+                                           seconds=wait_seconds)
 
 
 @router.get(JOB + "/events")
