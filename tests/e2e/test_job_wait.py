@@ -23,25 +23,27 @@ def jobs(stack) -> Iterator[httpx.Client]:
         yield client
 
 
-def _pending_job(jobs: httpx.Client, user_id: int) -> int:
+def _pending_job(api, jobs: httpx.Client) -> tuple[int, int]:
+    """(user id, job id) of a new user's job that nothing will run."""
+    user = register_and_login(api)
+    user_id = api.get("/api/v1/auth/me", headers=user.headers).json()["id"]
     response = jobs.post("/internal/jobs", json={"user_id": user_id, "kind": "pdf", "units": 1})
     assert response.status_code == 201, response.text
-    return response.json()["id"]
+    return user_id, response.json()["id"]
 
 
-def _user_id(api, user) -> int:
-    return api.get("/api/v1/auth/me", headers=user.headers).json()["id"]
+def _wait(jobs: httpx.Client, user_id: int, job_id: int, seconds: float,
+          **request: Any) -> httpx.Response:
+    return jobs.get(f"/internal/users/{user_id}/jobs/{job_id}",
+                    params={"wait_seconds": seconds}, **request)
 
 
 def test_a_waiting_request_answers_when_the_job_ends(api, jobs):
-    user = register_and_login(api)
-    user_id = _user_id(api, user)
-    job_id = _pending_job(jobs, user_id)
+    user_id, job_id = _pending_job(api, jobs)
     answers: list[dict[str, Any]] = []
     # Asks to wait 25 s but gives up after 10: only an early answer counts.
-    waiting = threading.Thread(target=lambda: answers.append(jobs.get(
-        f"/internal/users/{user_id}/jobs/{job_id}", params={"wait_seconds": 25},
-        timeout=10).json()))
+    waiting = threading.Thread(target=lambda: answers.append(
+        _wait(jobs, user_id, job_id, 25, timeout=10).json()))
     waiting.start()
     time.sleep(0.5)  # let the wait begin (were it late, it would see the ended job at once)
     cancelled = jobs.post(f"/internal/users/{user_id}/jobs/{job_id}/cancel")
@@ -51,26 +53,15 @@ def test_a_waiting_request_answers_when_the_job_ends(api, jobs):
 
 
 def test_a_wait_on_a_job_that_does_not_end_gives_its_state_after_the_wait(api, jobs):
-    user = register_and_login(api)
-    user_id = _user_id(api, user)
-    job_id = _pending_job(jobs, user_id)
-    response = jobs.get(f"/internal/users/{user_id}/jobs/{job_id}",
-                        params={"wait_seconds": 0.3})
+    response = _wait(jobs, *_pending_job(api, jobs), 0.3)
     assert response.status_code == 200 and response.json()["status"] == "pending"
 
 
 def test_waiting_on_another_users_job_is_not_found_at_once(api, jobs):
-    owner, other = register_and_login(api), register_and_login(api)
-    job_id = _pending_job(jobs, _user_id(api, owner))
-    response = jobs.get(f"/internal/users/{_user_id(api, other)}/jobs/{job_id}",
-                        params={"wait_seconds": 25})
-    assert response.status_code == 404
+    _, job_id = _pending_job(api, jobs)
+    other_user_id, _ = _pending_job(api, jobs)
+    assert _wait(jobs, other_user_id, job_id, 25).status_code == 404
 
 
 def test_a_wait_longer_than_the_limit_is_refused(api, jobs):
-    user = register_and_login(api)
-    user_id = _user_id(api, user)
-    job_id = _pending_job(jobs, user_id)
-    response = jobs.get(f"/internal/users/{user_id}/jobs/{job_id}",
-                        params={"wait_seconds": 31})
-    assert response.status_code == 422
+    assert _wait(jobs, *_pending_job(api, jobs), 31).status_code == 422
