@@ -21,7 +21,7 @@ from shared.db import session_scope, utcnow
 from shared.errors import ConveyorError, ErrorCode, TransientError
 from shared.jobs import lifecycle
 from shared.jobs import repository as repo
-from shared.jobs.models import JobStatus
+from shared.jobs.models import Job, JobChunk, JobStatus
 from shared.jobs.states import ACTIVE
 from shared.settings import get_settings
 
@@ -182,15 +182,9 @@ def _settle(context: ChunkContext, target: JobStatus, *, output: ChunkOutput | N
         job, chunk = locked
         done: dict[str, Any] = {}
         if output is not None:
-            owned = chunk.status == S.RUNNING and chunk.attempts == context.attempt
-            if output.store is not None and not (
-                    owned and job.status in ACTIVE and not job.cancel_requested):
+            if output.store is not None and not _live_and_ours(context, job, chunk):
                 return "stopped"
-            result = output.result if output.store is None else output.store(session)
-            done = {"result": result, "metrics": {**output.metrics,
-                                                  "items": len(result.get("items", []))},
-                    "units_done": (chunk.units_total if output.units_done is None
-                                   else output.units_done)}
+            done = _completion(session, output, units_total=chunk.units_total)
         if not repo.transition_chunk(session, chunk=chunk, target=target, sources=[S.RUNNING],
                                      attempt=context.attempt, finished_at=utcnow(),
                                      **done, **values):
@@ -200,6 +194,19 @@ def _settle(context: ChunkContext, target: JobStatus, *, output: ChunkOutput | N
                        **{k: v for k, v in values.items() if k in ("error", "error_type")})
         lifecycle.advance_job(session, job)
     return target.value
+
+
+def _live_and_ours(context: ChunkContext, job: Job, chunk: JobChunk) -> bool:
+    return (job.status in ACTIVE and not job.cancel_requested
+            and chunk.status == S.RUNNING and chunk.attempts == context.attempt)
+
+
+def _completion(session: Session, output: ChunkOutput, *, units_total: int) -> dict[str, Any]:
+    """A completed chunk's columns; runs `output.store`, if any, in `session`."""
+    result = output.result if output.store is None else output.store(session)
+    return {"result": result,
+            "metrics": {**output.metrics, "items": len(result.get("items", []))},
+            "units_done": units_total if output.units_done is None else output.units_done}
 
 
 def _retry_or_fail(context: ChunkContext, message: str, *, delay: float) -> str:
