@@ -164,8 +164,10 @@ def test_async_transfer_as_the_seed_shows_it(api, user):
     assert ledger_for_job(job_id) == [("reserve", 2), ("charge", 2), ("release", 0)]
 
 
-def test_the_worker_walks_the_seed_milestones_in_order(api, user):
-    upload_id = uploaded(api, user, shaded_surface())
+# Up to 1920 px long the milestones are logged with the result, beyond it one by one.
+@pytest.mark.parametrize("size", [(360, 640), (120, 2000)])
+def test_the_worker_walks_the_seed_milestones_in_order(api, user, size):
+    upload_id = uploaded(api, user, shaded_surface(*size))
     task_id = api.post("/api/v1/process/async", headers=user.headers, json={
         "job_id": upload_id, "target_ral_code": "ral5024"}).json()["task_id"]
     assert poll(api, user, task_id)[0]["state"] == "SUCCESS"

@@ -98,6 +98,7 @@ async def submit_transfer(jobs: JobsClient, *, user_id: int, body: TransferIn
     upload, mask = await in_transaction_thread(_inputs, user_id=user_id, upload_id=body.job_id,
                                                mask_id=body.mask_job_id)
     params = {"upload_id": upload.public_id, "upload_pk": upload.id,
+              "width": upload.width, "height": upload.height,
               "target_ral_code": target.code, "downsample": body.downsample,
               "strength": body.strength}
     if mask is not None:
