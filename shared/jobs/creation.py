@@ -24,7 +24,7 @@ from sqlalchemy import (
     true,
     update,
 )
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 from shared.credits import ledger
 from shared.credits.models import CreditAccount, CreditLedgerEntry, LedgerEntryType
@@ -51,7 +51,11 @@ def create_job_reserving(session: Session, *, amount: int, **values: Any) -> Job
                                   "reserve_detail": _reserve_detail(amount)}).one_or_none()
     if row is None:
         raise ledger.shortfall(session, user_id=values["user_id"], amount=amount)
-    return Job(**row._mapping)
+    # The committed row, as a persistent object of `session`, without reading it back.
+    job = Job(**row._mapping)
+    make_transient_to_detached(job)
+    session.add(job)
+    return job
 
 
 def _create_step_by_step(session: Session, *, amount: int, values: dict[str, Any]) -> Job:

@@ -82,7 +82,9 @@ def fill_parallel_slots(session: Session, job: Job, chunks: list[JobChunk] | Non
 
 
 def start_job(session: Session, *, job: Job, chunk_specs: list[dict[str, Any]],
-              parallelism: int, chunk_task: TaskName, units_per_chunk: list[int]) -> bool:
+              parallelism: int, chunk_task: TaskName, units_per_chunk: list[int]
+              ) -> list[JobChunk] | None:
+    """Queue a pending job's work; its chunks, or None when the job was no longer pending."""
     settings = get_settings()
     now = utcnow()
     if not repo.transition_job(
@@ -91,7 +93,7 @@ def start_job(session: Session, *, job: Job, chunk_specs: list[dict[str, Any]],
             parallelism=parallelism, chunk_task=chunk_task.value, started_at=now,
             deadline_at=now + timedelta(seconds=settings.job_deadline_seconds),
             current_step=QUEUED_STEP):
-        return False
+        return None
     chunks = [JobChunk(job_id=job.id, index=index, spec=spec, units_total=units,
                        status=S.PENDING, attempts=0)
               for index, (spec, units) in enumerate(zip(chunk_specs, units_per_chunk,
@@ -99,7 +101,7 @@ def start_job(session: Session, *, job: Job, chunk_specs: list[dict[str, Any]],
     session.add_all(chunks)
     session.flush()
     fill_parallel_slots(session, job, chunks)  # the rows just written: no read back
-    return True
+    return chunks
 
 
 def mark_job_running(session: Session, job: Job) -> None:

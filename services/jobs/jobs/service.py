@@ -14,7 +14,7 @@ from services.jobs.jobs.schemas import (
     JobView,
     ResultItems,
 )
-from services.jobs.planners import plan_work, validate_units
+from services.jobs.planners import WorkPlan, plan_work, validate_units
 from shared.credits.prices import estimate_credits
 from shared.errors import ConveyorError, ErrorCode
 from shared.jobs import creation, lifecycle
@@ -80,9 +80,10 @@ def create_job(session: Session, request: CreateJob) -> JobView:
     if replay is not None:
         return replay
     validate_units(request.kind, request.units)
-    if request.start:  # plan first: a job that cannot start is refused, not left pending
-        plan_work(session, Job(user_id=request.user_id, kind=request.kind,
-                               page_count=request.page_count, params=request.params))
+    # Planned first: a job that cannot start is refused, not left pending.
+    plan = plan_work(session, Job(user_id=request.user_id, kind=request.kind,
+                                  page_count=request.page_count, params=request.params)
+                     ) if request.start else None
     estimate = estimate_credits(request.kind, request.units)
     try:
         job = creation.create_job_reserving(
@@ -95,8 +96,9 @@ def create_job(session: Session, request: CreateJob) -> JobView:
     except IntegrityError as exc:  # the same key raced in from a parallel request
         raise ConveyorError(ErrorCode.IDEMPOTENCY_CONFLICT,
                             "a request with this Idempotency-Key is in progress") from exc
-    if request.start:
-        return start_job(session, user_id=job.user_id, job_id=job.id, params={})
+    if plan is not None:
+        # Nobody else knows the job yet: no need to lock it, read it back or plan it again.
+        return _start(session, job, plan)
     return views.job_view(session, job)
 
 
@@ -121,11 +123,14 @@ def start_job(session: Session, *, user_id: int, job_id: int, params: dict) -> J
                             f"'{public_status(job.status, Vocabulary.V1_CRAWL)}'. "
                             "Only pending jobs can be started.")
     job.params = {**job.params, **params}
-    plan = plan_work(session, job)
-    lifecycle.start_job(session, job=job, chunk_specs=plan.chunk_specs,
-                        parallelism=plan.parallelism, chunk_task=plan.chunk_task,
-                        units_per_chunk=plan.units_per_chunk)
-    return views.job_view(session, job)
+    return _start(session, job, plan_work(session, job))
+
+
+def _start(session: Session, job: Job, plan: WorkPlan) -> JobView:
+    chunks = lifecycle.start_job(session, job=job, chunk_specs=plan.chunk_specs,
+                                 parallelism=plan.parallelism, chunk_task=plan.chunk_task,
+                                 units_per_chunk=plan.units_per_chunk)
+    return views.job_view(session, job, chunks=chunks)
 
 
 def cancel_job(session: Session, *, user_id: int, job_id: int) -> tuple[CancelView, list[str]]:

@@ -18,11 +18,15 @@ def v1_word(job: Job) -> str:
     return public_status(job.status, Vocabulary.V1_JOBS)
 
 
-def job_view(session: Session, job: Job, *, with_result: bool = False) -> JobView:
+def job_view(session: Session, job: Job, *, with_result: bool = False,
+             chunks: list[JobChunk] | None = None) -> JobView:
     """The view of `job`; `with_result` adds a completed job's result items (the same
-    read of its chunks, with their result documents)."""
+    read of its chunks, with their result documents). `chunks`: all of the job's chunks,
+    current, when the caller has them."""
     with_result = with_result and job.status == S.COMPLETED
-    chunks = repo.chunks_of(session, job.id, with_results=with_result) if job.total_chunks else []
+    if chunks is None:
+        chunks = (repo.chunks_of(session, job.id, with_results=with_result)
+                  if job.total_chunks else [])
     stats = ChunkStats(
         total=job.total_chunks,
         pending=sum(c.status == S.PENDING for c in chunks),
