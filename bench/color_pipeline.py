@@ -35,8 +35,7 @@ from bench.common import (
     ratio,
     register,
 )
-from services.workers.color.pipeline import encode_files_meanwhile
-from services.workers.color.qc import quality_report
+from services.workers.color.pipeline import measure_and_encode
 from services.workers.color.transfer import transfer_to_lab
 from shared.color.palette import ral_classic
 from shared.image_decode import load_image
@@ -69,9 +68,7 @@ def bare(path: Path, repeat: int) -> dict[str, float]:
     def worker_body() -> None:
         decoded = load_image(path, max_pixels=50_000_000, color=True)
         result = transfer_to_lab(decoded, target.lab)
-        files = encode_files_meanwhile(result)  # as the worker does: during the QC
-        quality_report(result, target.lab)
-        files.result()
+        measure_and_encode(result, target.lab)  # as the worker does
 
     transfer = median(_timed(lambda: transfer_to_lab(image, target.lab), repeat))
     with_io = median(_timed(worker_body, max(3, repeat // 3)))

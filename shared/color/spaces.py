@@ -43,10 +43,16 @@ _KAPPA = 24389 / 27
 
 def srgb_to_linear(rgb255: ArrayLike) -> Float:
     """Encoded sRGB on 0..255 -> linear; mirrored below 0 so out-of-gamut values round-trip."""
-    encoded = np.asarray(rgb255, dtype=np.float64) / 255.0
+    values = np.asarray(rgb255)
+    if values.dtype == np.uint8:  # pixels: the same values from a table, ~10x faster
+        return _LINEAR_OF_CODE[values]
+    encoded = values.astype(np.float64) / 255.0
     magnitude = np.abs(encoded)
     return np.sign(encoded) * np.where(magnitude <= 0.04045, magnitude / 12.92,
                                        ((magnitude + 0.055) / 1.055) ** 2.4)
+
+
+_LINEAR_OF_CODE = srgb_to_linear(np.arange(256, dtype=np.float64))
 
 
 def linear_to_srgb(linear: Float) -> Float:

@@ -69,9 +69,11 @@ def _region_samples(result: Transfer) -> tuple[np.ndarray, np.ndarray]:
     """(before, after) RGB rows of up to SAMPLE_PIXELS region pixels, evenly spaced."""
     region = _judged_region(result)
     pixels = result.image.shape[0] * result.image.shape[1]
-    indices = np.arange(pixels) if region is None else np.flatnonzero(region)
-    step = max(1, len(indices) // SAMPLE_PIXELS)
-    chosen = indices[::step]
+    if region is None:  # every pixel: no index of all of them (16 MB for 1920x1080)
+        chosen = np.arange(0, pixels, max(1, pixels // SAMPLE_PIXELS))
+    else:
+        indices = np.flatnonzero(region)
+        chosen = indices[::max(1, len(indices) // SAMPLE_PIXELS)]
     before = result.original.reshape(-1, 3)[chosen][:, ::-1]  # BGR -> RGB
     after = result.image.reshape(-1, 3)[chosen][:, ::-1]
     return before, after
