@@ -1,13 +1,14 @@
 """Prepare a decoded image (`shared.image_decode.load_image`) for Tesseract.
 
-`preprocess_for_ocr` turns that into a binary uint8 image (black text on white), in steps:
+`preprocess_for_ocr` turns that into a uint8 image of the text on white paper, in steps:
 
 1. `to_gray`           colour carries nothing Tesseract uses.
 2. `crop_to_paper`     cut a photo down to the (straightened) paper.
 3. `rescale_for_ocr`   bring the text height near what Tesseract reads best; cap the size.
 4. `denoise`           3x3 median: sensor and JPEG speckle, without blurring stroke edges.
 5. `deskew`            estimate the text-line angle (within +-15 degrees) and rotate back.
-6. `binarise`          adaptive threshold, robust to the uneven lighting of phone photos.
+6. `whiten_paper`      adaptive threshold, robust to the uneven lighting of phone photos;
+                       what it calls paper becomes white, the ink keeps its grey levels.
 
 Measured on a 600x1600 receipt-like photo (DejaVu Sans Mono 24 px, 46 lines, skewed 5
 degrees, lighting falling to 55 % across it, Gaussian noise sigma 8), 2-core machine under
@@ -64,13 +65,13 @@ _MAX_PAPER_BORDER_SHARE = 0.5
 
 
 def preprocess_for_ocr(image: np.ndarray) -> np.ndarray:
-    """Gray or BGR uint8 image -> binary uint8 image (0 text, 255 paper) for Tesseract.
+    """Gray or BGR uint8 image -> uint8 image for Tesseract: paper 255, ink its own grey.
 
     Quarter turns are not detected here: EXIF-tagged photos are already upright after
     `load_image`, and the receipt pipeline reads a poor result again turned (Tesseract's
     OSD found the turn on 1 of 12 turned receipt photos, at 2-4 s each).
     """
-    return binarise(deskew(denoise(rescale_for_ocr(crop_to_paper(to_gray(image))))))
+    return whiten_paper(deskew(denoise(rescale_for_ocr(crop_to_paper(to_gray(image))))))
 
 
 def crop_to_paper(gray: np.ndarray) -> np.ndarray:
@@ -232,6 +233,18 @@ def rotate_degrees(gray: np.ndarray, angle: float) -> np.ndarray:
     # lit paper draws a hard edge that the adaptive threshold turns into a black line.
     return cv2.warpAffine(gray, matrix, (new_width, new_height), flags=cv2.INTER_LINEAR,
                           borderMode=cv2.BORDER_REPLICATE)
+
+
+def whiten_paper(gray: np.ndarray) -> np.ndarray:
+    """Paper (by `binarise`) set to white; ink pixels keep their grey levels.
+
+    Tesseract's recogniser reads the grey levels of the strokes, which a binary image
+    throws away: on the 24 generated receipts of tests/e2e/test_receipt_accuracy.py it read
+    the items of 23 instead of 21 (137 of 139 item lines instead of 133) and ran 5.7 %
+    fewer instructions (86.5 G against 91.7 G; 91.5 G on the unprocessed photos). The
+    plain grey image, shadows and all, lost items (16 of 24).
+    """
+    return np.where(binarise(gray) == 255, np.uint8(255), gray)
 
 
 def binarise(gray: np.ndarray) -> np.ndarray:

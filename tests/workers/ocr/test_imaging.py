@@ -72,12 +72,14 @@ def test_uneven_lighting_and_noise_are_handled() -> None:
     photo = np.clip(page * light + noise, 0, 255).astype(np.uint8)
     colour = np.dstack([photo, photo, photo])
 
-    binary = imaging.preprocess_for_ocr(colour)
+    prepared = imaging.preprocess_for_ocr(colour)
 
-    assert binary.dtype == np.uint8
-    assert set(np.unique(binary)) <= {0, 255}
-    assert binary.mean() > 200  # white paper, black text, even in the shadow
-    assert "Total amount 129.99 PLN" in recognise(binary).text
+    assert prepared.dtype == np.uint8
+    # White paper even in the shadow; the ink keeps its own grey levels.
+    shadow = prepared[:, -prepared.shape[1] // 4:]
+    assert np.mean(shadow == 255) > 0.8 and np.mean(prepared == 255) > 0.8
+    assert prepared.min() < 100
+    assert "Total amount 129.99 PLN" in recognise(prepared).text
 
 
 def test_small_text_is_scaled_up() -> None:
