@@ -5,7 +5,7 @@ import cv2
 import numpy as np
 import pytest
 
-from services.workers.color.qc import quality_report
+from services.workers.color.qc import THRESHOLDS, quality_report
 from services.workers.color.transfer import MAX_LONG_SIDE, transfer_to_lab
 from shared.color.palette import ral_classic
 from tests.support.surfaces import shaded_surface
@@ -45,11 +45,34 @@ def test_highlights_clipped_on_a_near_white_target_are_reported(code: str) -> No
 
 
 def test_an_out_of_gamut_target_is_reported_not_hidden() -> None:
-    """Luminous yellow cannot be shown in sRGB: the report says the result misses it."""
+    """Luminous yellow cannot be shown in sRGB: the report says how far sRGB stays from
+    it, and its flat, clipped result fails on the lightness structure it lost."""
     target = lab_of("RAL 1026")
     report = quality_report(transfer_to_lab(shaded_surface(), target), target)
-    assert not report["passed"]
-    assert report["delta_e_mean"] > report["thresholds"]["delta_e_mean_max"]
+    assert report["target_in_srgb_gamut"] is False and report["target_gamut_gap"] > 3
+    assert report["delta_e_mean"] > THRESHOLDS["delta_e_mean_max"]  # to the true target
+    assert report["checks"]["lightness_correlation"] is False and not report["passed"]
+
+
+def test_a_target_just_outside_srgb_is_judged_on_what_srgb_can_show() -> None:
+    """Sky blue's red is below 0 in sRGB: every result pixel has red 0, which shows the
+    target rather than losing detail, and the Delta E limits grow by the gamut gap."""
+    target = lab_of("RAL 5015")
+    report = quality_report(transfer_to_lab(shaded_surface(), target), target)
+    gap = report["target_gamut_gap"]
+    assert report["target_in_srgb_gamut"] is False and gap > 0.5
+    assert report["thresholds"]["delta_e_mean_max"] == pytest.approx(
+        THRESHOLDS["delta_e_mean_max"] + gap, abs=1e-3)
+    assert report["delta_e_mean"] <= report["thresholds"]["delta_e_mean_max"]
+    assert report["clipped_share"] <= THRESHOLDS["clipped_share_max"], report
+    assert report["passed"], report
+
+
+def test_an_in_gamut_target_keeps_the_stated_limits() -> None:
+    report = quality_report(transfer_to_lab(shaded_surface(), lab_of("RAL 3000")),
+                            lab_of("RAL 3000"))
+    assert report["target_in_srgb_gamut"] is True and report["target_gamut_gap"] == 0
+    assert report["thresholds"] == THRESHOLDS
 
 
 def test_lookup_tables_equal_the_per_pixel_formula() -> None:
