@@ -66,24 +66,32 @@ class JobsClient:
                                   follow_url: str, with_result: bool = False
                                   ) -> dict[str, Any]:
         """Wait for the job to end; TIMEOUT (504) naming `follow_url` if it takes too long.
-        `with_result`: the final view holds a completed job's `result_items`.
+        `with_result`: the final view holds a completed job's `result_items`."""
+        view = await self.view_once_ended(user_id, job_id, seconds=timeout,
+                                          with_result=with_result)
+        if JobStatus(view["status"]) in TERMINAL:
+            return view
+        raise ConveyorError(ErrorCode.TIMEOUT, f"job {job_id} is still processing; follow it "
+                            f"at GET {follow_url}", job_id=job_id, status_url=follow_url)
+
+    async def view_once_ended(self, user_id: int, job_id: int, *, seconds: float,
+                              with_result: bool = False) -> dict[str, Any]:
+        """The job's view as soon as it has ended, or as it is after `seconds`.
 
         The job service answers as soon as the job has ended (woken by the transaction
         that ended it), so there is no polling interval to wait out."""
-        deadline = time.monotonic() + timeout
-        while (left := deadline - time.monotonic()) > 0:
-            wait = round(min(left, self._wait_slice), 3)
+        deadline = time.monotonic() + seconds
+        while True:
+            wait = round(max(0.0, min(deadline - time.monotonic(), self._wait_slice)), 3)
             params: dict[str, Any] = {"wait_seconds": wait}
             if with_result:
                 params["with_result"] = "true"
             asked = time.monotonic()
             view: dict[str, Any] = await self.job(user_id, job_id, params=params)
-            if JobStatus(view["status"]) in TERMINAL:
+            if JobStatus(view["status"]) in TERMINAL or time.monotonic() >= deadline:
                 return view
             if time.monotonic() - asked < wait / 2:  # a job service that did not wait
-                await asyncio.sleep(_MIN_POLL_SECONDS)
-        raise ConveyorError(ErrorCode.TIMEOUT, f"job {job_id} is still processing; follow it "
-                            f"at GET {follow_url}", job_id=job_id, status_url=follow_url)
+                await asyncio.sleep(min(_MIN_POLL_SECONDS, deadline - time.monotonic()))
 
     async def list_jobs(self, user_id: int, params: dict[str, Any]) -> dict[str, Any]:
         return await self.call("GET", f"/internal/users/{user_id}/jobs", params=params)

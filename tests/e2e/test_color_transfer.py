@@ -4,7 +4,9 @@ service and colour worker processes."""
 
 import io
 import re
+import threading
 import time
+from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -20,6 +22,7 @@ from shared.color.palette import ral_classic
 from shared.color.retention import remove_expired_images
 from shared.db import session_scope, utcnow
 from shared.jobs.models import JobEvent
+from tests.conftest import TEST_ENV
 from tests.support.api import User, balance, register_and_login
 from tests.support.db import job_id_of, ledger_for_job
 from tests.support.stack import gateway_with_default
@@ -308,3 +311,71 @@ def test_the_cleanup_removes_expired_files_and_the_task_says_so(api, user):
         events = session.scalars(select(JobEvent.event_type).where(
             JobEvent.job_id == job_id_of(task_id))).all()
     assert "files_removed" in events
+
+
+# --- long poll: GET /api/v1/task/{id}?wait_seconds=N ---------------------------------------
+
+@pytest.fixture
+def job_service(stack) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=stack.jobs_url, timeout=60,
+                      headers={"X-Service-Token": TEST_ENV["SERVICE_TOKEN"]}) as client:
+        yield client
+
+
+def _idle_task(api: httpx.Client, job_service: httpx.Client, user: User) -> dict[str, Any]:
+    """A colour task of `user` that no worker will run (created, never started)."""
+    user_id = api.get("/api/v1/auth/me", headers=user.headers).json()["id"]
+    response = job_service.post("/internal/jobs", json={
+        "user_id": user_id, "kind": "color_transfer", "units": 1})
+    assert response.status_code == 201, response.text
+    return dict(response.json())
+
+
+def _long_poll(api: httpx.Client, user: User, task_id: str, seconds: float,
+               **request: Any) -> httpx.Response:
+    return api.get(f"/api/v1/task/{task_id}", headers=user.headers,
+                   params={"wait_seconds": seconds}, **request)
+
+
+def test_a_long_poll_gives_the_finished_transfer_in_one_answer(api, user):
+    upload_id = uploaded(api, user, shaded_surface(540, 960))
+    task_id = api.post("/api/v1/process/async", headers=user.headers, json={
+        "job_id": upload_id, "target_ral_code": "RAL 5015"}).json()["task_id"]
+    body = _long_poll(api, user, task_id, 30).json()
+    assert body["state"] == "SUCCESS" and body["progress"] == 100, body
+    assert body["result"]["ral_info"]["code"] == "RAL 5015"
+    assert body["result"]["qc_report"]["passed"] is True
+
+
+def test_a_long_poll_answers_when_the_task_ends_not_when_the_wait_does(api, user,
+                                                                        job_service):
+    task = _idle_task(api, job_service, user)
+    answers: list[dict[str, Any]] = []
+    # Waits up to 25 s but the client gives up after 10: only an early answer counts.
+    waiting = threading.Thread(target=lambda: answers.append(
+        _long_poll(api, user, task["uuid"], 25, timeout=10).json()))
+    waiting.start()
+    time.sleep(0.5)  # let the wait begin (were it late, it would see the ended task at once)
+    cancelled = api.post(f"/api/v1/jobs/{task['id']}/cancel", headers=user.headers)
+    assert cancelled.status_code == 200, cancelled.text
+    waiting.join(timeout=60)
+    assert answers and answers[0]["state"] == "REVOKED", answers
+
+
+def test_a_long_poll_on_a_task_that_does_not_end_gives_its_state_after_the_wait(
+        api, user, job_service):
+    task = _idle_task(api, job_service, user)
+    started = time.monotonic()
+    response = _long_poll(api, user, task["uuid"], 0.4)
+    assert time.monotonic() - started >= 0.4
+    assert response.status_code == 200 and response.json()["state"] == "PENDING"
+
+
+def test_bad_long_polls_are_refused(api, user, job_service):
+    task = _idle_task(api, job_service, user)
+    for seconds in (-1, 31, "soon"):
+        response = _long_poll(api, user, task["uuid"], seconds)  # type: ignore[arg-type]
+        assert response.status_code == 422, response.text
+        assert "wait_seconds" in response.text
+    other = register_and_login(api, prefix="intruder")
+    assert _long_poll(api, other, task["uuid"], 25).status_code == 404

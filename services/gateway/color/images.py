@@ -37,7 +37,7 @@ from shared.errors import ConveyorError, ErrorCode
 from shared.image_decode import load_image
 from shared.images import ImageInfo
 from shared.jobs.models import JobKind, JobStatus
-from shared.jobs.states import Vocabulary, public_status
+from shared.jobs.states import TERMINAL, Vocabulary, public_status
 from shared.settings import get_settings
 
 UPLOAD_AREA = "color"
@@ -157,10 +157,17 @@ def status_url(task_id: str) -> str:
 
 # --- task status --------------------------------------------------------------------------
 
-async def task_status(jobs: JobsClient, *, user_id: int, task_id: str) -> TaskStatusOut:
+MAX_TASK_WAIT_SECONDS = 30.0  # a long poll; one request stays well inside proxies' timeouts
+
+async def task_status(jobs: JobsClient, *, user_id: int, task_id: str,
+                      wait_seconds: float = 0.0) -> TaskStatusOut:
+    """`wait_seconds`: answer as soon as the task has ended, or after that long."""
     view = await jobs.job_by_uuid(user_id, task_id, with_result=True)
     if view["kind"] != JobKind.COLOR_TRANSFER:
         raise ConveyorError(ErrorCode.NOT_FOUND, "Task not found")
+    if wait_seconds > 0 and JobStatus(view["status"]) not in TERMINAL:
+        view = await jobs.view_once_ended(user_id, view["id"], seconds=wait_seconds,
+                                          with_result=True)
     state = public_status(JobStatus(view["status"]), Vocabulary.V1_COLOR)
     status = TaskStatusOut(task_id=view["uuid"], state=state, progress=_progress(state, view),
                            status=_status_text(state, view))

@@ -89,10 +89,18 @@ async def process_async(request: Request, body: TransferIn, user_id: UserIdDep,
 
 
 @router.get("/task/{task_id}", tags=["async-tasks"])
-async def task(task_id: str, user_id: UserIdDep, jobs: JobsDep) -> TaskStatusOut:
+async def task(task_id: str, user_id: UserIdDep, jobs: JobsDep,
+               wait_seconds: Annotated[float, Query(
+                   ge=0, le=images.MAX_TASK_WAIT_SECONDS,
+                   description="long poll: answer as soon as the task has ended (SUCCESS, "
+                               "FAILURE or REVOKED), or after this many seconds with its "
+                               "state then")] = 0
+               ) -> TaskStatusOut:
     """PENDING (0), STARTED with progress 10 loading, 30 transfer, 60 quality control, 80
-    saving; SUCCESS (100) with the result; FAILURE with the error; REVOKED."""
-    return await images.task_status(jobs, user_id=user_id, task_id=task_id)
+    saving; SUCCESS (100) with the result; FAILURE with the error; REVOKED.
+    `?wait_seconds=10` saves polling: the answer comes the moment the task ends."""
+    return await images.task_status(jobs, user_id=user_id, task_id=task_id,
+                                     wait_seconds=wait_seconds)
 
 
 @router.get("/download/{filename}", tags=["image-processing"],
