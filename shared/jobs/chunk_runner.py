@@ -192,7 +192,7 @@ def _settle(context: ChunkContext, target: JobStatus, *, output: ChunkOutput | N
         repo.add_event(session, job_id=job.id, chunk_index=chunk.index, event_type="chunk",
                        from_status="running", to_status=target.value, attempt=context.attempt,
                        **{k: v for k, v in values.items() if k in ("error", "error_type")})
-        lifecycle.advance_job(session, job)
+        lifecycle.advance_job(session, job, settled=chunk)
     return target.value
 
 

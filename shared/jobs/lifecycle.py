@@ -110,15 +110,18 @@ def mark_job_running(session: Session, job: Job) -> None:
                             attempts=Job.attempts + 1)
 
 
-def advance_job(session: Session, job: Job) -> Job:
+def advance_job(session: Session, job: Job, *, settled: JobChunk | None = None) -> Job:
     """After a chunk settled: queue more work, or close the job when every chunk is done.
 
     The caller holds the job's row lock (`repo.lock_job_of_chunk`), which serialises
-    concurrent chunk ends.
+    concurrent chunk ends. `settled`: the chunk that just settled, as its update returned
+    it; a job of that one chunk then needs no read of its chunks.
     """
     if job.status in TERMINAL:
         return job
-    chunks = repo.chunks_of(session, job.id)  # one read serves every decision below
+    # One read serves every decision below.
+    chunks = ([settled] if settled is not None and job.total_chunks == 1
+              else repo.chunks_of(session, job.id))
     completed = sum(c.status == S.COMPLETED for c in chunks)
     if completed + sum(c.status == S.FAILED for c in chunks) < job.total_chunks:
         job.progress_percent = max(job.progress_percent, progress_percent(chunks))
