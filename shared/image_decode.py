@@ -1,7 +1,8 @@
 """Decode an uploaded image to an upright 8-bit numpy array (Pillow and NumPy only).
 
-The OCR and colour workers decode whole images here; the gateway decodes a small version
-(`max_side`) for an upload's dominant colours. The header is checked first
+The OCR and colour workers decode whole images here; the gateway decodes a colour upload
+whole with a thumbnail for its dominant colours (`load_image_and_thumbnail`), or, when it
+is too large to keep decoded, only a small version (`max_side`). The header is checked first
 (`shared.images.inspect_image`: format by content, pixel limit), so no oversized image is
 ever decoded.
 """
@@ -9,6 +10,8 @@ ever decoded.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -29,20 +32,38 @@ def load_image(path: Path, *, max_pixels: int, color: bool = False,
     decoded at a reduced scale to begin with (libjpeg's DCT scaling), several times faster
     than decoding it whole. Corrupt or truncated data -> ConveyorError INPUT_INVALID.
     """
+    with _decoded(path, max_pixels=max_pixels, draft_side=max_side) as image:
+        if max_side is not None:
+            image.thumbnail((max_side, max_side), Image.Resampling.BOX)
+        return _as_requested(image, color=color)
+
+
+def load_image_and_thumbnail(path: Path, *, max_pixels: int, thumbnail_side: int
+                             ) -> tuple[np.ndarray, np.ndarray]:
+    """One decode, two BGR arrays: the whole upright image, as `load_image(color=True)`
+    gives it, and a version at most `thumbnail_side` px long, as `max_side` gives it."""
+    with _decoded(path, max_pixels=max_pixels, draft_side=None) as image:
+        whole = _as_requested(image, color=True)
+        image.thumbnail((thumbnail_side, thumbnail_side), Image.Resampling.BOX)
+        return whole, _as_requested(image, color=True)
+
+
+@contextmanager
+def _decoded(path: Path, *, max_pixels: int, draft_side: int | None
+             ) -> Iterator[Image.Image]:
+    """The first frame decoded and upright; decoding errors become ConveyorErrors."""
     info = inspect_image(path, max_pixels=max_pixels)
     try:
         # Our own limit was checked above; Pillow's global one would only add noise.
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             with Image.open(path, formats=[info.format.upper()]) as image:
-                if max_side is not None:
-                    image.draft("RGB", (max_side, max_side))
+                if draft_side is not None:
+                    image.draft("RGB", (draft_side, draft_side))
                 image.load()
                 # In place: the default returns a copy even when nothing turns (3 ms a photo).
                 ImageOps.exif_transpose(image, in_place=True)
-                if max_side is not None:
-                    image.thumbnail((max_side, max_side), Image.Resampling.BOX)
-                array = _to_array(image)
+                yield image
     except Image.DecompressionBombError as exc:
         raise ConveyorError(ErrorCode.INPUT_TOO_LARGE, f"The image is too large: {exc}") from exc
     except _DECODE_ERRORS as exc:
@@ -51,6 +72,10 @@ def load_image(path: Path, *, max_pixels: int, color: bool = False,
             f"The {info.format.upper()} image could not be decoded; the file is corrupt or "
             f"truncated ({exc}).",
         ) from exc
+
+
+def _as_requested(image: Image.Image, *, color: bool) -> np.ndarray:
+    array = _to_array(image)
     if color and array.ndim == 2:
         return np.repeat(array[:, :, None], 3, axis=2)
     return array

@@ -36,6 +36,8 @@ class ColorImage(Base):
     original_filename: Mapped[str | None] = mapped_column(String(255))
     path: Mapped[str] = mapped_column(String(500))  # relative to DATA_DIR
     preview_path: Mapped[str | None] = mapped_column(String(500))  # results: before/after
+    # Uploads a transfer processes at full size: their decoded pixels (shared.color.pixels).
+    pixels_path: Mapped[str | None] = mapped_column(String(500))
     media_type: Mapped[str] = mapped_column(String(32))
     width: Mapped[int]
     height: Mapped[int]

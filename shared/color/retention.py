@@ -21,6 +21,7 @@ def remove_expired_images(now: datetime | None = None) -> int:
             # and stamps them again.
             storage.delete(image.path)
             storage.delete(image.preview_path)
+            storage.delete(image.pixels_path)
             if image.role == ColorImageRole.RESULT and image.job_id is not None:
                 jobs_repo.add_event(session, job_id=image.job_id, event_type="files_removed",
                                     result_job_id=image.public_id,

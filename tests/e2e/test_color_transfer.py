@@ -17,11 +17,15 @@ import pytest
 from PIL import Image
 from sqlalchemy import select, update
 
+from shared import storage
+from shared.color import pixels
 from shared.color.models import ColorImage
 from shared.color.palette import ral_classic
 from shared.color.retention import remove_expired_images
 from shared.db import session_scope, utcnow
+from shared.image_decode import load_image
 from shared.jobs.models import JobEvent
+from shared.settings import get_settings
 from tests.conftest import TEST_ENV
 from tests.support.api import User, balance, register_and_login
 from tests.support.db import job_id_of, ledger_for_job
@@ -96,14 +100,70 @@ def test_upload_gives_an_id_the_size_and_the_dominant_ral_colours(api, user):
     assert all(d["delta_e"] < 1.0 for d in dominant[:2])
 
 
-def test_upload_reports_the_upright_size_of_an_exif_rotated_photo(api, user):
-    picture = Image.fromarray(shaded_surface(200, 400)[:, :, ::-1].copy())
+def sideways_jpeg(height: int, width: int) -> bytes:
+    """A height x width surface stored as a JPEG whose EXIF tag says to turn it 90 degrees
+    clockwise to view: upright, it is `height` px wide and `width` px tall."""
+    picture = Image.fromarray(shaded_surface(height, width)[:, :, ::-1].copy())
     exif = Image.Exif()
-    exif[0x0112] = 6  # stored sideways: turn 90 degrees clockwise to view
+    exif[0x0112] = 6
     buffer = io.BytesIO()
     picture.save(buffer, "JPEG", exif=exif)
-    body = upload(api, user, buffer.getvalue(), "sideways.jpg").json()
+    return buffer.getvalue()
+
+
+def test_upload_reports_the_upright_size_of_an_exif_rotated_photo(api, user):
+    body = upload(api, user, sideways_jpeg(200, 400), "sideways.jpg").json()
     assert (body["width"], body["height"], body["format"]) == (200, 400, "jpeg")
+
+
+def _upload_row(upload_id: str) -> ColorImage:
+    with session_scope() as session:
+        row = session.scalar(select(ColorImage).where(ColorImage.public_id == upload_id))
+        assert row is not None
+        session.expunge(row)
+        return row
+
+
+def test_an_upload_keeps_its_upright_decoded_pixels_for_transfers(api, user):
+    upload_id = upload(api, user, sideways_jpeg(300, 400), "sideways.jpg").json()["job_id"]
+    row = _upload_row(upload_id)
+    assert row.pixels_path and row.pixels_path.endswith(".npy")
+    kept = pixels.load(row.pixels_path, width=300, height=400)
+    assert kept is not None
+    assert np.array_equal(kept, load_image(storage.absolute(row.path), color=True,
+                                           max_pixels=get_settings().max_image_pixels))
+
+
+def test_an_upload_longer_than_a_transfer_processes_keeps_no_pixels(api, user):
+    body = upload(api, user, encoded(shaded_surface(100, 2000))).json()
+    assert (body["width"], body["height"]) == (2000, 100)
+    assert _upload_row(body["job_id"]).pixels_path is None
+
+
+def test_a_transfer_reads_the_kept_pixels_and_decodes_the_upload_without_them(api, user):
+    upload_id = uploaded(api, user, shaded_surface(240, 320), ext=".jpg")
+    row = _upload_row(upload_id)
+    assert row.pixels_path
+    original, kept = storage.absolute(row.path), storage.absolute(row.pixels_path)
+
+    def transfer() -> np.ndarray:
+        response = api.post("/api/v1/process/reinhard", headers=user.headers, json={
+            "job_id": upload_id, "target_ral_code": "RAL 6018"})
+        assert response.status_code == 200, response.text
+        return decoded(api.get(response.json()["downloads"]["result"],
+                               headers=user.headers).content)
+
+    first = transfer()
+    aside = original.with_name(original.name + ".aside")
+    original.rename(aside)  # only the kept pixels are left to read
+    try:
+        from_kept_only = transfer()
+    finally:
+        aside.rename(original)
+    kept.unlink()  # now only the upload is left: the worker decodes it
+    from_upload = transfer()
+    assert np.array_equal(first, from_kept_only)
+    assert np.array_equal(first, from_upload)
 
 
 def _bomb() -> bytes:
@@ -294,11 +354,14 @@ def test_the_cleanup_removes_expired_files_and_the_task_says_so(api, user):
         "job_id": upload_id, "target_ral_code": "RAL 7016"}).json()["task_id"]
     result = poll(api, user, task_id)[0]["result"]
     assert result["files_removed_at"] is None and result["expires_at"]
+    kept_pixels = _upload_row(upload_id).pixels_path
+    assert kept_pixels and storage.absolute(kept_pixels).is_file()
     with session_scope() as session:
         session.execute(update(ColorImage).where(ColorImage.public_id.in_(
             [upload_id, result["result_job_id"]])).values(expires_at=utcnow()
                                                            - timedelta(minutes=1)))
     assert remove_expired_images() >= 2
+    assert not storage.absolute(kept_pixels).exists()
 
     status = api.get(f"/api/v1/task/{task_id}", headers=user.headers).json()
     assert status["state"] == "SUCCESS" and status["result"]["files_removed_at"]

@@ -7,6 +7,7 @@ public uuid; a download filename is a result id plus `.png` (the result) or
 """
 
 import re
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -27,14 +28,14 @@ from services.gateway.jobs_client import JobsClient
 from services.gateway.settings import GatewaySettings
 from services.gateway.uploads import store_image
 from shared import storage
+from shared.color import pixels, steps
 from shared.color import repository as repo
-from shared.color import steps
 from shared.color.dominant import THUMBNAIL_SIDE, dominant_colours
 from shared.color.models import ColorImage, ColorImageRole, new_public_id
 from shared.color.palette import RalColour, ral_classic
 from shared.db import in_transaction_thread, utcnow
 from shared.errors import ConveyorError, ErrorCode
-from shared.image_decode import load_image
+from shared.image_decode import load_image, load_image_and_thumbnail
 from shared.images import ImageInfo
 from shared.jobs.models import JobKind, JobStatus
 from shared.jobs.states import TERMINAL, Vocabulary, public_status
@@ -50,42 +51,62 @@ async def upload_image(*, user_id: int, upload: UploadFile, settings: GatewaySet
                        ) -> UploadOut:
     stored, info = await store_image(upload, max_bytes=settings.max_color_upload_bytes,
                                      max_pixels=settings.max_image_pixels, area=UPLOAD_AREA)
+    inspected: InspectedUpload | None = None
     try:
-        dominant, (width, height) = await run_in_threadpool(
-            _inspect_pixels, stored.path, info, settings.max_image_pixels)
+        inspected = await run_in_threadpool(_inspect_pixels, stored.path, info,
+                                            settings.max_image_pixels)
         image = await in_transaction_thread(
-            _insert_upload, user_id=user_id, stored=stored, info=info, width=width,
-            height=height, filename=(upload.filename or "")[:255] or None, dominant=dominant,
+            _insert_upload, user_id=user_id, stored=stored, info=info, inspected=inspected,
+            filename=(upload.filename or "")[:255] or None,
             retention_hours=settings.color_retention_hours)
     except BaseException:
         storage.delete(stored.relative_path)
+        storage.delete(inspected.pixels_path if inspected else None)
         raise
     return UploadOut(job_id=image.public_id, filename=image.original_filename,
-                     format=info.format, width=width, height=height,
+                     format=info.format, width=image.width, height=image.height,
                      size_bytes=stored.size, expires_at=image.expires_at,
-                     dominant_colors=[DominantColourOut(**d) for d in dominant])
+                     dominant_colors=[DominantColourOut(**d) for d in inspected.dominant])
 
 
-def _inspect_pixels(path: Path, info: ImageInfo, max_pixels: int
-                    ) -> tuple[list[dict[str, Any]], tuple[int, int]]:
-    """Decode a thumbnail (which also proves the whole file decodes: a truncated one is
-    refused here) -> dominant colours, and the upright size (EXIF may turn the image)."""
-    thumbnail = load_image(path, max_pixels=max_pixels, color=True, max_side=THUMBNAIL_SIDE)
-    size = (info.width, info.height)
-    thumb_height, thumb_width = thumbnail.shape[:2]
-    if info.width != info.height and (thumb_width > thumb_height) != (info.width > info.height):
-        size = (info.height, info.width)
-    return [d.to_dict() for d in dominant_colours(thumbnail, ral_classic())], size
+@dataclass(frozen=True, kw_only=True)
+class InspectedUpload:
+    dominant: list[dict[str, Any]]
+    width: int  # upright: EXIF may turn the image
+    height: int
+    pixels_path: str | None  # its decoded pixels, kept for transfers (shared.color.pixels)
+
+
+def _inspect_pixels(path: Path, info: ImageInfo, max_pixels: int) -> InspectedUpload:
+    """Decode the upload (which also proves the whole file decodes: a truncated one is
+    refused here) -> dominant colours from a thumbnail, the upright size, and for an image
+    a transfer processes at full size, its pixels kept so that transfers skip the decode."""
+    if pixels.fits(info.width, info.height):
+        whole, thumbnail = load_image_and_thumbnail(path, max_pixels=max_pixels,
+                                                    thumbnail_side=THUMBNAIL_SIDE)
+        height, width = whole.shape[:2]
+        pixels_path: str | None = pixels.save(UPLOAD_AREA, whole)
+    else:
+        thumbnail = load_image(path, max_pixels=max_pixels, color=True,
+                               max_side=THUMBNAIL_SIDE)
+        width, height, pixels_path = info.width, info.height, None
+        thumb_height, thumb_width = thumbnail.shape[:2]
+        if width != height and (thumb_width > thumb_height) != (width > height):
+            width, height = height, width
+    return InspectedUpload(dominant=[d.to_dict() for d in dominant_colours(thumbnail,
+                                                                          ral_classic())],
+                           width=width, height=height, pixels_path=pixels_path)
 
 
 def _insert_upload(session: Session, *, user_id: int, stored: storage.StoredFile,
-                   info: ImageInfo, width: int, height: int, filename: str | None,
-                   dominant: list[dict[str, Any]], retention_hours: float) -> ColorImage:
+                   info: ImageInfo, inspected: InspectedUpload, filename: str | None,
+                   retention_hours: float) -> ColorImage:
     now = utcnow()
     return repo.add_image(session, ColorImage(
         public_id=new_public_id(now), user_id=user_id, role=ColorImageRole.UPLOAD,
-        original_filename=filename, path=stored.relative_path, media_type=info.mime_type,
-        width=width, height=height, size_bytes=stored.size, dominant_colors=dominant,
+        original_filename=filename, path=stored.relative_path,
+        pixels_path=inspected.pixels_path, media_type=info.mime_type, width=inspected.width,
+        height=inspected.height, size_bytes=stored.size, dominant_colors=inspected.dominant,
         created_at=now, expires_at=now + timedelta(hours=retention_hours)))
 
 
@@ -99,6 +120,7 @@ async def submit_transfer(jobs: JobsClient, *, user_id: int, body: TransferIn
                                                mask_id=body.mask_job_id)
     params = {"upload_id": upload.public_id, "upload_pk": upload.id,
               "width": upload.width, "height": upload.height,
+              "pixels_path": upload.pixels_path,
               "target_ral_code": target.code, "downsample": body.downsample,
               "strength": body.strength}
     if mask is not None:
@@ -158,6 +180,7 @@ def status_url(task_id: str) -> str:
 # --- task status --------------------------------------------------------------------------
 
 MAX_TASK_WAIT_SECONDS = 30.0  # a long poll; one request stays well inside proxies' timeouts
+
 
 async def task_status(jobs: JobsClient, *, user_id: int, task_id: str,
                       wait_seconds: float = 0.0) -> TaskStatusOut:

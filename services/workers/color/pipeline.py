@@ -17,10 +17,10 @@ from sqlalchemy.orm import Session
 
 from services.workers.color.png_writer import png_bytes
 from services.workers.color.qc import quality_report
-from services.workers.color.transfer import MAX_LONG_SIDE, Transfer, transfer_to_lab
+from services.workers.color.transfer import Transfer, transfer_to_lab
 from shared import storage
+from shared.color import pixels, steps
 from shared.color import repository as color_repo
-from shared.color import steps
 from shared.color.models import ColorImage, ColorImageRole, new_public_id
 from shared.color.palette import RalColour, ral_classic
 from shared.db import utcnow
@@ -66,8 +66,7 @@ def _quick(params: dict[str, Any]) -> bool:
     """An upload of at most 1920 px on its long side takes some 20-30 ms a milestone: its
     milestones are logged with the result, one commit instead of five (a 20 ms poll rarely
     saw one). A larger one shows each milestone as it begins."""
-    width, height = int(params.get("width") or 0), int(params.get("height") or 0)
-    return 0 < max(width, height) <= MAX_LONG_SIDE
+    return pixels.fits(int(params.get("width") or 0), int(params.get("height") or 0))
 
 
 def downloads(public_id: str) -> dict[str, str]:
@@ -86,12 +85,22 @@ def _load(context: ChunkContext) -> tuple[np.ndarray, np.ndarray | None]:
     if context.input_path is None:
         raise ConveyorError(ErrorCode.INPUT_INVALID, "the job has no image")
     max_pixels = get_settings().max_image_pixels
-    image = load_image(_existing(context.input_path), max_pixels=max_pixels, color=True)
+    image = _kept_pixels(context.params)
+    if image is None:
+        image = load_image(_existing(context.input_path), max_pixels=max_pixels, color=True)
     mask_path = context.params.get("mask_path")
     mask = load_image(_existing(mask_path), max_pixels=max_pixels) if mask_path else None
     if mask is not None and mask.ndim == 3:
         mask = cv2.cvtColor(mask, cv2.COLOR_BGR2GRAY)
     return image, mask
+
+
+def _kept_pixels(params: dict[str, Any]) -> np.ndarray | None:
+    """The upload's pixels as the gateway decoded them at upload, when it kept them."""
+    kept = params.get("pixels_path")
+    if not kept:
+        return None
+    return pixels.load(kept, width=int(params["width"]), height=int(params["height"]))
 
 
 def _existing(relative_path: str) -> Path:

@@ -32,8 +32,8 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from shared.color import spaces
+from shared.color.pixels import MAX_LONG_SIDE
 
-MAX_LONG_SIDE = 1920
 _SPREAD_THAT_MUST_FIT = 2.5  # standard deviations of L* kept inside 0..255 around the target
 _STATS_STRIDE = 4
 

@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 
 from services.workers.color.qc import THRESHOLDS, quality_report
-from services.workers.color.transfer import MAX_LONG_SIDE, transfer_to_lab
+from services.workers.color.transfer import transfer_to_lab
 from shared.color.palette import ral_classic
+from shared.color.pixels import MAX_LONG_SIDE
 from tests.support.surfaces import shaded_surface
 
 
