@@ -25,6 +25,7 @@ from isal import isal_zlib
 
 _SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _COLOUR_TYPES = {1: 0, 3: 2}  # channels -> PNG colour type (grey, truecolour)
+_INDEXED = 3  # PNG colour type: palette indices, the palette in a PLTE chunk
 _DEFLATE_LEVEL = 1  # ISA-L levels 0-3; 1 was as fast as 0 and 20 % smaller
 
 
@@ -34,16 +35,39 @@ def png_bytes(image: np.ndarray) -> bytes:
         raise ValueError(f"expected an 8-bit grey or BGR image, got {image.dtype} "
                          f"{image.shape}")
     pixels = image if image.ndim == 3 else image[:, :, None]
-    height, width, channels = pixels.shape
+    channels = pixels.shape[2]
     if channels not in _COLOUR_TYPES:
         raise ValueError(f"expected 1 or 3 channels, got {channels}")
-    rows = np.empty((height, 1 + width * channels), np.uint8)
-    rows[:, 0] = 0  # filter type None
     # OpenCV swaps the channels in 1 ms where a NumPy [..., ::-1] copy took 10.
     rgb = cv2.cvtColor(pixels, cv2.COLOR_BGR2RGB) if channels == 3 else pixels
-    rows[:, 1:] = rgb.reshape(height, width * channels)
-    header = struct.pack(">IIBBBBB", width, height, 8, _COLOUR_TYPES[channels], 0, 0, 0)
+    return _png(rgb, colour_type=_COLOUR_TYPES[channels])
+
+
+def indexed_png_bytes(index: np.ndarray, palette: np.ndarray) -> bytes:
+    """An image given as (H, W) uint8 indices into a (N <= 256, 3) uint8 BGR palette, as
+    an indexed-colour PNG: one byte a pixel to deflate instead of three (a third of the
+    time), and a smaller file. Every decoder shows it as the truecolour image it is."""
+    if index.dtype != np.uint8 or index.ndim != 2:
+        raise ValueError(f"expected 8-bit indices (H, W), got {index.dtype} {index.shape}")
+    if palette.dtype != np.uint8 or palette.ndim != 2 or palette.shape[1] != 3 \
+            or not 0 < len(palette) <= 256:
+        raise ValueError(f"expected a (N <= 256, 3) 8-bit palette, got {palette.shape}")
+    if int(index.max(initial=0)) >= len(palette):
+        raise ValueError("an index points past the end of the palette")
+    plte = np.ascontiguousarray(palette[:, ::-1]).tobytes()  # BGR -> RGB
+    return _png(index[:, :, None], colour_type=_INDEXED, before_data=((b"PLTE", plte),))
+
+
+def _png(pixels: np.ndarray, *, colour_type: int,
+         before_data: tuple[tuple[bytes, bytes], ...] = ()) -> bytes:
+    """The file: `pixels` (H, W, samples per pixel) as rows, `before_data` chunks first."""
+    height, width, channels = pixels.shape
+    rows = np.empty((height, 1 + width * channels), np.uint8)
+    rows[:, 0] = 0  # filter type None
+    rows[:, 1:] = pixels.reshape(height, width * channels)
+    header = struct.pack(">IIBBBBB", width, height, 8, colour_type, 0, 0, 0)
     return b"".join((_SIGNATURE, _chunk(b"IHDR", header),
+                     *(_chunk(kind, data) for kind, data in before_data),
                      _chunk(b"IDAT", isal_zlib.compress(rows, _DEFLATE_LEVEL)),
                      _chunk(b"IEND", b"")))
 

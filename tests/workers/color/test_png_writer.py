@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from services.workers.color.png_writer import png_bytes
+from services.workers.color.png_writer import indexed_png_bytes, png_bytes
 from tests.support.surfaces import shaded_surface
 
 
@@ -42,3 +42,36 @@ def test_a_view_that_is_not_contiguous_is_written_as_its_pixels() -> None:
 def test_unsupported_arrays_are_refused(bad: np.ndarray) -> None:
     with pytest.raises(ValueError):
         png_bytes(bad)
+
+
+@pytest.mark.parametrize("entries", [1, 89, 256])
+def test_indexed_png_round_trips_through_opencv_and_pillow(entries: int) -> None:
+    rng = np.random.default_rng(entries)
+    palette = rng.integers(0, 256, (entries, 3), np.uint8)
+    index = rng.integers(0, entries, (37, 53), np.uint8)
+    data = indexed_png_bytes(index, palette)
+
+    by_opencv = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+    with Image.open(io.BytesIO(data)) as by_pillow:
+        by_pillow.load()
+        assert by_pillow.mode == "P"
+        pillow_indices = np.asarray(by_pillow)
+        pillow_rgb = np.asarray(by_pillow.convert("RGB"))
+
+    assert np.array_equal(by_opencv, palette[index])
+    assert np.array_equal(pillow_indices, index)
+    assert np.array_equal(pillow_rgb, palette[index][:, :, ::-1])
+
+
+@pytest.mark.parametrize(("index", "palette"), [
+    (np.full((4, 4), 3, np.uint8), np.zeros((3, 3), np.uint8)),  # past the palette
+    (np.zeros((4, 4), np.uint8), np.zeros((257, 3), np.uint8)),  # too many entries
+    (np.zeros((4, 4), np.uint8), np.zeros((0, 3), np.uint8)),
+    (np.zeros((4, 4), np.uint8), np.zeros((4, 4), np.uint8)),  # not RGB entries
+    (np.zeros((4, 4), np.uint16), np.zeros((4, 3), np.uint8)),
+    (np.zeros((4, 4, 1), np.uint8), np.zeros((4, 3), np.uint8)),
+], ids=["past-the-end", "257-entries", "empty", "four-channels", "16-bit", "3-d"])
+def test_unsupported_indexed_images_are_refused(index: np.ndarray,
+                                                palette: np.ndarray) -> None:
+    with pytest.raises(ValueError):
+        indexed_png_bytes(index, palette)

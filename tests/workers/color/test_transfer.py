@@ -94,6 +94,22 @@ def test_lookup_tables_equal_the_per_pixel_formula() -> None:
     assert np.abs(expected_bgr.astype(int) - result.image.astype(int)).max() <= 1
 
 
+@pytest.mark.parametrize("code", ["RAL 3000", "RAL 1026", "RAL 9005", "RAL 5015"])
+def test_the_palette_by_lightness_equals_converting_every_pixel(code: str) -> None:
+    """Unmasked, the result is looked up in a palette indexed by input L*; a mask that
+    selects everything takes the per-pixel conversion instead: the same bytes."""
+    rng = np.random.default_rng(7)
+    for image in (shaded_surface(240, 320), rng.integers(0, 256, (240, 320, 3), np.uint8)):
+        by_palette = transfer_to_lab(image, lab_of(code))
+        per_pixel = transfer_to_lab(image, lab_of(code),
+                                    mask=np.full(image.shape[:2], 255, np.uint8))
+        assert by_palette.indexed is not None and per_pixel.indexed is None
+        assert np.array_equal(by_palette.image, per_pixel.image)
+        indexed = by_palette.indexed
+        assert np.array_equal(indexed.index, cv2.cvtColor(image, cv2.COLOR_BGR2LAB)[..., 0])
+        assert np.array_equal(indexed.palette[indexed.index], by_palette.image)
+
+
 def test_mask_limits_the_change_and_a_soft_edge_blends() -> None:
     image = shaded_surface()
     mask = np.zeros(image.shape[:2], np.uint8)
