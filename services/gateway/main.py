@@ -25,6 +25,7 @@ from services.gateway.receipts.router import RECEIPT_UPLOAD_PATH
 from services.gateway.receipts.router import router as receipts_router
 from services.gateway.settings import get_gateway_settings
 from services.gateway.system.router import router as system_router
+from shared.allocator import keep_freed_memory_for_reuse
 from shared.logging import configure_logging
 
 DESCRIPTION = """Submit documents and images for asynchronous processing.
@@ -57,6 +58,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 def create_app() -> FastAPI:
     configure_logging("gateway")
+    keep_freed_memory_for_reuse()  # colour uploads are decoded here (shared.color.pixels)
     settings = get_gateway_settings()
     app = FastAPI(title="Conveyor API", version="1.0.0", description=DESCRIPTION,
                   lifespan=_lifespan)

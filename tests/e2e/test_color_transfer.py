@@ -260,6 +260,35 @@ def test_sync_reinhard_with_a_mask_leaves_the_masked_out_half_alone(api, user):
     assert not np.array_equal(result[:, 210:], image[:, 210:])
 
 
+def test_a_masked_transfer_reads_the_masks_kept_pixels_and_decodes_it_without(api, user):
+    image = shaded_surface(200, 300)
+    mask = np.zeros((200, 300, 3), np.uint8)  # a colour mask: its grey decides
+    mask[:, 150:] = (40, 255, 255)
+    upload_id, mask_id = uploaded(api, user, image), uploaded(api, user, mask)
+    mask_row = _upload_row(mask_id)
+    assert mask_row.pixels_path
+    original = storage.absolute(mask_row.path)
+
+    def transfer() -> np.ndarray:
+        response = api.post("/api/v1/process/reinhard", headers=user.headers, json={
+            "job_id": upload_id, "target_ral_code": "RAL 5024", "mask_job_id": mask_id})
+        assert response.status_code == 200, response.text
+        return decoded(api.get(response.json()["downloads"]["result"],
+                               headers=user.headers).content)
+
+    aside = original.with_name(original.name + ".aside")
+    original.rename(aside)
+    try:
+        from_kept_only = transfer()
+    finally:
+        aside.rename(original)
+    storage.absolute(mask_row.pixels_path).unlink()
+    from_upload = transfer()
+    assert np.array_equal(from_kept_only, from_upload)
+    assert np.array_equal(from_upload[:, :140], image[:, :140])
+    assert not np.array_equal(from_upload[:, 160:], image[:, 160:])
+
+
 def test_a_failed_transfer_says_why_and_refunds(api, user):
     upload_id = uploaded(api, user, shaded_surface())
     empty_mask = uploaded(api, user, np.zeros((360, 640), np.uint8))

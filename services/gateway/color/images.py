@@ -124,7 +124,9 @@ async def submit_transfer(jobs: JobsClient, *, user_id: int, body: TransferIn
               "target_ral_code": target.code, "downsample": body.downsample,
               "strength": body.strength}
     if mask is not None:
-        params.update(mask_path=mask.path, mask_job_id=mask.public_id)
+        params.update(mask_path=mask.path, mask_job_id=mask.public_id,
+                      mask_pixels_path=mask.pixels_path, mask_width=mask.width,
+                      mask_height=mask.height)
     return await jobs.create_job({
         "user_id": user_id, "kind": JobKind.COLOR_TRANSFER.value, "units": 1, "start": True,
         "original_filename": upload.original_filename, "input_path": upload.path,

@@ -89,18 +89,23 @@ def _load(context: ChunkContext) -> tuple[np.ndarray, np.ndarray | None]:
     if image is None:
         image = load_image(_existing(context.input_path), max_pixels=max_pixels, color=True)
     mask_path = context.params.get("mask_path")
-    mask = load_image(_existing(mask_path), max_pixels=max_pixels) if mask_path else None
-    if mask is not None and mask.ndim == 3:
-        mask = cv2.cvtColor(mask, cv2.COLOR_BGR2GRAY)
-    return image, mask
+    if not mask_path:
+        return image, None
+    mask = _kept_pixels(context.params, prefix="mask_")
+    if mask is None:
+        mask = load_image(_existing(mask_path), max_pixels=max_pixels)
+    # Kept pixels are BGR; a grey mask repeated in three channels converts back exactly.
+    return image, cv2.cvtColor(mask, cv2.COLOR_BGR2GRAY) if mask.ndim == 3 else mask
 
 
-def _kept_pixels(params: dict[str, Any]) -> np.ndarray | None:
-    """The upload's pixels as the gateway decoded them at upload, when it kept them."""
-    kept = params.get("pixels_path")
+def _kept_pixels(params: dict[str, Any], prefix: str = "") -> np.ndarray | None:
+    """An upload's pixels as the gateway decoded them at upload, when it kept them:
+    `pixels_path`, `width`, `height` in the job's parameters, with `prefix` (the mask's)."""
+    kept = params.get(f"{prefix}pixels_path")
     if not kept:
         return None
-    return pixels.load(kept, width=int(params["width"]), height=int(params["height"]))
+    return pixels.load(kept, width=int(params[f"{prefix}width"]),
+                       height=int(params[f"{prefix}height"]))
 
 
 def _existing(relative_path: str) -> Path:
