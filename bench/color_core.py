@@ -8,8 +8,10 @@
 2. Matches per second over HTTP (`POST /api/v1/color/match`, one client, keep-alive)
    against `GET /health` on the same gateway: what the route adds to a bare request.
 3. The transfer of a 1920x1080 image toward RAL 3000 (`transfer_to_lab`) against the
-   fastest form of the same work (8-bit Lab, identity lookup tables, back to BGR: the
-   floor no implementation of a per-channel map can beat) and a float32 Lab form.
+   fastest form of the issue's reference (8-bit Lab, identity lookup tables, every pixel
+   back to BGR: the floor of any per-pixel, per-channel map) and a float32 Lab form.
+   Since session 11 the transfer goes below that floor: without a mask it converts only
+   the 256 possible output colours back (a palette by input L*), not every pixel.
    The seed's figure for this step is ~2.1 s.
 """
 
