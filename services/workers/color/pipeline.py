@@ -63,9 +63,9 @@ def process_color_transfer(context: ChunkContext) -> ChunkOutput:
 
 
 def _quick(params: dict[str, Any]) -> bool:
-    """An upload of at most 1920 px on its long side takes some 20-30 ms a milestone: its
-    milestones are logged with the result, one commit instead of five (a 20 ms poll rarely
-    saw one). A larger one shows each milestone as it begins."""
+    """An upload of at most 1920 px on its long side takes 1-10 ms a milestone: its
+    milestones are logged with the result, one commit instead of five (a poll would
+    rarely see one). A larger one shows each milestone as it begins."""
     return pixels.fits(int(params.get("width") or 0), int(params.get("height") or 0))
 
 
