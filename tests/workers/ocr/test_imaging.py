@@ -75,9 +75,9 @@ def test_uneven_lighting_and_noise_are_handled() -> None:
     prepared = imaging.preprocess_for_ocr(colour)
 
     assert prepared.dtype == np.uint8
-    # White paper even in the shadow; the ink keeps its own grey levels.
+    # Light paper even in the shadow (the photo's paper there is at ~115); dark ink.
     shadow = prepared[:, -prepared.shape[1] // 4:]
-    assert np.mean(shadow == 255) > 0.8 and np.mean(prepared == 255) > 0.8
+    assert np.mean(shadow >= 200) > 0.9 and np.mean(prepared >= 200) > 0.9
     assert prepared.min() < 100
     assert "Total amount 129.99 PLN" in recognise(prepared).text
 
