@@ -44,7 +44,7 @@ def process_receipt(context: ChunkContext) -> ChunkOutput:
     context.step(steps.OCR_QUALITY.code, steps.OCR_QUALITY.progress, defer=True)
     tesseract.readable_text_check(ocr)
     context.step(steps.ANALYSIS.code, steps.ANALYSIS.progress, defer=True)
-    data = analyse_receipt(ocr.text)
+    data = analyse_receipt(ocr.text, line_confidences=ocr.line_confidences)
     context.step(steps.DATA_VALIDATION.code, steps.DATA_VALIDATION.progress, defer=True)
     warnings = check_receipt(data, today=date.today())
     context.step(steps.SAVE.code, steps.SAVE.progress, defer=True)
@@ -57,6 +57,12 @@ def process_receipt(context: ChunkContext) -> ChunkOutput:
         return {"items": [_document(receipt.id, data=data, warnings=warnings, ocr=ocr)]}
 
     return ChunkOutput(store=store, metrics={"ocr_words": len(ocr.words)})
+
+
+def read_receipt(image: np.ndarray) -> dict[str, Any]:
+    """The fields of a decoded receipt image, as `analyse_receipt` gives them."""
+    ocr = _read(image)
+    return analyse_receipt(ocr.text, line_confidences=ocr.line_confidences)
 
 
 def _read(image: np.ndarray) -> tesseract.OcrResult:

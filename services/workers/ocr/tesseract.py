@@ -12,7 +12,7 @@ import os
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
@@ -55,6 +55,8 @@ class OcrResult:
     mean_confidence: float  # over the recognised words; 0.0 when there are none
     words: list[OcrWord]
     languages: str
+    # Mean word confidence of each line of `text` that holds words, in order.
+    line_confidences: list[float] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -86,7 +88,7 @@ def recognise(image: np.ndarray, *, languages: str = "pol+eng", psm: int = 4,
     words = [word for _, word in rows]
     mean = sum(word.confidence for word in words) / len(words) if words else 0.0
     return OcrResult(text=_join_text(rows), mean_confidence=mean, words=words,
-                     languages=languages)
+                     languages=languages, line_confidences=_line_confidences(rows))
 
 
 def readable_text_check(result: OcrResult, *, min_words: int = 3,
@@ -141,6 +143,13 @@ def _join_text(rows: list[tuple[tuple[int, int, int], OcrWord]]) -> str:
             parts.append(("\n" if same_paragraph else "\n\n") + word.text)
         previous = key
     return "".join(parts)
+
+
+def _line_confidences(rows: list[tuple[tuple[int, int, int], OcrWord]]) -> list[float]:
+    by_line: dict[tuple[int, int, int], list[float]] = {}
+    for key, word in rows:
+        by_line.setdefault(key, []).append(word.confidence)
+    return [sum(values) / len(values) for values in by_line.values()]
 
 
 @contextmanager

@@ -226,3 +226,68 @@ def test_date_plausibility(printed: str, code: str) -> None:
     data = analyse_receipt(POLISH)
     data["date"]["value"] = printed
     assert _codes(data) == [code]
+
+
+MALAYSIAN = """\
+tan woon yann
+MR D.I.Y. (JOHOR) SON BHD
+(CO.REG :933109-X)
+LOT 1851-A & 1851-B, JALAN KPB 6,
+43300 SERI KEMBANGAN, SELANGOR
+-INVOICE-
+CHOPPING BOARD 35.5x25.5CM
+9066468 1X 8.02 8.02
+Item(s) : 1 Qty(s) : 1
+TOTAL RM 33.92
+ROUNDING ADJUSTMENT -RM 0.02
+TOTAL ROUNDED RM 33.90
+CASH RM 50.00
+CHANGE RM 16.10
+12-01-19 21:13 SH01 ZK09 T4 R000027830
+"""
+
+
+def test_the_rounded_total_confirmed_by_cash_minus_change_is_the_total() -> None:
+    data = analyse_receipt(MALAYSIAN, line_confidences=[40.0] + [90.0] * 14)
+
+    assert _value(data, "total") == "33.90"
+    assert data["total"]["confidence"] >= 0.9
+    assert _value(data, "date") == "2019-01-12"
+    assert _value(data, "currency") == "MYR"
+
+
+def test_the_company_line_above_its_registration_wins_over_a_note_above_it() -> None:
+    data = analyse_receipt(MALAYSIAN, line_confidences=[40.0] + [90.0] * 14)
+
+    assert _value(data, "merchant") == "MR D.I.Y. (JOHOR) SON BHD"
+    assert data["merchant"]["confidence"] >= 0.8
+
+
+def test_a_name_over_three_lines_is_joined_and_its_number_dropped() -> None:
+    text = ("AIK HUAT HARDWARE\nENTERPRISE (SETIA\nALAM) SDN BHD (822737-X)\n"
+            "NO. 17-6, JALAN SETIA INDAH\nTOTAL 30.00\n")
+
+    assert _value(analyse_receipt(text), "merchant") == (
+        "AIK HUAT HARDWARE ENTERPRISE (SETIA ALAM) SDN BHD")
+
+
+def test_tax_and_change_lines_are_never_the_total() -> None:
+    text = ("RESTORAN WAN SHENG\nTotal (Excluding GST): 7.37\nGST Payable: 0.43\n"
+            "Total (Inclusive of GST): 7.80\nCASH : 50.00\nChange Due : 42.20\n"
+            "TOTAL INCLUDES 6% GST 0.43\n")
+
+    data = analyse_receipt(text)
+
+    assert _value(data, "total") == "7.80"
+    assert data["total"]["confidence"] >= 0.9  # 50.00 - 42.20 agrees
+
+
+@pytest.mark.parametrize(("printed", "expected"), [
+    ("Date: 10 Mar 2018 18:24", "2018-03-10"),
+    ("02/JAN/2017 10:11", "2017-01-02"),
+    ("Date: Oct 3, 2016 12:16:25 PM", "2016-10-03"),
+    ("ORD #64 -REG #2- 25/12/2016 13:51:47", "2016-12-25"),
+    ("ORD #60 -REG #2- 24/06/0018 22:43:04", "2018-06-24"),
+])
+def test_dates_as_receipts_print_them(printed: str, expected: str) -> None:
+    assert _value(analyse_receipt(f"SHOP ONE SDN BHD\n{printed}\nTOTAL 5.00\n"), "date") == expected

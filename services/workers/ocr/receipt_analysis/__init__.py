@@ -12,6 +12,7 @@ form where digits inside words turn back into letters (5UMA -> SUMA), for keywor
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from services.workers.ocr.receipt_analysis.header import (
@@ -36,19 +37,23 @@ from services.workers.ocr.receipt_analysis.totals import (
 )
 
 
-def analyse_receipt(text: str) -> dict[str, Any]:
-    """OCR text of one receipt -> structured, JSON-serialisable data."""
-    lines = [_line(raw) for raw in text.splitlines()]
-    lines = [line for line in lines if line.text]
+def analyse_receipt(text: str, *, line_confidences: Sequence[float] = ()) -> dict[str, Any]:
+    """OCR text of one receipt -> structured, JSON-serialisable data. `line_confidences`:
+    Tesseract's mean confidence of each non-blank line, when known (a handwritten note
+    above the printed name reads with little confidence)."""
+    raw_lines = [raw for raw in text.splitlines() if raw.strip()]
+    if len(line_confidences) != len(raw_lines):
+        line_confidences = [100.0] * len(raw_lines)
+    lines = [_line(raw, conf) for raw, conf in zip(raw_lines, line_confidences, strict=True)]
     top = _header_end(lines)
     bottom = _summary_start(lines, top)
     items = _items(lines[top:bottom])
-    total = _total(lines[bottom:], items)
+    total = _total(lines[top:], items)
     items = _reconcile(items, total[0])
     total = _repair_total(total, items)
     language = _language(lines)
     return {
-        "merchant": _field(*_merchant(lines[:top] or lines[:4])),
+        "merchant": _field(*_merchant(lines)),
         "address": _field(*_address(lines[: max(top, 1)])),
         "tax_id": _field(*_tax_id(lines)),
         "date": _field(*_date(lines)),

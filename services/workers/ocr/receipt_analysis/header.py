@@ -15,6 +15,7 @@ from services.workers.ocr.receipt_analysis.lines import (
     _clean_name,
     _letters,
     _Line,
+    _line,
     _tail_amount,
     _variants,
 )
@@ -35,10 +36,15 @@ _MONTHS = {"JAN": 1, "FEB": 2, "MAR": 3, "APR": 4, "MAY": 5, "JUN": 6, "JUL": 7,
            "CZE": 6, "LIP": 7, "SIE": 8, "WRZ": 9, "PAZ": 10, "LIS": 11, "GRU": 12}
 _MONTH_WORD = r"(?P<mon>[A-Z]{3})[A-Z]*\.?"
 _DATE_PATTERNS = [
-    re.compile(r"(?<!\d)(?P<y>\d{4})\s?[-./]\s?(?P<m>\d{1,2})\s?[-./]\s?(?P<d>\d{1,2})(?!\d)"),
-    re.compile(r"(?<!\d)(?P<d>\d{1,2})\s?[-./]\s?(?P<m>\d{1,2})\s?[-./]\s?(?P<y>\d{4}|\d{2})(?!\d)"),
+    # Both separators the same: "REG #2- 25/12/2016" holds no date 2- 25/12.
+    re.compile(r"(?<![\d-])(?P<y>\d{4})\s?(?P<s>[-./])\s?(?P<m>\d{1,2})\s?(?P=s)\s?"
+               r"(?P<d>\d{1,2})(?!\d)"),
+    re.compile(r"(?<![\d-])(?P<d>\d{1,2})\s?(?P<s>[-./])\s?(?P<m>\d{1,2})\s?(?P=s)\s?"
+               r"(?P<y>\d{4}|\d{2})(?!\d)"),
+    # "Oct 3, 2016"; "10 MAR 2018", "02/JAN/2017", "15-May-18"
     re.compile(rf"\b{_MONTH_WORD}\s+(?P<d>\d{{1,2}})(ST|ND|RD|TH)?,?\s+(?P<y>\d{{4}})\b"),
-    re.compile(rf"\b(?P<d>\d{{1,2}})(ST|ND|RD|TH)?\s+{_MONTH_WORD},?\s+(?P<y>\d{{4}})\b"),
+    re.compile(rf"\b(?P<d>\d{{1,2}})(ST|ND|RD|TH)?\s?[-/. ]\s?{_MONTH_WORD}\s?[-/., ]\s?"
+               r"(?P<y>\d{4}|\d{2})\b"),
 ]
 _TIME = re.compile(r"(?<![\d:])(?P<h>\d{1,2})\s?:\s?(?P<m>\d{2})(?::\d{2})?(?![\d:])")
 _DATE_WORD = re.compile(r"\b(DATA|DATE|DNIA|GODZ|TIME)\b")
@@ -50,11 +56,33 @@ _UK_POSTCODE = re.compile(r"\b[A-Z]{1,2}\d[A-Z0-9]?\s?[0-9IO][A-Z]{2}\b|"
 _STREET = re.compile(
     r"^(UL|AL|PL|OS|ULICA|ALEJA|PLAC|OSIEDLE)\b\.?|"
     r"\b(STREET|ST|ROAD|RD|LANE|LN|AVENUE|AVE|SQUARE|SQ|WAY|DRIVE|DR|PLACE|CLOSE|COURT|HILL|"
-    r"ROW|TERRACE|CRESCENT|PARADE|WALK|GARDENS?|BROADWAY|HIGH)\b"
+    r"ROW|TERRACE|CRESCENT|PARADE|WALK|GARDENS?|BROADWAY|HIGH)\b|"
+    r"\b(JALAN|JLN|LORONG|LOT|TAMAN|KAWASAN|PERSIARAN|LEBUH|SEKSYEN|LEVEL|FLOOR|BLOK)\b|"
+    r"^\W*NO\W*\d|\b\d{5}\s+[A-Z]"
 )
 _PHONE = re.compile(r"\b(TEL|TELEFON|PHONE|FAX)\b|^\+?[\d ()-]{9,}$")
 _WEB = re.compile(r"WWW\.|HTTP|@|\.(PL|COM|CO\.UK)\b")
 _PARAGON = re.compile(r"PARAGON|FISKALN")
+# Legal forms of a business name (OCR reads "SDN BHD" as "SON BHD", "SDS BHD", "SIN BHD").
+_COMPANY_FORM = re.compile(
+    r"\bS[DOI0][NMHY]\.?\s?B[HN][DO0]\b|\bS\W?B\b|\bBHD\b|\bBERHAD\b|ENTERPRISE|TRADING|"
+    r"\b(LTD|LIMITED|LLC|LLP|INC|PLC|GMBH|CORP|COMPANY)\b|\bSP\.?\s?Z\s?O\.?\s?O\b|"
+    r"\bS\.?A\.?$|\bS\.C\.|\bP\.?H\.?U\b|\bCO\.?\s?\(M\)"
+)
+# A registration number line under the name: "(81109-A)", "CO.REG :933109-X", "002043319-W".
+_REGISTRATION = re.compile(r"^\W*\(?\s*\d{4,12}\s?(-\s?[A-Z0-9]|[A-Z]\s?\))\W*$|CO\W*RE[GY]|"
+                           r"COMPANY\s*(NO|REG)|\bCO\.?\s*NO\b")
+_TAX_NUMBER_WORD = re.compile(r"\b(GST|SST|TAX)\s*(ID|REG|NO|NUMBER)")
+_REG_NUMBER = re.compile(r"\(?\s*\d{5,12}\s?-\s?[A-Z]\s?\)|\(\d{5,12}\s?[A-Z]\)")
+_REG_SUFFIX = re.compile(r"\s*[(\[]?\s*(CO\W*(NO|REG)\W*)?[\w.:]*\d{4,}\s?-?\s?[A-Za-z0-9]?"
+                         r"\s?[)\]]?[\s*|.]*$", re.IGNORECASE)
+_SHOP_WORD = re.compile(r"\b(RESTORAN|RESTAURANT|KEDAI|STORE|MART|MARKET|SHOP|HARDWARE|"
+                        r"STATIONERY|BAKER\w*|CAFE|COFFEE|PHARMACY|PETROL|SKLEP|PIEKARNIA|"
+                        r"DELIKATESY|APTEKA|GROCER\w*|DELI|BOOK)\b")
+_OWNER = re.compile(r"OWNED BY|OPERATED BY|LICENSEE|FRANCHISE|A MEMBER OF")
+_MERCHANT_LINES = 10  # the name is printed near the top
+_FORM_SCORE, _ANCHOR_SCORE = 3.0, 2.0
+_CLEAR_PRINT = 55.0  # mean word confidence below this: not clearly printed
 _NIP_WORD = re.compile(r"\bN[IL1|]P\b")
 _NIP_WEIGHTS = (6, 5, 7, 2, 3, 4, 5, 6, 7)
 
@@ -96,20 +124,92 @@ def _is_summary(line: _Line) -> bool:
 
 
 def _merchant(lines: list[_Line]) -> tuple[str | None, float]:
-    """The first line at the top that reads like a name rather than an address, id or date."""
-    for skipped, line in enumerate(lines[:6]):
-        if _is_merchant_candidate(line):
-            return _clean_name(line.text), 0.85 if skipped == 0 else 0.65
-    return None, 0.0
+    """The business's name: a line with a company form ("SDN BHD", "SP. Z O.O.", "LTD") or
+    right above the registration number scores highest, then an early, clearly printed,
+    name-like line. A name broken over two lines is joined."""
+    scored = [(_merchant_score(lines, i), i) for i in range(min(len(lines), _MERCHANT_LINES))
+              if _is_merchant_candidate(lines[i])]
+    if not scored:
+        return None, 0.0
+    score, index = max(scored, key=lambda pair: (pair[0], -pair[1]))
+    name = _clean_merchant(_joined_name(lines, index))
+    if not name:
+        return None, 0.0
+    if score >= _FORM_SCORE + _ANCHOR_SCORE - 1:
+        return name, 0.9
+    return name, 0.8 if score >= _ANCHOR_SCORE - 1 else 0.5
+
+
+def _merchant_score(lines: list[_Line], index: int) -> float:
+    line = lines[index]
+    score = -0.2 * index
+    if _COMPANY_FORM.search(line.key):
+        score += _FORM_SCORE
+    following = lines[index + 1] if index + 1 < len(lines) else None
+    if (following is not None and _REGISTRATION.search(following.key)) or _REG_NUMBER.search(
+            line.key):
+        score += _ANCHOR_SCORE
+    if _SHOP_WORD.search(line.key):
+        score += 1.0
+    if line.confidence < _CLEAR_PRINT:
+        score -= 3.0  # handwriting, a stamp, a logo read as letters
+    if index > 0 and _OWNER.search(lines[index - 1].key + " " + line.key):
+        score -= 5.0  # "Owned by: SANYU SUPPLY SDN BHD" under the shop's own name
+    return score
+
+
+def _joined_name(lines: list[_Line], index: int) -> str:
+    """The line, with the lines above while the name began there ("AIK HUAT HARDWARE" /
+    "ENTERPRISE (SETIA" / "ALAM) SDN BHD"), and the line below when it goes on ("HOME
+    MASTER HARDWARE &" / "ELECTRICAL")."""
+    parts = [lines[index].text]
+    for above in reversed(lines[max(0, index - 2): index]):
+        first = _line(parts[0])
+        if not (_joinable(above) and (_open_ended(above.text) or not _complete(first))):
+            break
+        parts.insert(0, above.text)
+    below = lines[index + 1] if index + 1 < len(lines) else None
+    if below is not None and _open_ended(parts[-1]) and _is_merchant_candidate(below):
+        parts.append(below.text)
+    return " ".join(parts)
+
+
+def _joinable(line: _Line) -> bool:
+    """Printed clearly, name-like, and not a note in small letters."""
+    if not _is_merchant_candidate(line) or line.confidence < _CLEAR_PRINT:
+        return False
+    return sum(c.islower() for c in line.text) <= 0.7 * max(1, _letters(line.text))
+
+
+def _complete(line: _Line) -> bool:
+    """A whole name by itself: it has a company form and does not begin mid-name."""
+    begins_inside = re.match(r"^\W*\w*\)", line.text) or _COMPANY_FORM.match(
+        line.key.lstrip(" |'\"-"))
+    return bool(_COMPANY_FORM.search(line.key)) and not begins_inside and not _open_ended(
+        line.text)
+
+
+def _open_ended(text: str) -> bool:
+    stripped = text.rstrip(" |")
+    return stripped.endswith(("&", "-", ",")) or stripped.count("(") > stripped.count(")")
+
+
+def _clean_merchant(text: str) -> str | None:
+    """Without the registration number printed beside it and stray marks around it."""
+    text = _REG_SUFFIX.sub("", re.sub(r"(\s+(\S|[\W_]+))+$", "", text))
+    text = re.sub(r"^[^\w(#]+|^#\d+\s+", "", text)
+    name = _clean_name(re.sub(r"\s[|]\s", " ", text))
+    return name or None
 
 
 def _is_merchant_candidate(line: _Line) -> bool:
     key = line.key
-    visible = [c for c in line.text if not c.isspace()]
-    if _letters(line.text) < 3 or _letters(line.text) < 0.6 * len(visible):
+    name = _clean_merchant(line.text) or ""
+    visible = [c for c in name if not c.isspace()]
+    if _letters(name) < 3 or _letters(name) < 0.6 * len(visible):
         return False  # noise such as "—— i" or "ph"
     unwanted = (_PARAGON, _NIP_WORD, _VAT_NUMBER_WORD, _PHONE, _WEB, _STREET,
-                _PL_POSTCODE, _UK_POSTCODE)
+                _PL_POSTCODE, _UK_POSTCODE, _REGISTRATION, _TAX_NUMBER_WORD)
     return not any(p.search(key) for p in unwanted) and not _find_date(line)
 
 
@@ -191,7 +291,21 @@ def _dated(line: _Line) -> tuple[date, float] | None:
     for pattern, match in matches:
         if found := _repaired_date(pattern, match.group()):
             return found, 0.65
+    for pattern, match in matches:
+        if found := _repaired_century(pattern, match):
+            return found, 0.6
     return None
+
+
+def _repaired_century(pattern: re.Pattern[str], match: re.Match[str]) -> date | None:
+    """"24/06/0018": the two digits of the century misread, the year's own two kept."""
+    year = match.group("y")
+    if len(year) != 4 or year.startswith(("19", "20")):
+        return None
+    start, end = match.span("y")
+    text = match.string[match.start():start] + "20" + year[2:] + match.string[end:match.end()]
+    fixed = pattern.fullmatch(text)
+    return _valid_date(fixed) if fixed else None
 
 
 def _repaired_date(pattern: re.Pattern[str], text: str) -> date | None:

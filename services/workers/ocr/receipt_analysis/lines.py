@@ -24,7 +24,16 @@ _AMOUNT_TAIL = re.compile(
     r"(?:[\s:;.,'°]{0,2}(?P<cls>[A-Z0-9]?[A-Z]|[A-Z0-9])\b)?[^\w%]{0,3}$"
 )
 
-_CURRENCY_WORD = re.compile(r"\s*(PLN|ZŁ|ZL|GBP|EUR|USD)\.?\s*$", re.IGNORECASE)
+_CURRENCY_WORD = re.compile(r"\s*(PLN|ZŁ|ZL|GBP|EUR|USD|MYR|RM)\.?\s*$", re.IGNORECASE)
+# Every amount on a line: "RM 33.92", "-RM 0.02", "0.02-", "1,007.50", "9. 65", "$8.20";
+# not a percentage, a date ("12.01.19") or a time with seconds.
+_MONEY = re.compile(
+    r"(?P<neg>-)?\s?(?:RM|MYR|[£$€])?\s?(?<![\d.,])"
+    r"(?P<int>\d{1,3}(?:,\d{3})+|\d{1,3}(?:\.\d{3})+(?=[.,]\s?\d{2}\b)|\d{1,6})"
+    r"\s?[.,]\s?(?P<dec>\d{2})(?![\d%]|\s?%|[.,:]\d)(?P<trail>-)?"
+)
+# A currency glued to its figures ("RM33.90", "RMO.00"): the figures are read on their own.
+_GLUED_CURRENCY = re.compile(r"^(-?)(RM|MYR|PLN|[£$€])(?=\S)", re.IGNORECASE)
 _TRIM = " |!_~\u2014\u2013-,'*•:;=<>«»`\"^"  # stray marks OCR puts at line ends
 
 _CARD = re.compile(r"\b(KART[AYEĄ]?|CARD|VISA|MASTERCARD|MAESTRO|AMEX|CONTACTLESS|DEBIT|"
@@ -40,6 +49,7 @@ class _Line:
     text: str  # as recognised, whitespace collapsed
     num: str  # same length as text; digit lookalikes inside number-like tokens made digits
     key: str  # upper-case ASCII, digits inside words made letters: for keyword matching
+    confidence: float = 100.0  # Tesseract's mean word confidence on the line, 0..100
 
 
 @dataclass(frozen=True)
@@ -56,9 +66,9 @@ class _Item:
 # --- line forms ---------------------------------------------------------------------------
 
 
-def _line(raw: str) -> _Line:
+def _line(raw: str, confidence: float = 100.0) -> _Line:
     text = " ".join(raw.split())
-    return _Line(text=text, num=_numeric(text), key=_keyform(text))
+    return _Line(text=text, num=_numeric(text), key=_keyform(text), confidence=confidence)
 
 
 def _numeric(text: str) -> str:
@@ -67,6 +77,9 @@ def _numeric(text: str) -> str:
 
 
 def _numeric_token(token: str) -> str:
+    glued = _GLUED_CURRENCY.match(token)
+    if glued and len(token) > glued.end():
+        return token[: glued.end()] + _numeric_token(token[glued.end():])
     alnum = [c for c in token if c.isalnum()]
     digits = sum(c.isdigit() for c in alnum)
     if not digits or digits * 2 < len(alnum):
@@ -126,6 +139,16 @@ def _tail_amount(line: _Line) -> _Amount | None:
     value = _decimal(match.group("int"), match.group("dec"), bool(match.group("neg")))
     tax_class = cls[-1] if cls and cls[-1].isalpha() else None
     return _Amount(value, match.start(), tax_class)
+
+
+def _amounts(line: _Line) -> list[Decimal]:
+    """Every money amount on the line, left to right; "0.02-" and "-RM 0.02" are negative."""
+    found = []
+    for match in _MONEY.finditer(line.num):
+        integer = re.sub(r"[,.]", "", match.group("int"))
+        negative = bool(match.group("neg") or match.group("trail"))
+        found.append(_decimal(integer, match.group("dec"), negative))
+    return found
 
 
 # --- names and commonly confused digits ---------------------------------------------------
