@@ -22,6 +22,7 @@ from services.gateway.uploads import image_suffix, store_upload, with_suffix
 from shared import storage
 from shared.db import in_transaction_thread
 from shared.errors import ConveyorError, ErrorCode
+from shared.image_decode import check_decodes
 from shared.images import inspect_image
 from shared.jobs.models import JobKind, JobStatus
 from shared.jobs.states import TERMINAL, Vocabulary, public_status
@@ -100,7 +101,8 @@ async def upload_pages(*, user_id: int, project_id: int, upload: UploadFile, pag
 
 def _inspect_upload(stored: storage.StoredFile, max_pixels: int
                     ) -> tuple[storage.StoredFile, list[tuple[int | None, int | None, int | None]]]:
-    """(pdf page index, width, height) per page the upload holds."""
+    """(pdf page index, width, height) per page the upload holds. An image is decoded
+    whole, so a truncated or corrupt scan is refused now, not failed by its page task."""
     if PDF_MAGIC in stored.head[:1024]:
         check_pdf_bytes(stored)
         pages = count_pages(stored.path)
@@ -109,6 +111,7 @@ def _inspect_upload(stored: storage.StoredFile, max_pixels: int
                                 f"upload at most {MAX_PDF_PAGES} at a time")
         return with_suffix(stored, ".pdf"), [(index, None, None) for index in range(pages)]
     info = inspect_image(stored.path, max_pixels=max_pixels)
+    check_decodes(stored.path, max_pixels=max_pixels)
     return with_suffix(stored, image_suffix(info)), [(None, info.width, info.height)]
 
 
