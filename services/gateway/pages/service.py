@@ -82,6 +82,15 @@ def owned_page(session: Session, *, user_id: int, project_id: int, page_id: int)
     return pages[0]
 
 
+def read_page(session: Session, *, user_id: int, project_id: int, page_id: int) -> Page:
+    """The page, if it has a result to serve (INVALID_STATE otherwise)."""
+    page = owned_page(session, user_id=user_id, project_id=project_id, page_id=page_id)
+    if not page.has_result:
+        raise ConveyorError(ErrorCode.INVALID_STATE, f"page {page_id} has no OCR result "
+                            f"(status {page.shown_status}); process it first")
+    return page
+
+
 async def upload_pages(*, user_id: int, project_id: int, upload: UploadFile, page_number: int,
                        settings: GatewaySettings) -> PageList:
     """An image is one page; a PDF becomes one page per PDF page, numbered on from
