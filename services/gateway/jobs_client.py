@@ -54,7 +54,8 @@ class JobsClient:
     async def job_by_uuid(self, user_id: int, job_uuid: str, *,
                           with_result: bool = False) -> Any:
         """A job by its public id; anything that is not a UUID is simply not found.
-        `with_result`: `result_items` holds a completed job's result items."""
+        `with_result`: `result_items` holds an ended job's result items (of the chunks
+        that completed)."""
         try:
             canonical = str(uuid.UUID(job_uuid))
         except ValueError:

@@ -4,8 +4,10 @@ import os
 from collections.abc import AsyncIterator
 
 from fastapi import UploadFile
+from fastapi.concurrency import run_in_threadpool
 
 from shared import storage
+from shared.image_decode import check_decodes
 from shared.images import ImageInfo, inspect_image
 
 _READ_BLOCK = 1024 * 1024
@@ -41,11 +43,19 @@ def image_suffix(info: ImageInfo) -> str:
 
 
 async def store_image(upload: UploadFile, *, max_bytes: int, max_pixels: int,
-                      area: str = "uploads") -> tuple[storage.StoredFile, ImageInfo]:
-    """Save an uploaded image under a generated name; refuse what is not a usable image."""
+                      area: str = "uploads", decode: bool = True
+                      ) -> tuple[storage.StoredFile, ImageInfo]:
+    """Save an uploaded image under a generated name; refuse what is not a usable image.
+
+    `decode`: also decode it whole (off the event loop), so a truncated or corrupt file
+    is a 400 now rather than a job that fails later; False for a caller that decodes the
+    upload itself.
+    """
     stored = await store_upload(upload, max_bytes=max_bytes, area=area)
     try:
         info = inspect_image(stored.path, max_pixels=max_pixels)
+        if decode:
+            await run_in_threadpool(check_decodes, stored.path, max_pixels=max_pixels)
     except BaseException:
         storage.delete(stored.relative_path)
         raise

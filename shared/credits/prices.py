@@ -20,8 +20,10 @@ SETTLED_ON_COMPLETION: frozenset[JobKind] = frozenset({
 
 
 # Kinds whose cancellation still charges the units already delivered (seed 004: a crawl
-# refunds what was not used); every other kind is refunded whole when cancelled.
-BILLED_FOR_PARTIAL_WORK: frozenset[JobKind] = frozenset({JobKind.CRAWL})
+# refunds what was not used; seed 003: a page task keeps, and pays for, the pages it read);
+# every other kind is refunded whole when cancelled.
+BILLED_FOR_PARTIAL_WORK: frozenset[JobKind] = frozenset({
+    JobKind.CRAWL, JobKind.PAGE_OCR, JobKind.PAGE_BATCH})
 
 
 def estimate_credits(kind: JobKind, units: int) -> int:

@@ -60,6 +60,11 @@ class ChunkContext:
     params: dict[str, Any]
     input_path: str | None
     units_total: int
+    # Set by the work function to record a failure where its domain keeps it (a page's
+    # row), as (session, error_type, error). It runs in the settle's transaction once the
+    # chunk is failed for this attempt: a job cancelled meanwhile records nothing, and a
+    # transient error that is retried is no failure.
+    on_failure: Callable[[Session, str, str], None] | None = None
     # The claim was the first heartbeat; the next is due one interval later.
     _last_report: float = field(default_factory=time.monotonic)
     # Steps begun but not yet written: (code, percent, when it began).
@@ -189,6 +194,8 @@ def _settle(context: ChunkContext, target: JobStatus, *, output: ChunkOutput | N
                                      attempt=context.attempt, finished_at=utcnow(),
                                      **done, **values):
             return "stale"
+        if target == S.FAILED and context.on_failure is not None:
+            context.on_failure(session, values["error_type"], values["error"])
         repo.add_event(session, job_id=job.id, chunk_index=chunk.index, event_type="chunk",
                        from_status="running", to_status=target.value, attempt=context.attempt,
                        **{k: v for k, v in values.items() if k in ("error", "error_type")})

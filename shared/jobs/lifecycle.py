@@ -210,10 +210,13 @@ def _stop_open_chunks(session: Session, job: Job, target: JobStatus) -> None:
 
 
 def _charge_delivered(session: Session, job: Job) -> None:
-    """A cancelled job that kept part of its work (a crawl's images) pays for that part.
+    """A cancelled job that kept part of its work (a crawl's images, a page task's pages
+    read) pays for that part.
 
     Read after the chunks were stopped: a worker that counted one more unit committed
-    before our update of its chunk, so the count is final."""
+    before our update of its chunk, so the count is final. A chunk counts only the units
+    it kept: a crawl chunk reports its images as it stores them; a page chunk reports 0
+    until its page is stored with its completion, so a page in hand is not charged."""
     delivered = repo.units_done_of_job(session, job.id)
     charged = min(estimate_credits(job.kind, delivered), job.reserved_credits)
     if ledger.charge(session, user_id=job.user_id, job_id=job.id,

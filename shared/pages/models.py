@@ -2,7 +2,8 @@
 
 The gateway creates projects and pages; the OCR worker writes each page's result. A page
 remembers the job that last touched it, so an older job finishing late cannot overwrite
-what a newer one wrote.
+what a newer one wrote. A page's result (text, words, hOCR) is only ever replaced by a
+later successful read: its status says how the last task that touched it went.
 """
 
 import enum
@@ -67,13 +68,23 @@ class Page(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     # What to show: a page still queued or processing for a job that has ended (failed by
-    # the reaper, a lost worker, a cancel through another route) has ended with it.
+    # the reaper, a lost worker, a cancel through another route) has ended with it. A job
+    # cancelled before reading the page leaves an earlier result standing, as
+    # `repository.release_from_job` does.
     _last_job_status = (select(Job.status).where(Job.id == last_job_id)
                         .correlate_except(Job).scalar_subquery())
     shown_status: Mapped[str] = column_property(case(
         (ocr_status.not_in([PageStatus.QUEUED.value, PageStatus.PROCESSING.value]), ocr_status),
-        (_last_job_status == JobStatus.CANCELLED, PageStatus.CANCELLED.value),
+        (_last_job_status == JobStatus.CANCELLED,
+         case((ocr_text.is_not(None), PageStatus.COMPLETED.value),
+              else_=PageStatus.CANCELLED.value)),
         (_last_job_status.in_([JobStatus.FAILED, JobStatus.COMPLETED]),
          PageStatus.FAILED.value),
         else_=ocr_status))
     del _last_job_status  # only a building block of shown_status, not a mapped attribute
+
+    @property
+    def has_result(self) -> bool:
+        """A read is kept until a later read replaces it: a later task that is cancelled
+        or fails leaves it (and its downloads) in place."""
+        return self.ocr_text is not None

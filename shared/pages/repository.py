@@ -3,7 +3,7 @@
 from collections.abc import Sequence
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, CursorResult, and_, case, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from shared.db import utcnow
@@ -62,11 +62,13 @@ def assign_to_job(session: Session, *, page_ids: Sequence[int], job_id: int,
 
 
 def release_from_job(session: Session, *, page_ids: Sequence[int], job_id: int) -> None:
-    """A cancelled job's unfinished pages say so."""
+    """A cancelled job's pages it did not read: back to `completed` when an earlier job
+    read them (that result stands), `cancelled` otherwise."""
     _update(session, update(Page).where(
         Page.id.in_(page_ids), Page.last_job_id == job_id,
         Page.ocr_status.in_([PageStatus.QUEUED.value, PageStatus.PROCESSING.value]))
-        .values(ocr_status=PageStatus.CANCELLED.value))
+        .values(ocr_status=case((Page.ocr_text.is_not(None), PageStatus.COMPLETED.value),
+                                else_=PageStatus.CANCELLED.value)))
 
 
 def _update(session: Session, statement: Any) -> int:
@@ -75,11 +77,34 @@ def _update(session: Session, statement: Any) -> int:
     return cast(CursorResult[Any], result).rowcount
 
 
-def save_result(session: Session, *, page_id: int, job_id: int, values: dict[str, Any]) -> bool:
-    """Write what a job's worker did with a page. Refused (False) once a newer job owns
-    the page, or once this job let it go (cancelled)."""
+def mark_processing(session: Session, *, page_id: int, job_id: int) -> bool:
+    """Show that a job's worker took the page. Refused (False) once a newer job owns the
+    page, or once this job let it go (cancelled)."""
     mine = and_(Page.last_job_id == job_id, Page.ocr_status.in_(
         [PageStatus.QUEUED.value, PageStatus.PROCESSING.value]))
     return bool(_update(session, update(Page).where(
         Page.id == page_id, or_(Page.last_job_id.is_(None), Page.last_job_id < job_id, mine))
-        .values(last_job_id=job_id, **values)))
+        .values(last_job_id=job_id, ocr_status=PageStatus.PROCESSING.value)))
+
+
+def save_read(session: Session, *, page_id: int, job_id: int, values: dict[str, Any]) -> bool:
+    """Store what a job read on the page, replacing any earlier result. Called in the
+    settle of the page's chunk, under the job's lock while it is live; refused (False)
+    once a newer job owns the page."""
+    return bool(_update(session, update(Page).where(Page.id == page_id, _not_newer(job_id))
+                        .values(last_job_id=job_id, ocr_status=PageStatus.COMPLETED.value,
+                                ocr_error=None, ocr_error_type=None, **values)))
+
+
+def save_failure(session: Session, *, page_id: int, job_id: int, error_type: str,
+                 error: str) -> bool:
+    """A job could not read the page: say why. An earlier result is kept (and still
+    served); only a later successful read replaces it. Called like `save_read`."""
+    return bool(_update(session, update(Page).where(Page.id == page_id, _not_newer(job_id))
+                        .values(last_job_id=job_id, ocr_status=PageStatus.FAILED.value,
+                                ocr_error=error, ocr_error_type=error_type,
+                                ocr_finished_at=utcnow())))
+
+
+def _not_newer(job_id: int) -> ColumnElement[bool]:
+    return or_(Page.last_job_id.is_(None), Page.last_job_id <= job_id)

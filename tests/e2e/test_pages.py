@@ -1,13 +1,13 @@
 """Projects of scanned pages and batch OCR over HTTP (seed 003), with real OCR workers."""
 
 import time
-from typing import Any
 
 import httpx
 import pytest
 
 from tests.support.api import User, balance, register_and_login
 from tests.support.db import chunks, job_id_of
+from tests.support.pages import damage_stored_scan, new_project, upload, wait_task
 from tests.support.pdfs import make_pdf
 from tests.support.scans import page_lines, scan, truncated_scan
 
@@ -17,39 +17,13 @@ def user(api: httpx.Client) -> User:
     return register_and_login(api, prefix="pages")
 
 
-def new_project(api: httpx.Client, user: User, name: str = "Harbor report") -> int:
-    response = api.post("/api/v1/projects", headers=user.headers,
-                        json={"name": name, "description": "scanned"})
-    assert response.status_code == 201, response.text
-    return response.json()["id"]
-
-
-def upload(api: httpx.Client, user: User, project_id: int, content: bytes, number: int,
-           name: str = "page.png") -> httpx.Response:
-    return api.post(f"/api/v1/projects/{project_id}/pages", headers=user.headers,
-                    data={"page_number": str(number)}, files={"file": (name, content)})
-
-
-def wait_task(api: httpx.Client, user: User, task_id: str, timeout: float = 120
-              ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    seen = []
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        response = api.get(f"/api/v1/tasks/status/{task_id}", headers=user.headers)
-        assert response.status_code == 200, response.text
-        seen.append(response.json())
-        if seen[-1]["status"] in ("completed", "failed", "cancelled"):
-            return seen[-1], seen
-        time.sleep(0.1)
-    raise AssertionError(f"task {task_id} did not finish: {seen[-1]}")
-
-
 def test_batch_with_a_corrupt_page_and_a_pdf(api, user):
     project = new_project(api, user)
     page_ids = [upload(api, user, project, scan(page_lines(n)), n).json()["pages"][0]["id"]
                 for n in (1, 2, 3)]
-    bad = upload(api, user, project, truncated_scan(4), 4)
+    bad = upload(api, user, project, scan(page_lines(4)), 4)
     assert bad.status_code == 201, bad.text
+    damage_stored_scan(bad.json()["pages"][0]["id"])  # it decoded at intake, not now
     pdf = make_pdf([["Page ten speaks of the lantern."], ["Page eleven of the meadow."]])
     from_pdf = upload(api, user, project, pdf, 10, name="two.pdf").json()
     assert [p["page_number"] for p in from_pdf["pages"]] == [10, 11]
@@ -70,7 +44,9 @@ def test_batch_with_a_corrupt_page_and_a_pdf(api, user):
     result = final["result"]
     assert (result["total"], result["completed"], result["failed"]) == (6, 5, 1)
     by_number = {r["page_number"]: r for r in result["results"]}
-    assert by_number[4]["status"] == "failed" and by_number[4]["error"]
+    assert by_number[4]["status"] == "failed"
+    assert by_number[4]["error_type"] == "INPUT_INVALID"
+    assert "could not be decoded" in by_number[4]["error"]
     assert "Page 2 of the harbor report" in by_number[2]["text"]
     assert "lantern" in by_number[10]["text"] and "meadow" in by_number[11]["text"]
     assert balance(api, user)["balance"] == 95, "charged for the five pages read"
@@ -79,12 +55,32 @@ def test_batch_with_a_corrupt_page_and_a_pdf(api, user):
     statuses = {p["page_number"]: p["ocr_status"] for p in listed["pages"]}
     assert statuses == {1: "completed", 2: "completed", 3: "completed", 4: "failed",
                         10: "completed", 11: "completed"}
+    failed_page = next(p for p in listed["pages"] if p["page_number"] == 4)
+    assert failed_page["ocr_error_type"] == "INPUT_INVALID" and failed_page["ocr_error"]
     assert all(p["task_id"] == body["task_id"] for p in listed["pages"])
     summary = api.get(f"/api/v1/projects/{project}", headers=user.headers).json()
     assert summary["page_count"] == 6
     assert summary["pages_by_status"] == {"completed": 5, "failed": 1}
     workers = {c.worker_id for c in chunks(job_id_of(body["task_id"]))}
     assert len(workers) >= 2, "the batch's pages were shared by several worker processes"
+
+
+@pytest.mark.parametrize("fmt", ["PNG", "JPEG"])
+def test_a_truncated_scan_is_refused_at_upload(api, user, fmt):
+    """Its header is fine, its data stops early: 400 at once, no page, nothing reserved."""
+    project = new_project(api, user)
+    refused = upload(api, user, project, truncated_scan(4, fmt=fmt), 4, name="cut.img")
+    assert refused.status_code == 400, refused.text
+    body = refused.json()
+    assert (body["error_type"], body["retryable"]) == ("INPUT_INVALID", False)
+    assert f"The {fmt} image could not be decoded" in body["detail"]
+    assert "truncated" in body["detail"]
+    listed = api.get(f"/api/v1/projects/{project}/pages", headers=user.headers).json()
+    assert listed["total"] == 0
+    retried = upload(api, user, project, scan(page_lines(4), fmt=fmt), 4)
+    assert retried.status_code == 201, "the refused upload left its page number free"
+    credits = balance(api, user)
+    assert (credits["balance"], credits["reserved"]) == (100, 0)
 
 
 def test_page_results_download_as_text_json_and_hocr(api, user):
@@ -143,7 +139,7 @@ def test_ownership_duplicates_and_bad_uploads(api, user):
     assert api.post(f"/api/v1/tasks/cancel/{task}", headers=other.headers).status_code == 404
 
 
-def test_cancel_a_batch_refunds_what_was_not_read(api, user):
+def test_cancel_a_batch_at_once_refunds_what_was_not_read(api, user):
     project = new_project(api, user)
     ids = [upload(api, user, project, scan(page_lines(n)), n).json()["pages"][0]["id"]
            for n in range(1, 13)]
@@ -157,7 +153,8 @@ def test_cancel_a_batch_refunds_what_was_not_read(api, user):
     assert {r["status"] for r in final["result"]["results"]} <= {"cancelled", "completed"}
     assert final["result"]["completed"] == sum(
         r["status"] == "completed" for r in final["result"]["results"])
-    assert balance(api, user)["balance"] == 100, "a cancelled task charges nothing"
+    read = final["result"]["completed"]
+    assert balance(api, user)["balance"] == 100 - read, "charged for the pages read only"
     time.sleep(1.0)  # a page a worker had in hand when the flag went up stops there
     listed = api.get(f"/api/v1/projects/{project}/pages", headers=user.headers).json()
     assert {p["ocr_status"] for p in listed["pages"]} <= {"cancelled", "completed"}

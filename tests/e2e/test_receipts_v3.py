@@ -118,6 +118,23 @@ def test_wrong_type_is_400_by_content_not_name(api, user):
     assert balance(api, user)["balance"] == 100
 
 
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG"])
+def test_a_truncated_photo_is_400_at_upload_and_reserves_nothing(api, user, fmt):
+    """Its header is fine; its data stops halfway. Refused at once, no job, no credit."""
+    out = io.BytesIO()
+    Image.open(io.BytesIO(make_receipt(5).image)).save(out, fmt)
+    cut = out.getvalue()[: len(out.getvalue()) // 2]
+    response = submit(api, user, cut, name=f"cut.{fmt.lower()}", content_type=None)
+    data = assert_envelope(response, 400)
+    assert data["error_type"] == "INPUT_INVALID" and data["retryable"] is False
+    message = response.json()["message"]
+    assert f"The {fmt} image could not be decoded" in message and "truncated" in message
+    credits = balance(api, user)
+    assert (credits["balance"], credits["reserved"]) == (100, 0)
+    assert [entry["entry_type"] for entry in credits["ledger"]] == ["signup"]
+    assert api.get("/api/v1/jobs", headers=user.headers).json()["total"] == 0
+
+
 def test_missing_file_and_missing_content_type(api, user):
     data = assert_envelope(api.post(f"{V3}/process", headers=user.headers,
                                     data={"user_id": "1"}), 400)

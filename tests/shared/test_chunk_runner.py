@@ -187,3 +187,29 @@ def test_a_file_written_for_a_committed_row_stays():
         path = storage.write_bytes_in(session, "test-results", ".bin", b"kept")
     assert storage.absolute(path).read_bytes() == b"kept"
     storage.delete(path)
+
+
+def test_a_failure_is_recorded_with_the_settle_and_never_for_a_cancelled_job(queued_job):
+    job_id, (first, second) = queued_job(2)
+    recorded: list[tuple[str, str]] = []
+
+    def record(session: Session, error_type: str, error: str) -> None:
+        assert repo.get_job(session, job_id) is not None  # inside the settle's transaction
+        recorded.append((error_type, error))
+
+    def unreadable(context: ChunkContext) -> ChunkOutput:
+        context.on_failure = record
+        raise ConveyorError(ErrorCode.INPUT_INVALID, "the scan is cut short")
+
+    assert run_chunk(chunk_id=first, attempt=1, work=unreadable) == "failed"
+    assert recorded == [("INPUT_INVALID", "the scan is cut short")]
+
+    def cancelled_meanwhile(context: ChunkContext) -> ChunkOutput:
+        context.on_failure = record
+        with session_scope() as session:
+            job = repo.get_job(session, job_id, for_update=True)
+            assert job is not None and lifecycle.cancel_job(session, job) is not None
+        raise ConveyorError(ErrorCode.INPUT_INVALID, "too late to matter")
+
+    assert run_chunk(chunk_id=second, attempt=1, work=cancelled_meanwhile) == "stale"
+    assert recorded == [("INPUT_INVALID", "the scan is cut short")]

@@ -6,6 +6,7 @@ from shared.credits.models import CreditLedgerEntry
 from shared.db import session_scope
 from shared.jobs.models import JobChunk
 from shared.jobs.repository import get_job_by_uuid
+from shared.pages.models import Page
 from shared.receipts.models import Receipt
 from shared.receipts.repository import receipt_of_job
 
@@ -33,3 +34,11 @@ def job_id_of(job_uuid: str) -> int:
 def receipt_of(job_id: int) -> Receipt | None:
     with session_scope() as session:
         return receipt_of_job(session, job_id)
+
+
+def page_source_path(page_id: int) -> str:
+    """Where a page's scan is stored (relative to DATA_DIR)."""
+    with session_scope() as session:
+        page = session.get(Page, page_id)
+        assert page is not None, page_id
+        return page.source_path

@@ -25,7 +25,8 @@ def scan(lines: list[str], *, fmt: str = "PNG", size: int = 34) -> bytes:
     return out.getvalue()
 
 
-def truncated_scan(number: int) -> bytes:
-    """A PNG whose header is fine (it passes intake) but whose pixel data stops early."""
-    data = scan(page_lines(number))
+def truncated_scan(number: int, *, fmt: str = "PNG") -> bytes:
+    """A scan whose header is fine but whose pixel data stops early: intake decodes it
+    and refuses it."""
+    data = scan(page_lines(number), fmt=fmt)
     return data[: len(data) // 3]

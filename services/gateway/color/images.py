@@ -49,8 +49,10 @@ _DOWNLOAD_NAME = re.compile(r"^(\d{8}_\d{6}_[0-9a-f]{8})(_preview\.jpg|\.png)$")
 
 async def upload_image(*, user_id: int, upload: UploadFile, settings: GatewaySettings
                        ) -> UploadOut:
+    # Not decoded by store_image: _inspect_pixels decodes it whole anyway.
     stored, info = await store_image(upload, max_bytes=settings.max_color_upload_bytes,
-                                     max_pixels=settings.max_image_pixels, area=UPLOAD_AREA)
+                                     max_pixels=settings.max_image_pixels, area=UPLOAD_AREA,
+                                     decode=False)
     inspected: InspectedUpload | None = None
     try:
         inspected = await run_in_threadpool(_inspect_pixels, stored.path, info,

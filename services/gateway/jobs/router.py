@@ -104,7 +104,8 @@ async def start_job(request: Request, job_id: int, user_id: UserIdDep,
 
 @router.post("/{job_id}/cancel")
 async def cancel_job(job_id: int, user_id: UserIdDep, jobs: JobsDep) -> dict[str, Any]:
-    """Cancel a pending or processing job; its reserved credits are refunded."""
+    """Cancel a pending or processing job; its reserved credits are refunded (a crawl or
+    page task is charged for the images or pages it delivered)."""
     return cancel_document(await jobs.job(user_id, job_id, "cancel", method="POST"))
 
 

@@ -20,7 +20,6 @@ from services.gateway.pages.schemas import (
 )
 from services.gateway.ratelimit import limiter
 from services.gateway.settings import get_gateway_settings
-from shared.errors import ConveyorError, ErrorCode
 from shared.jobs.models import JobKind
 from shared.pages.models import PageStatus
 
@@ -73,12 +72,10 @@ def get_page(project_id: int, page_id: int, user_id: UserIdDep, session: Session
 def page_result(project_id: int, page_id: int, user_id: UserIdDep, session: SessionDep,
                 format: Annotated[Literal["json", "txt", "hocr"], Query()] = "json"
                 ) -> Response:
-    """The page's OCR: `json` (text, mean confidence, words with boxes), `txt`, `hocr`."""
-    page = service.owned_page(session, user_id=user_id, project_id=project_id,
-                              page_id=page_id)
-    if page.ocr_status != PageStatus.COMPLETED or page.ocr_text is None:
-        raise ConveyorError(ErrorCode.INVALID_STATE, f"page {page_id} has no OCR result "
-                            f"(status {page.shown_status}); process it first")
+    """The page's OCR: `json` (text, mean confidence, words with boxes), `txt`, `hocr`.
+    The latest successful read: a later task that is cancelled or fails leaves it."""
+    page = service.read_page(session, user_id=user_id, project_id=project_id,
+                             page_id=page_id)
     stem = f"project{project_id}-page{page.page_number}"
     if format == "txt":
         return PlainTextResponse(page.ocr_text, headers=_attachment(f"{stem}.txt"))
@@ -128,6 +125,6 @@ async def task_status(task_id: str, user_id: UserIdDep, jobs: JobsDep) -> TaskSt
 
 @tasks_router.post("/cancel/{task_id}")
 async def cancel_task(task_id: str, user_id: UserIdDep, jobs: JobsDep) -> TaskCancelled:
-    """Cancel a page task that has not finished; its whole reservation is released (pages
-    read before the cancel keep their results and are not charged)."""
+    """Cancel a page task that has not finished: the pages it read keep their results and
+    are charged, the rest of its reservation is released."""
     return await service.cancel_task(jobs, user_id=user_id, task_id=task_id)

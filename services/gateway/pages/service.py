@@ -22,6 +22,7 @@ from services.gateway.uploads import image_suffix, store_upload, with_suffix
 from shared import storage
 from shared.db import in_transaction_thread
 from shared.errors import ConveyorError, ErrorCode
+from shared.image_decode import check_decodes
 from shared.images import inspect_image
 from shared.jobs.models import JobKind, JobStatus
 from shared.jobs.states import TERMINAL, Vocabulary, public_status
@@ -81,6 +82,15 @@ def owned_page(session: Session, *, user_id: int, project_id: int, page_id: int)
     return pages[0]
 
 
+def read_page(session: Session, *, user_id: int, project_id: int, page_id: int) -> Page:
+    """The page, if it has a result to serve (INVALID_STATE otherwise)."""
+    page = owned_page(session, user_id=user_id, project_id=project_id, page_id=page_id)
+    if not page.has_result:
+        raise ConveyorError(ErrorCode.INVALID_STATE, f"page {page_id} has no OCR result "
+                            f"(status {page.shown_status}); process it first")
+    return page
+
+
 async def upload_pages(*, user_id: int, project_id: int, upload: UploadFile, page_number: int,
                        settings: GatewaySettings) -> PageList:
     """An image is one page; a PDF becomes one page per PDF page, numbered on from
@@ -100,7 +110,8 @@ async def upload_pages(*, user_id: int, project_id: int, upload: UploadFile, pag
 
 def _inspect_upload(stored: storage.StoredFile, max_pixels: int
                     ) -> tuple[storage.StoredFile, list[tuple[int | None, int | None, int | None]]]:
-    """(pdf page index, width, height) per page the upload holds."""
+    """(pdf page index, width, height) per page the upload holds. An image is decoded
+    whole, so a truncated or corrupt scan is refused now, not failed by its page task."""
     if PDF_MAGIC in stored.head[:1024]:
         check_pdf_bytes(stored)
         pages = count_pages(stored.path)
@@ -109,6 +120,7 @@ def _inspect_upload(stored: storage.StoredFile, max_pixels: int
                                 f"upload at most {MAX_PDF_PAGES} at a time")
         return with_suffix(stored, ".pdf"), [(index, None, None) for index in range(pages)]
     info = inspect_image(stored.path, max_pixels=max_pixels)
+    check_decodes(stored.path, max_pixels=max_pixels)
     return with_suffix(stored, image_suffix(info)), [(None, info.width, info.height)]
 
 

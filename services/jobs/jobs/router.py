@@ -57,7 +57,7 @@ async def user_events(user_id: int, after_id: Annotated[int | None, Query(ge=0)]
 
 @router.get("/users/{user_id}/jobs/by-uuid/{job_uuid}")
 async def get_job_by_uuid(user_id: int, job_uuid: str, with_result: bool = False) -> JobView:
-    """One job found by its public uuid; `with_result`: its result items once completed."""
+    """One job found by its public uuid; `with_result`: its result items once ended."""
     return await in_transaction_thread(service.get_job_by_uuid, user_id=user_id,
                                        job_uuid=job_uuid, with_result=with_result)
 
@@ -66,7 +66,7 @@ async def get_job_by_uuid(user_id: int, job_uuid: str, with_result: bool = False
 async def get_job(request: Request, user_id: int, job_id: int, with_result: bool = False,
                   wait_seconds: Annotated[float, Query(ge=0, le=MAX_WAIT_SECONDS)] = 0
                   ) -> JobView:
-    """One job with its chunk statistics; `with_result`: its result items once completed.
+    """One job with its chunk statistics; `with_result`: its result items once ended.
     `wait_seconds`: answer as soon as the job has ended, or after that long."""
 
     async def read() -> JobView:
@@ -98,7 +98,8 @@ async def start_job(user_id: int, job_id: int, body: StartJob) -> JobView:
 
 @router.post(JOB + "/cancel")
 async def cancel_job(user_id: int, job_id: int, background: BackgroundTasks) -> CancelView:
-    """Cancel a pending or running job, refund its reservation, revoke its tasks."""
+    """Cancel a pending or running job, revoke its tasks and release its reservation (a
+    crawl or page task is charged for the units it delivered)."""
     view, task_ids = await in_transaction_thread(service.cancel_job, user_id=user_id,
                                                  job_id=job_id)
     background.add_task(revoke_quietly, task_ids)

@@ -33,7 +33,7 @@ def owned_job(session: Session, *, user_id: int, job_id: int, for_update: bool =
 def get_job_by_uuid(session: Session, *, user_id: int, job_uuid: str,
                     with_result: bool = False) -> JobView:
     """The public uuid (seeds 000, 002, 003 call it task_id / job_id) of the user's job;
-    `with_result`: with its result items once it completed."""
+    `with_result`: with its result items once it ended."""
     job = repo.get_job_by_uuid(session, job_uuid)
     if job is None or job.user_id != user_id:
         raise ConveyorError(ErrorCode.NOT_FOUND, "Job not found")

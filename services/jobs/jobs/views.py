@@ -9,7 +9,7 @@ from shared.db import utcnow
 from shared.jobs import lifecycle
 from shared.jobs import repository as repo
 from shared.jobs.models import Job, JobChunk, JobStatus
-from shared.jobs.states import ACTIVE, Vocabulary, public_status
+from shared.jobs.states import ACTIVE, TERMINAL, Vocabulary, public_status
 
 S = JobStatus
 
@@ -20,10 +20,11 @@ def v1_word(job: Job) -> str:
 
 def job_view(session: Session, job: Job, *, with_result: bool = False,
              chunks: list[JobChunk] | None = None) -> JobView:
-    """The view of `job`; `with_result` adds a completed job's result items (the same
-    read of its chunks, with their result documents). `chunks`: all of the job's chunks,
+    """The view of `job`; `with_result` adds an ended job's result items, those of its
+    completed chunks (the same read of its chunks, with their result documents): a
+    cancelled page task shows the pages it read. `chunks`: all of the job's chunks,
     current, when the caller has them."""
-    with_result = with_result and job.status == S.COMPLETED
+    with_result = with_result and job.status in TERMINAL
     if chunks is None:
         chunks = (repo.chunks_of(session, job.id, with_results=with_result)
                   if job.total_chunks else [])
