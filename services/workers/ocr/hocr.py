@@ -17,7 +17,7 @@ import html
 import re
 from collections.abc import Iterable
 
-from services.workers.ocr.tesseract import OcrResult, OcrWord
+from shared.ocr.tesseract import OcrResult, OcrWord
 
 Box = tuple[int, int, int, int]  # left, top, right, bottom (right/bottom exclusive)
 

@@ -13,13 +13,13 @@ from typing import Any
 import numpy as np
 from sqlalchemy.orm import Session
 
-from services.workers.ocr import imaging, tesseract
 from services.workers.ocr.hocr import to_hocr
-from services.workers.ocr.rasterise import render_pdf_page
 from shared import storage
 from shared.db import session_scope, utcnow
 from shared.image_decode import load_image
 from shared.jobs.chunk_runner import ChunkContext, ChunkOutput
+from shared.ocr import imaging, tesseract
+from shared.ocr.rasterise import render_pdf_page
 from shared.pages import repository as pages
 from shared.settings import get_settings
 

@@ -11,13 +11,13 @@ import cv2
 import numpy as np
 from sqlalchemy.orm import Session
 
-from services.workers.ocr import imaging, tesseract
 from services.workers.ocr.receipt_analysis import analyse_receipt
 from services.workers.ocr.receipt_validation import check_receipt
 from shared import storage
 from shared.errors import ConveyorError, ErrorCode
 from shared.image_decode import load_image
 from shared.jobs.chunk_runner import ChunkContext, ChunkOutput
+from shared.ocr import imaging, tesseract
 from shared.receipts import steps
 from shared.receipts.repository import save_receipt
 from shared.settings import get_settings

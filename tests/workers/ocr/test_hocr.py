@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 from services.workers.ocr.hocr import to_hocr
-from services.workers.ocr.imaging import preprocess_for_ocr
-from services.workers.ocr.tesseract import OcrResult, OcrWord, recognise
-from tests.workers.ocr.test_imaging import render_text
+from shared.ocr.imaging import preprocess_for_ocr
+from shared.ocr.tesseract import OcrResult, OcrWord, recognise
+from tests.shared.ocr.test_imaging import render_text
 
 # A lone "&" in DejaVu Sans Mono is read as "6"; inside "R&D" Tesseract reads it right.
 LINES = ("Invoice number 4521", 'R&D <tags> "quotes"', "Total amount 129.99 PLN")

@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
-from services.workers.ocr import imaging
-from services.workers.ocr.tesseract import recognise
 from shared.errors import ConveyorError, ErrorCode
 from shared.image_decode import load_image
+from shared.ocr import imaging
+from shared.ocr.tesseract import recognise
 
 FONT_PATH = "/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf"
 LINES = ("Invoice number 4521", "Total amount 129.99 PLN", "Zażółć gęślą jaźń")

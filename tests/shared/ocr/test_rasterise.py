@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 from fpdf import FPDF
 
-from services.workers.ocr.imaging import preprocess_for_ocr
-from services.workers.ocr.rasterise import pdf_page_count, render_pdf_page
-from services.workers.ocr.tesseract import recognise
 from shared.errors import ConveyorError, ErrorCode
+from shared.ocr.imaging import preprocess_for_ocr
+from shared.ocr.rasterise import pdf_page_count, render_pdf_page
+from shared.ocr.tesseract import recognise
 
 PAGES = ("First page alpha", "Second page bravo 2024", "Third page charlie")
 MAX_PIXELS = 50_000_000

@@ -7,10 +7,10 @@ import numpy as np
 import pytesseract
 import pytest
 
-from services.workers.ocr.imaging import preprocess_for_ocr
-from services.workers.ocr.tesseract import OcrResult, readable_text_check, recognise
 from shared.errors import ConveyorError, ErrorCode
-from tests.workers.ocr.test_imaging import LINES, render_text
+from shared.ocr.imaging import preprocess_for_ocr
+from shared.ocr.tesseract import OcrResult, readable_text_check, recognise
+from tests.shared.ocr.test_imaging import LINES, render_text
 
 
 @pytest.fixture(scope="module")
