@@ -4,6 +4,8 @@
 
 1. `to_gray`           colour carries nothing Tesseract uses.
 2. `crop_to_paper`     cut a photo down to the (straightened) paper.
+   (turn)              text lines running top to bottom are turned a quarter to run across
+                       (`shared.ocr.orientation`).
 3. `rescale_for_ocr`   bring the text height near what Tesseract reads best; cap the size.
 4. `denoise`           3x3 median: sensor and JPEG speckle, without blurring stroke edges.
 5. `deskew`            estimate the text-line angle (within +-15 degrees) and rotate back.
@@ -25,9 +27,12 @@ from __future__ import annotations
 
 import logging
 import math
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
+
+from shared.ocr.orientation import lines_run_vertically
 
 logger = logging.getLogger(__name__)
 
@@ -72,14 +77,28 @@ _MAX_PAPER_BORDER_SHARE = 0.5
 
 
 def preprocess_for_ocr(image: np.ndarray) -> np.ndarray:
-    """Gray or BGR uint8 image -> uint8 image for Tesseract: paper 255, ink its own grey.
+    """Gray or BGR uint8 image -> uint8 image for Tesseract: white paper, dark ink, text
+    lines across (`prepare` says whether it turned the page)."""
+    return prepare(image).image
 
-    Quarter turns are not detected here: EXIF-tagged photos are already upright after
-    `load_image`, and the receipt pipeline reads a poor result again turned (Tesseract's
-    OSD found the turn on 1 of 12 turned receipt photos, at 2-4 s each).
-    """
-    return deepen_ink(flatten_background(deskew(denoise(rescale_for_ocr(
-        crop_to_paper(to_gray(image)))))))
+
+@dataclass(frozen=True, kw_only=True)
+class PreparedPage:
+    image: np.ndarray
+    turned_degrees: int  # clockwise, to bring text lines that ran vertically upright
+
+
+def prepare(image: np.ndarray) -> PreparedPage:
+    """`preprocess_for_ocr`, also saying whether the page was turned a quarter: text lines
+    running top to bottom are turned clockwise to run across (a page that was turned the
+    other way then reads upside down, which `shared.ocr.reading` finds)."""
+    gray = crop_to_paper(to_gray(image))
+    turned = 0
+    # Before scaling: the text height is measured on glyphs standing upright.
+    if lines_run_vertically(gray):
+        gray, turned = cv2.rotate(gray, cv2.ROTATE_90_CLOCKWISE), 90
+    prepared = deepen_ink(flatten_background(deskew(denoise(rescale_for_ocr(gray)))))
+    return PreparedPage(image=prepared, turned_degrees=turned)
 
 
 def crop_to_paper(gray: np.ndarray) -> np.ndarray:

@@ -58,6 +58,8 @@ class Page(Base):
     # The word boxes' coordinate space: the page as OCR'd (cropped, scaled, straightened).
     ocr_width: Mapped[int | None]
     ocr_height: Mapped[int | None]
+    # Clockwise turn that brought the page upright before it was read (0, 90, 180, 270).
+    ocr_turned_degrees: Mapped[int | None]
     ocr_hocr: Mapped[str | None] = mapped_column(Text)
     ocr_error: Mapped[str | None] = mapped_column(Text)
     ocr_error_type: Mapped[str | None] = mapped_column(String(40))

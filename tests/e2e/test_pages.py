@@ -9,7 +9,7 @@ from tests.support.api import User, balance, register_and_login
 from tests.support.db import chunks, job_id_of
 from tests.support.pages import damage_stored_scan, new_project, upload, wait_task
 from tests.support.pdfs import make_pdf
-from tests.support.scans import page_lines, scan, truncated_scan
+from tests.support.scans import character_error_rate, page_lines, scan, truncated_scan, turned
 
 
 @pytest.fixture
@@ -181,3 +181,22 @@ def test_pages_of_a_task_cancelled_elsewhere_do_not_stay_queued(api, user):
                                           for p in listed["pages"])
     summary = api.get(f"/api/v1/projects/{project}", headers=user.headers).json()
     assert summary["pages_by_status"].get("queued", 0) == 0
+
+
+@pytest.mark.parametrize("degrees", [90, 180])
+def test_a_page_scanned_turned_is_read_upright(api, user, degrees):
+    project = new_project(api, user)
+    upright_text = " ".join(page_lines(8))
+    page = upload(api, user, project, turned(scan(page_lines(8)), degrees), 8).json()
+    page_id = page["pages"][0]["id"]
+
+    queued = api.post(f"/api/v1/tasks/projects/{project}/process-page/{page_id}",
+                      headers=user.headers)
+    final, _ = wait_task(api, user, queued.json()["task_id"])
+
+    item = final["result"]["results"][0]
+    assert item["status"] == "completed" and item["turned_degrees"] == 360 - degrees
+    assert character_error_rate(item["text"], upright_text) <= 0.01, item["text"]
+    doc = api.get(f"/api/v1/projects/{project}/pages/{page_id}/result",
+                  headers=user.headers).json()
+    assert doc["turned_degrees"] == 360 - degrees

@@ -255,12 +255,13 @@ def test_websocket_refuses_a_missing_or_bad_token(stack):
         assert refused.value.response.status_code == 403
 
 
-def _turned(image: bytes, *, exif_orientation: int | None = None) -> bytes:
-    """The photo turned 180 degrees; or stored sideways with an EXIF tag to undo it."""
+def _turned(image: bytes, *, degrees: int, exif_orientation: int | None = None) -> bytes:
+    """The photo turned clockwise by `degrees` with no tag; or stored sideways (90
+    degrees anticlockwise) with an EXIF tag that undoes it."""
     photo = Image.open(io.BytesIO(image)).convert("RGB")
     out = io.BytesIO()
     if exif_orientation is None:
-        photo.rotate(180).save(out, "PNG")
+        photo.rotate(-degrees, expand=True).save(out, "PNG")
     else:
         exif = Image.Exif()
         exif[0x0112] = exif_orientation
@@ -268,15 +269,19 @@ def _turned(image: bytes, *, exif_orientation: int | None = None) -> bytes:
     return out.getvalue()
 
 
-@pytest.mark.parametrize("exif_orientation", [None, 6])
-def test_a_turned_photo_is_read_upright(api, user, exif_orientation):
+@pytest.mark.parametrize(("degrees", "exif_orientation", "turn_applied"),
+                         [(90, None, 270), (180, None, 180), (270, None, 90), (0, 6, 0)])
+def test_a_turned_photo_is_read_upright(api, user, degrees, exif_orientation, turn_applied):
     receipt = make_receipt(6)
-    data = assert_envelope(submit(api, user, _turned(receipt.image,
-                                                     exif_orientation=exif_orientation)), 202)
+    photo = _turned(receipt.image, degrees=degrees, exif_orientation=exif_orientation)
+    data = assert_envelope(submit(api, user, photo), 202)
     final, _ = poll(api, user, data["job_id"], until={"SUCCESS", "FAILURE"})
     assert final["status"] == "SUCCESS", final
     assert final["result"]["total"]["value"] == receipt.expected["total"]
+    assert final["result"]["merchant"]["value"] == receipt.expected["merchant"]
     assert final["result"]["ocr"]["mean_confidence"] > 75
+    # EXIF orientation is applied at decoding; the reader reports its own turn on top.
+    assert final["result"]["ocr"]["turned_degrees"] == turn_applied
 
 
 def test_cancel_mid_run_stops_before_the_receipt_is_saved(api, user):

@@ -88,6 +88,7 @@ def page_result(project_id: int, page_id: int, user_id: UserIdDep, session: Sess
                             # Boxes are pixels of the page as it was read (cropped to the
                             # paper, scaled, straightened): this size.
                             "image_size": {"width": page.ocr_width, "height": page.ocr_height},
+                            "turned_degrees": page.ocr_turned_degrees,
                             "words": page.ocr_words or []}
     return JSONResponse(body, headers=_attachment(f"{stem}.json"))
 

@@ -18,8 +18,9 @@ from shared import storage
 from shared.db import session_scope, utcnow
 from shared.image_decode import load_image
 from shared.jobs.chunk_runner import ChunkContext, ChunkOutput
-from shared.ocr import imaging, tesseract
+from shared.ocr import tesseract
 from shared.ocr.rasterise import render_pdf_page
+from shared.ocr.reading import read_upright
 from shared.pages import repository as pages
 from shared.settings import get_settings
 
@@ -36,14 +37,15 @@ def process_page(context: ChunkContext) -> ChunkOutput:
     # A heartbeat, and a cancel check before Tesseract. The chunk reports 0 units done
     # until it completes: a cancel charges the pages read, not the one in hand.
     context.report(0, force=True)
-    prepared = imaging.preprocess_for_ocr(image)
-    ocr = tesseract.recognise(prepared, psm=PAGE_PSM)
-    height, width = prepared.shape[:2]
+    reading = read_upright(image, psm=PAGE_PSM)
+    ocr = reading.ocr
+    height, width = reading.image.shape[:2]
     hocr = to_hocr(ocr, width=width, height=height, title=f"page {page_number}")
-    read = {**_success(ocr, hocr=hocr), "ocr_width": width, "ocr_height": height}
+    read = {**_success(ocr, hocr=hocr), "ocr_width": width, "ocr_height": height,
+            "ocr_turned_degrees": reading.turned_degrees}
     item = {"page_id": page_id, "page_number": page_number, "status": "completed",
             "text": ocr.text, "mean_confidence": round(ocr.mean_confidence, 1),
-            "word_count": len(ocr.words)}
+            "word_count": len(ocr.words), "turned_degrees": reading.turned_degrees}
 
     def store(session: Session) -> dict[str, Any]:
         pages.save_read(session, page_id=page_id, job_id=context.job_id, values=read)

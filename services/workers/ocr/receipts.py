@@ -7,7 +7,6 @@ analysis into fields -> data validation (warnings, never corrections) -> save.
 from datetime import date
 from typing import Any
 
-import cv2
 import numpy as np
 from sqlalchemy.orm import Session
 
@@ -17,7 +16,8 @@ from shared import storage
 from shared.errors import ConveyorError, ErrorCode
 from shared.image_decode import load_image
 from shared.jobs.chunk_runner import ChunkContext, ChunkOutput
-from shared.ocr import imaging, tesseract
+from shared.ocr import tesseract
+from shared.ocr.reading import UprightReading, read_upright
 from shared.receipts import steps
 from shared.receipts.repository import save_receipt
 from shared.settings import get_settings
@@ -25,9 +25,6 @@ from shared.settings import get_settings
 # Page segmentation mode 6 (one uniform block of text): mode 4 (a single column) dropped
 # the right-hand column of tax letters ("A", "B") of Polish receipts in our tests.
 TESSERACT_PSM = 6
-# A reading this good is upright: generated receipt photos read at 89-92 mean confidence
-# upright, 44-62 upside down or sideways.
-_GOOD_CONFIDENCE = 75.0
 
 
 def process_receipt(context: ChunkContext) -> ChunkOutput:
@@ -40,11 +37,12 @@ def process_receipt(context: ChunkContext) -> ChunkOutput:
     image = load_image(storage.absolute(context.input_path),
                        max_pixels=get_settings().max_image_pixels)
     context.step(steps.OCR.code, steps.OCR.progress)
-    ocr = _read(image)
+    reading = _read(image)
+    ocr = reading.ocr
     context.step(steps.OCR_QUALITY.code, steps.OCR_QUALITY.progress, defer=True)
     tesseract.readable_text_check(ocr)
     context.step(steps.ANALYSIS.code, steps.ANALYSIS.progress, defer=True)
-    data = analyse_receipt(ocr.text, line_confidences=ocr.line_confidences)
+    data = _analyse(reading)
     context.step(steps.DATA_VALIDATION.code, steps.DATA_VALIDATION.progress, defer=True)
     warnings = check_receipt(data, today=date.today())
     context.step(steps.SAVE.code, steps.SAVE.progress, defer=True)
@@ -54,42 +52,30 @@ def process_receipt(context: ChunkContext) -> ChunkOutput:
         # never stored.
         receipt = save_receipt(session, job_id=context.job_id, user_id=context.user_id,
                                data=data, warnings=warnings, ocr_confidence=ocr.mean_confidence)
-        return {"items": [_document(receipt.id, data=data, warnings=warnings, ocr=ocr)]}
+        return {"items": [_document(receipt.id, data=data, warnings=warnings,
+                                    reading=reading)]}
 
     return ChunkOutput(store=store, metrics={"ocr_words": len(ocr.words)})
 
 
 def read_receipt(image: np.ndarray) -> dict[str, Any]:
-    """The fields of a decoded receipt image, as `analyse_receipt` gives them."""
-    ocr = _read(image)
-    return analyse_receipt(ocr.text, line_confidences=ocr.line_confidences)
+    """The fields of a decoded receipt image, as `process_receipt` stores them."""
+    reading = _read(image)
+    return _analyse(reading)
 
 
-def _read(image: np.ndarray) -> tesseract.OcrResult:
-    """OCR the receipt, upright. A poor first reading may be a photo taken upside down or
-    sideways without an EXIF tag: then the page is read turned as well (180 degrees, and
-    90/270 when it is wider than tall) and the most confident reading is kept. Tesseract's
-    own orientation detection (OSD) was tried first and found the turn on 1 of 12 turned
-    receipt photos, at 2-4 s each."""
-    prepared = imaging.preprocess_for_ocr(image)
-    best = tesseract.recognise(prepared, psm=TESSERACT_PSM)
-    if best.mean_confidence >= _GOOD_CONFIDENCE:
-        return best
-    height, width = prepared.shape[:2]
-    # Receipts are taller than wide: a wide one was most likely photographed sideways.
-    turns = ([cv2.ROTATE_90_CLOCKWISE, cv2.ROTATE_90_COUNTERCLOCKWISE, cv2.ROTATE_180]
-             if width > height else [cv2.ROTATE_180])
-    for turn in turns:
-        reading = tesseract.recognise(cv2.rotate(prepared, turn), psm=TESSERACT_PSM)
-        if reading.mean_confidence > best.mean_confidence:
-            best = reading
-        if best.mean_confidence >= _GOOD_CONFIDENCE:
-            break
-    return best
+def _read(image: np.ndarray) -> UprightReading:
+    return read_upright(image, psm=TESSERACT_PSM)
+
+
+def _analyse(reading: UprightReading) -> dict[str, Any]:
+    return analyse_receipt(reading.ocr.text, line_confidences=reading.ocr.line_confidences)
 
 
 def _document(receipt_id: int, *, data: dict[str, Any], warnings: list[dict[str, str]],
-              ocr: tesseract.OcrResult) -> dict[str, Any]:
+              reading: UprightReading) -> dict[str, Any]:
+    ocr = reading.ocr
     return {"receipt_id": receipt_id, **data, "warnings": warnings,
             "ocr": {"mean_confidence": round(ocr.mean_confidence, 1),
-                    "word_count": len(ocr.words), "text": ocr.text}}
+                    "word_count": len(ocr.words), "text": ocr.text,
+                    "turned_degrees": reading.turned_degrees}}
