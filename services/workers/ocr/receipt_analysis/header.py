@@ -65,7 +65,7 @@ _WEB = re.compile(r"WWW\.|HTTP|@|\.(PL|COM|CO\.UK)\b")
 _PARAGON = re.compile(r"PARAGON|FISKALN")
 # Legal forms of a business name (OCR reads "SDN BHD" as "SON BHD", "SDS BHD", "SIN BHD").
 _COMPANY_FORM = re.compile(
-    r"\bS[DOI0][NMHY]\.?\s?B[HN][DO0]\b|\bS\W?B\b|\bBHD\b|\bBERHAD\b|ENTERPRISE|TRADING|"
+    r"\bS[DOI0][NMHY]\.?\s?B[HN][DOU0]\b|\bS\W?B\b|\bBHD\b|\bBERHAD\b|ENTERPRISE|TRADING|"
     r"\b(LTD|LIMITED|LLC|LLP|INC|PLC|GMBH|CORP|COMPANY)\b|\bSP\.?\s?Z\s?O\.?\s?O\b|"
     r"\bS\.?A\.?$|\bS\.C\.|\bP\.?H\.?U\b|\bCO\.?\s?\(M\)"
 )
@@ -79,10 +79,11 @@ _REG_SUFFIX = re.compile(r"\s*[(\[]?\s*(CO\W*(NO|REG)\W*)?[\w.:]*\d{4,}\s?-?\s?[
 _SHOP_WORD = re.compile(r"\b(RESTORAN|RESTAURANT|KEDAI|STORE|MART|MARKET|SHOP|HARDWARE|"
                         r"STATIONERY|BAKER\w*|CAFE|COFFEE|PHARMACY|PETROL|SKLEP|PIEKARNIA|"
                         r"DELIKATESY|APTEKA|GROCER\w*|DELI|BOOK)\b")
-_OWNER = re.compile(r"OWNED BY|OPERATED BY|LICENSEE|FRANCHISE|A MEMBER OF")
+_OWNER = re.compile(r"OWNED BY|OPERATED BY|LICENSEE|FRANCHISE|A MEMBER OF|\bBY\W*$")
 _MERCHANT_LINES = 10  # the name is printed near the top
 _FORM_SCORE, _ANCHOR_SCORE = 3.0, 2.0
 _CLEAR_PRINT = 55.0  # mean word confidence below this: not clearly printed
+_FAINT_PRINT = 40.0
 _NIP_WORD = re.compile(r"\bN[IL1|]P\b")
 _NIP_WEIGHTS = (6, 5, 7, 2, 3, 4, 5, 6, 7)
 
@@ -153,7 +154,7 @@ def _merchant_score(lines: list[_Line], index: int) -> float:
         score += 1.0
     if line.confidence < _CLEAR_PRINT:
         score -= 3.0  # handwriting, a stamp, a logo read as letters
-    if index > 0 and _OWNER.search(lines[index - 1].key + " " + line.key):
+    if index > 0 and (_OWNER.search(lines[index - 1].key) or _OWNER.search(line.key)):
         score -= 5.0  # "Owned by: SANYU SUPPLY SDN BHD" under the shop's own name
     return score
 
@@ -165,7 +166,10 @@ def _joined_name(lines: list[_Line], index: int) -> str:
     parts = [lines[index].text]
     for above in reversed(lines[max(0, index - 2): index]):
         first = _line(parts[0])
-        if not (_joinable(above) and (_open_ended(above.text) or not _complete(first))):
+        # A name cut mid-parenthesis is joined even when its first part read less clearly.
+        cut = _open_ended(above.text) and _begins_inside(first)
+        if not (_joinable(above, clarity=_FAINT_PRINT if cut else _CLEAR_PRINT)
+                and (_open_ended(above.text) or not _complete(first))):
             break
         parts.insert(0, above.text)
     below = lines[index + 1] if index + 1 < len(lines) else None
@@ -174,19 +178,23 @@ def _joined_name(lines: list[_Line], index: int) -> str:
     return " ".join(parts)
 
 
-def _joinable(line: _Line) -> bool:
-    """Printed clearly, name-like, and not a note in small letters."""
-    if not _is_merchant_candidate(line) or line.confidence < _CLEAR_PRINT:
+def _joinable(line: _Line, *, clarity: float) -> bool:
+    """Printed clearly enough, name-like, and not a note in small letters."""
+    if not _is_merchant_candidate(line) or line.confidence < clarity:
         return False
     return sum(c.islower() for c in line.text) <= 0.7 * max(1, _letters(line.text))
 
 
 def _complete(line: _Line) -> bool:
     """A whole name by itself: it has a company form and does not begin mid-name."""
-    begins_inside = re.match(r"^\W*\w*\)", line.text) or _COMPANY_FORM.match(
-        line.key.lstrip(" |'\"-"))
-    return bool(_COMPANY_FORM.search(line.key)) and not begins_inside and not _open_ended(
-        line.text)
+    return (bool(_COMPANY_FORM.search(line.key)) and not _begins_inside(line)
+            and not _open_ended(line.text))
+
+
+def _begins_inside(line: _Line) -> bool:
+    """"ALAM) SDN BHD", "ENTERPRISE (SETIA": the rest of a name begun on the line above."""
+    return bool(re.match(r"^\W*\w*\)", line.text)
+                or _COMPANY_FORM.match(line.key.lstrip(" |'\"-")))
 
 
 def _open_ended(text: str) -> bool:
