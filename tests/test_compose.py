@@ -144,6 +144,7 @@ class Dockerfile:
     copies: list[tuple[list[str], str]] = field(default_factory=list)  # (sources, abs dest)
     requirements: list[str] = field(default_factory=list)
     requirement_paths: list[PurePosixPath] = field(default_factory=list)  # in the image
+    apt_packages: set[str] = field(default_factory=set)
     user: str = "root"
     env: dict[str, str] = field(default_factory=dict)
     workdir: str = "/"
@@ -217,11 +218,23 @@ def parse_dockerfile(path: Path) -> Dockerfile:
             *sources, dest = args
             df.copies.append((sources, str(PurePosixPath(df.workdir) / dest)
                               + ("/" if dest.endswith("/") else "")))
+        elif keyword == "RUN" and "apt-get install" in rest:
+            df.apt_packages |= _apt_packages(rest)
         elif keyword == "RUN" and "pip install" in rest:
             for req in re.findall(r"(?:-r|--requirement)[ =](\S+)", rest):
                 df.requirements.append(req)
                 df.requirement_paths.append(PurePosixPath(df.workdir) / req)
     return df
+
+
+def _apt_packages(command: str) -> set[str]:
+    """The packages of every `apt-get install` in a RUN command (options left out)."""
+    packages: set[str] = set()
+    for step in re.split(r"&&|;", command):
+        words = shlex.split(step)
+        if words[:1] == ["apt-get"] and "install" in words:
+            packages |= {w for w in words[words.index("install") + 1:] if not w.startswith("-")}
+    return packages
 
 
 def dockerfile_of(name: str) -> Dockerfile:
@@ -543,6 +556,21 @@ def test_command_import_closure_fits_the_image(name: str) -> None:
         assert candidates, f"{name}: cannot tell which distribution provides `{top}`"
         assert candidates & pinned, f"{name}: {entry.module} needs `{top}` " \
             f"({sorted(candidates)}), not in {df.requirements}"
+
+
+TESSERACT_DEBS = {"tesseract-ocr", "tesseract-ocr-pol", "tesseract-ocr-eng"}
+
+
+@pytest.mark.parametrize("name", ["worker-pdf", "worker-ocr"])
+def test_images_that_run_tesseract_install_it_with_its_languages(name: str) -> None:
+    """pytesseract only starts the `tesseract` binary: the image must carry it and the
+    pol+eng data the workers ask for, and keep its OpenMP to one thread per process."""
+    _first, third = import_closure(entry_of(argv_of(base_services()[name])).module)
+    assert "pytesseract" in third, f"{name} no longer runs Tesseract: update this test"
+    df = dockerfile_of(name)
+    assert df.apt_packages >= TESSERACT_DEBS, \
+        f"{name}: apt-get installs {sorted(df.apt_packages)}, needs {sorted(TESSERACT_DEBS)}"
+    assert df.env.get("OMP_THREAD_LIMIT") == "1", name
 
 
 def test_migrate_runs_migrations_once() -> None:

@@ -159,11 +159,16 @@ def _close_job(session: Session, job: Job, chunks: list[JobChunk], *,
 
 
 def summarise_chunks(chunks: list[JobChunk]) -> dict[str, Any]:
-    metrics: dict[str, int] = {}
+    """The job's totals. Numeric chunk metrics are summed; list metrics (a PDF chunk's
+    pages read by OCR, say) are concatenated in chunk order, so a job reports per-unit
+    notes without reading its chunks' result documents."""
+    metrics: dict[str, Any] = {}
     for chunk in chunks:
         for key, value in (chunk.metrics or {}).items():
             if isinstance(value, int | float) and key != "items":
                 metrics[key] = metrics.get(key, 0) + int(value)
+            elif isinstance(value, list):
+                metrics[key] = [*metrics.get(key, []), *value]
     failed = [{"chunk_index": c.index, "error_type": c.error_type, "error": c.error, **c.spec}
               for c in chunks if c.status == S.FAILED]
     used_units = sum(c.units_done for c in chunks if c.status == S.COMPLETED)

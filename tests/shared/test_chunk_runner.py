@@ -213,3 +213,21 @@ def test_a_failure_is_recorded_with_the_settle_and_never_for_a_cancelled_job(que
 
     assert run_chunk(chunk_id=second, attempt=1, work=cancelled_meanwhile) == "stale"
     assert recorded == [("INPUT_INVALID", "the scan is cut short")]
+
+
+def test_list_metrics_are_concatenated_in_chunk_order_and_numbers_summed(queued_job):
+    job_id, chunk_ids = queued_job(3)
+
+    def work(context: ChunkContext) -> ChunkOutput:
+        page = context.spec["first_page"]
+        return ChunkOutput(result={"items": []},
+                           metrics={"pages": 1, "ocr_pages": [{"page": page}],
+                                    "empty_pages": [] if page == 2 else [page]})
+
+    assert _run_all(chunk_ids, work) == ["completed"] * 3
+    with session_scope() as session:
+        job = repo.get_job(session, job_id)
+        assert job is not None and job.status == JobStatus.COMPLETED
+        assert job.metrics == {"pages": 3, "ocr_pages": [{"page": 1}, {"page": 2}, {"page": 3}],
+                               "empty_pages": [1, 3]}
+        assert job.result["metrics"] == job.metrics

@@ -4,6 +4,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from services.gateway.pdf.results import page_notes
 from shared.jobs.models import JobKind, JobStatus
 from shared.jobs.states import Vocabulary, public_status
 
@@ -55,7 +56,8 @@ def _result_summary(job: dict[str, Any]) -> dict[str, Any] | None:
 def _pdf_result(job: dict[str, Any]) -> dict[str, Any]:
     base = f"/api/v1/jobs/{job['id']}/result"
     return {"sentence_count": job["result"].get("item_count", 0),
-            "downloads": {"json": f"{base}?format=json", "text": f"{base}?format=txt"}}
+            "downloads": {"json": f"{base}?format=json", "text": f"{base}?format=txt"},
+            **page_notes(job)}
 
 
 def _crawl_result(job: dict[str, Any]) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from pydantic import ValidationError
 from services.gateway.deps import JobsDep, SettingsDep, UserIdDep
 from services.gateway.jobs.presenters import status_document
 from services.gateway.pdf import service
-from services.gateway.pdf.schemas import AsyncStartOut, ConfirmOut, PdfOptions
+from services.gateway.pdf.schemas import AsyncStartOut, ConfirmOut, OcrChoice, PdfOptions
 from services.gateway.ratelimit import limiter
 from services.gateway.settings import get_gateway_settings
 from shared.errors import ConveyorError, ErrorCode
@@ -17,16 +17,19 @@ from shared.jobs.models import JobStatus
 
 router = APIRouter(prefix="/api/v1", tags=["pdf"])
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=255)]
+OcrForm = Annotated[OcrChoice, Form(description="auto (default): OCR the scanned pages; "
+                                     "always: OCR every page; never: the text layer only")]
 
 
 def _options(sentence_length_limit: int | None, gemini_model: str | None,
              ignore_dialogue: bool, preserve_formatting: bool, fix_hyphenation: bool,
-             min_sentence_length: int | None) -> PdfOptions:
+             min_sentence_length: int | None, ocr: OcrChoice) -> PdfOptions:
     try:
         return PdfOptions.model_validate({
             "sentence_length_limit": sentence_length_limit, "gemini_model": gemini_model or None,
             "ignore_dialogue": ignore_dialogue, "preserve_formatting": preserve_formatting,
-            "fix_hyphenation": fix_hyphenation, "min_sentence_length": min_sentence_length})
+            "fix_hyphenation": fix_hyphenation, "min_sentence_length": min_sentence_length,
+            "ocr": ocr})
     except ValidationError as exc:  # rendered like FastAPI's own form validation (422)
         raise RequestValidationError(
             [{**error, "loc": ("body", *error["loc"])} for error in exc.errors()]) from exc
@@ -52,10 +55,12 @@ async def process_pdf_async(
         ignore_dialogue: Annotated[bool, Form()] = False,
         preserve_formatting: Annotated[bool, Form()] = False,
         fix_hyphenation: Annotated[bool, Form()] = True,
-        min_sentence_length: Annotated[int | None, Form()] = None) -> AsyncStartOut:
-    """Start processing a confirmed PDF job in the background; poll GET /api/v1/jobs/{id}."""
+        min_sentence_length: Annotated[int | None, Form()] = None,
+        ocr: OcrForm = "auto") -> AsyncStartOut:
+    """Start processing a confirmed PDF job in the background; poll GET /api/v1/jobs/{id}.
+    `ocr`: auto (scanned pages are read by OCR), always or never."""
     options = _options(sentence_length_limit, gemini_model, ignore_dialogue,
-                       preserve_formatting, fix_hyphenation, min_sentence_length)
+                       preserve_formatting, fix_hyphenation, min_sentence_length, ocr)
     view = await service.start_pdf_job(jobs, user_id=user_id, job_id=job_id, upload=pdf_file,
                                        options=options, settings=settings)
     return AsyncStartOut(job_id=view["id"], task_id=view["celery_task_id"], status="pending",
@@ -72,10 +77,12 @@ async def process_pdf(
         preserve_formatting: Annotated[bool, Form()] = False,
         fix_hyphenation: Annotated[bool, Form()] = True,
         min_sentence_length: Annotated[int | None, Form()] = None,
+        ocr: OcrForm = "auto",
         idempotency_key: IdempotencyKey = None) -> dict[str, Any]:
-    """Process a small PDF (at most 30 pages) and answer with its sentences."""
+    """Process a small PDF (at most 30 pages) and answer with its sentences; `ocr` as for
+    process-pdf-async."""
     options = _options(sentence_length_limit, gemini_model, ignore_dialogue,
-                       preserve_formatting, fix_hyphenation, min_sentence_length)
+                       preserve_formatting, fix_hyphenation, min_sentence_length, ocr)
     view = await service.create_pdf_job(jobs, user_id=user_id, upload=pdf_file,
                                          settings=settings, idempotency_key=idempotency_key,
                                          max_pages=settings.sync_pdf_max_pages)

@@ -2,6 +2,10 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+# auto: OCR the pages without a usable text layer (scans); always: every page; never: the
+# text layer only (scanned pages come back empty, and the result says which they are).
+OcrChoice = Literal["auto", "always", "never"]
+
 
 class PdfOptions(BaseModel):
     """Seed 001's processing options."""
@@ -12,6 +16,7 @@ class PdfOptions(BaseModel):
     preserve_formatting: bool = False
     fix_hyphenation: bool = True
     min_sentence_length: int | None = Field(default=None, ge=0, le=1000)
+    ocr: OcrChoice = "auto"
 
 
 class ConfirmOut(BaseModel):

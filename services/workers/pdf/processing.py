@@ -1,4 +1,4 @@
-"""One PDF chunk: extract its pages with pypdf, clean and segment, optionally rewrite."""
+"""One PDF chunk: read its pages (text layer or OCR), clean and segment, optionally rewrite."""
 
 from dataclasses import fields
 from functools import lru_cache
@@ -6,34 +6,50 @@ from pathlib import Path
 from typing import Any
 
 from pypdf import PdfReader
-from pypdf.errors import PdfReadError
 
 from services.workers.pdf.llm import LLMConfig, LLMError, SentenceRewriter, build_rewriter
+from services.workers.pdf.page_kinds import PDF_READ_ERRORS, OcrMode
+from services.workers.pdf.reading import PageReport, read_page
 from services.workers.pdf.settings import get_pdf_settings
 from services.workers.pdf.text import TextOptions, chunk_sentences
 from shared import storage
 from shared.errors import ConveyorError, ErrorCode, TransientError
 from shared.jobs.chunk_runner import ChunkContext, ChunkOutput
 
-_READ_ERRORS = (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError,
-                OSError, RecursionError)
-
 
 def process_pdf_chunk(context: ChunkContext) -> ChunkOutput:
     spec = context.spec
-    reader = _open(context.input_path)
-    texts = []
-    for number in range(spec["read_first_page"], spec["read_last_page"] + 1):
-        owned = spec["first_page"] <= number <= spec["last_page"]
-        texts.append(_cached_page_text(reader, number, owned=owned))
-        context.report(max(0, min(number, spec["last_page"]) - spec["first_page"] + 1))
+    texts, report = _read_pages(context)
+    if not report.text_found and OcrMode.of(context.params) is not OcrMode.NEVER:
+        # Every page was looked at, OCR included: an empty result would only hide that.
+        raise ConveyorError(ErrorCode.PROCESSING_FAILED, report.nothing_found(
+            first_page=spec["first_page"], last_page=spec["last_page"]))
     sentences = chunk_sentences(texts, first_read_page=spec["read_first_page"],
                                 first_page=spec["first_page"], last_page=spec["last_page"],
                                 options=text_options(context.params))
     sentences, llm_metrics = _rewrite(sentences, context)
     return ChunkOutput(result={"items": sentences},
                        metrics={"pages": spec["last_page"] - spec["first_page"] + 1,
-                                **llm_metrics})
+                                **llm_metrics, **report.metrics()})
+
+
+def _read_pages(context: ChunkContext) -> tuple[list[str], PageReport]:
+    """The texts of the pages the chunk reads (its own and the overlap), and what its own
+    pages gave. A heartbeat after each page, which also stops the chunk once the job is
+    cancelled: an OCR'd page takes about a second."""
+    spec, mode = context.spec, OcrMode.of(context.params)
+    path = _input_file(context.input_path)
+    reader = _open(path)
+    texts: list[str] = []
+    report = PageReport()
+    for number in range(spec["read_first_page"], spec["read_last_page"] + 1):
+        owned = spec["first_page"] <= number <= spec["last_page"]
+        page = read_page(reader, path, number, mode=mode, owned=owned)
+        texts.append(page.text)
+        if owned:
+            report.add(page, mode)
+        context.report(max(0, min(number, spec["last_page"]) - spec["first_page"] + 1))
+    return texts, report
 
 
 def text_options(params: dict[str, Any]) -> TextOptions:
@@ -41,10 +57,14 @@ def text_options(params: dict[str, Any]) -> TextOptions:
     return TextOptions(**{k: v for k, v in params.items() if k in known})
 
 
-def _open(relative_path: str | None) -> PdfReader:
+def _input_file(relative_path: str | None) -> Path:
     path = storage.absolute(relative_path) if relative_path else None
     if path is None or not path.is_file():
         raise ConveyorError(ErrorCode.INPUT_INVALID, "the uploaded PDF is no longer available")
+    return path
+
+
+def _open(path: Path) -> PdfReader:
     stat = path.stat()
     return _reader(path, stat.st_size, stat.st_mtime_ns)
 
@@ -61,29 +81,8 @@ def _reader(path: Path, _size: int, _mtime_ns: int) -> PdfReader:
         return reader
     except OSError as exc:  # its text would name our storage paths
         raise ConveyorError(ErrorCode.INPUT_INVALID, "the uploaded PDF cannot be opened") from exc
-    except _READ_ERRORS as exc:
+    except PDF_READ_ERRORS as exc:
         raise ConveyorError(ErrorCode.INPUT_INVALID, f"the PDF cannot be read: {exc}") from exc
-
-
-# A page read as overlap by one chunk is read again by its neighbour; when both land on
-# the same worker process (the usual case) the second read is free. Keyed by the reader,
-# which `_reader` keeps per file, so a replaced file never serves stale text.
-_PAGE_CACHE_SIZE = 64
-
-
-@lru_cache(maxsize=_PAGE_CACHE_SIZE)
-def _cached_text(reader: PdfReader, number: int) -> str:
-    return reader.pages[number - 1].extract_text() or ""
-
-
-def _cached_page_text(reader: PdfReader, number: int, *, owned: bool) -> str:
-    try:
-        return _cached_text(reader, number)
-    except _READ_ERRORS as exc:
-        if not owned:  # a damaged overlap page fails the chunk that owns it, not this one
-            return ""
-        raise ConveyorError(ErrorCode.INPUT_INVALID,
-                            f"page {number} is damaged and cannot be read: {exc}") from exc
 
 
 @lru_cache

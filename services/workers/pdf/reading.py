@@ -1,0 +1,124 @@
+"""Reading a chunk's pages: pypdf's text layer, or OCR where the page is a scan.
+
+What was read from each page the chunk owns goes into a `PageReport`, which becomes the
+chunk's metrics (the job concatenates them in chunk order) or, when a chunk found no
+text at all, its failure message.
+"""
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from pypdf import PdfReader
+
+from services.workers.pdf.ocr_pages import ScannedPage, read_scanned_page
+from services.workers.pdf.page_kinds import (
+    PDF_READ_ERRORS,
+    OcrMode,
+    PageKind,
+    classify_page,
+    needs_ocr,
+)
+from shared.errors import ConveyorError, ErrorCode
+
+_PAGE_FAULTS = (ErrorCode.INPUT_INVALID, ErrorCode.PROCESSING_FAILED)
+
+
+@dataclass(frozen=True, kw_only=True)
+class PageRead:
+    number: int  # 1-based
+    text: str
+    kind: PageKind
+    ocr: ScannedPage | None = None  # set when the page was read by OCR
+
+
+@dataclass(kw_only=True)
+class PageReport:
+    """What the pages a chunk owns gave, for the job's result."""
+
+    ocr_pages: list[dict[str, Any]] = field(default_factory=list)
+    empty_pages: list[int] = field(default_factory=list)
+    # Scans left unread because the job asked for ocr=never.
+    unread_scanned_pages: list[int] = field(default_factory=list)
+    text_found: bool = False
+
+    def add(self, page: PageRead, mode: OcrMode) -> None:
+        self.text_found = self.text_found or bool(page.text.strip())
+        if page.kind is PageKind.EMPTY and not page.text.strip():
+            self.empty_pages.append(page.number)  # also when OCR (always) read nothing
+        elif page.ocr is not None:
+            self.ocr_pages.append({"page": page.number,
+                                   "mean_confidence": round(page.ocr.mean_confidence, 1),
+                                   "word_count": page.ocr.word_count})
+        elif page.kind is PageKind.SCANNED and mode is OcrMode.NEVER:
+            self.unread_scanned_pages.append(page.number)
+
+    def metrics(self) -> dict[str, Any]:
+        return {"ocr_pages": self.ocr_pages, "empty_pages": self.empty_pages,
+                "unread_scanned_pages": self.unread_scanned_pages}
+
+    def nothing_found(self, *, first_page: int, last_page: int) -> str:
+        """The message for a chunk whose pages gave no text at all."""
+        pages = (f"page {first_page}" if first_page == last_page
+                 else f"pages {first_page}-{last_page}")
+        reasons = []
+        if self.empty_pages:
+            reasons.append(f"{describe_pages(self.empty_pages)} neither text nor images")
+        if self.ocr_pages:  # no text found: OCR read no word on any of them
+            scans = [entry["page"] for entry in self.ocr_pages]
+            reasons.append(f"OCR found no words on {describe_pages(scans, verb=False)}")
+        return f"No text found on {pages}: " + "; ".join(reasons) + "."
+
+
+def describe_pages(numbers: list[int], *, verb: bool = True) -> str:
+    """Page numbers in ascending order as words: `page 3 has`, `pages 1-3, 7 have`;
+    without the verb when `verb` is False."""
+    spans: list[str] = []
+    start = previous = numbers[0]
+    for number in [*numbers[1:], None]:
+        if number is not None and number == previous + 1:
+            previous = number
+            continue
+        spans.append(str(start) if start == previous else f"{start}-{previous}")
+        if number is not None:
+            start = previous = number
+    single = len(numbers) == 1
+    noun = "page" if single else "pages"
+    tail = (" has" if single else " have") if verb else ""
+    return f"{noun} {', '.join(spans)}{tail}"
+
+
+def read_page(reader: PdfReader, path: Path, number: int, *, mode: OcrMode,
+              owned: bool) -> PageRead:
+    """Page `number`. A page that is damaged (or that Tesseract refuses) fails the chunk
+    that owns it and reads as blank for a neighbour that reads it only as overlap."""
+    try:
+        return _cached_page(reader, path, number, mode)
+    except ConveyorError as exc:
+        if owned or exc.code not in _PAGE_FAULTS:
+            raise  # also Tesseract missing or too slow: not this page's fault
+    except PDF_READ_ERRORS as exc:
+        if owned:
+            raise ConveyorError(ErrorCode.INPUT_INVALID,
+                                f"page {number} is damaged and cannot be read: {exc}") from exc
+    return PageRead(number=number, text="", kind=PageKind.EMPTY)
+
+
+# A page read as overlap by one chunk is read again by its neighbour; when both land on
+# the same worker process (the usual case) the second read is free, which matters most
+# for an OCR'd page (about a second). Keyed by the reader, which the caller keeps per
+# file, so a replaced file never serves stale text. Tesseract reads the same rendering
+# the same way, so two workers reading one overlap page agree on its text too.
+_PAGE_CACHE_SIZE = 64
+
+
+@lru_cache(maxsize=_PAGE_CACHE_SIZE)
+def _cached_page(reader: PdfReader, path: Path, number: int, mode: OcrMode) -> PageRead:
+    page = reader.pages[number - 1]
+    text = page.extract_text() or ""
+    kind = classify_page(page, text)
+    if not needs_ocr(kind, mode):
+        return PageRead(number=number, text=text, kind=kind)
+    scanned = read_scanned_page(path, number - 1)
+    return PageRead(number=number, text=scanned.text, kind=kind, ocr=scanned)

@@ -1,0 +1,39 @@
+"""The page notes of a PDF job's status document: lists as the worker reported them,
+and warnings in words."""
+
+from services.gateway.pdf.results import describe_pages, page_notes
+
+
+def _job(metrics: dict, params: dict | None = None) -> dict:
+    return {"metrics": metrics, "params": params or {}}
+
+
+def test_a_job_without_page_notes_reports_empty_lists() -> None:
+    # Jobs finished before OCR existed, and PDFs whose pages all have a text layer.
+    assert page_notes(_job({"pages": 3})) == {
+        "ocr": "auto", "ocr_pages": [], "empty_pages": [], "unread_scanned_pages": [],
+        "warnings": []}
+
+
+def test_warnings_name_the_pages() -> None:
+    notes = page_notes(_job({
+        "ocr_pages": [{"page": 2, "mean_confidence": 91.0, "word_count": 120},
+                      {"page": 3, "mean_confidence": 0.0, "word_count": 0},
+                      {"page": 4, "mean_confidence": 41.5, "word_count": 12}],
+        "empty_pages": [5, 6, 9]}))
+    assert notes["warnings"] == [
+        "pages 5-6, 9 have neither text nor images.",
+        "OCR found no words on page 3.",
+        "OCR read page 4 with low confidence (below 60); check the text."]
+
+
+def test_never_says_which_scans_were_not_read() -> None:
+    notes = page_notes(_job({"unread_scanned_pages": [7]}, {"ocr": "never"}))
+    assert notes["ocr"] == "never"
+    assert notes["warnings"] == ["page 7 has scanned images without a text layer and was not "
+                                 "read (ocr=never); send ocr=auto to read them."]
+
+
+def test_describe_pages() -> None:
+    assert describe_pages([1, 2, 3, 5, 7, 8]) == "pages 1-3, 5, 7-8 have"
+    assert describe_pages([4], verb=False) == "page 4"
