@@ -87,6 +87,19 @@ def test_image_only_pdf_of_a_scan_a_fax_and_a_skewed_page_gives_its_sentences(ap
     assert finalized["charged_credits"] == 3  # an OCR'd page costs what any page costs
 
 
+def test_scans_fed_upside_down_or_sideways_are_read_upright(api, stack):
+    user = register_and_login(api)
+    pdf = images_pdf([scan(SCANNED_SENTENCES[0]).rotate(180),
+                      scan(SCANNED_SENTENCES[1]).rotate(90, expand=True)])
+    done = _run(api, user, pdf)
+    assert done["status"] == "completed", done
+    assert _all_similar(_sentences(api, user, done["id"]),
+                        SCANNED_SENTENCES[0] + SCANNED_SENTENCES[1])
+    # PIL turns anticlockwise: the reader turns back 180 and 90 degrees clockwise.
+    assert [(e["page"], e["turned_degrees"]) for e in done["result"]["ocr_pages"]] == [
+        (1, 180), (2, 90)]
+
+
 def test_mixed_pdf_keeps_its_text_pages_exact_and_reads_the_scan(api, stack):
     user = register_and_login(api)
     first, first_sentences = _text_page(1)

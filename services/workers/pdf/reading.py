@@ -50,7 +50,8 @@ class PageReport:
         elif page.ocr is not None:
             self.ocr_pages.append({"page": page.number,
                                    "mean_confidence": round(page.ocr.mean_confidence, 1),
-                                   "word_count": page.ocr.word_count})
+                                   "word_count": page.ocr.word_count,
+                                   "turned_degrees": page.ocr.turned_degrees})
         elif page.kind is PageKind.SCANNED and mode is OcrMode.NEVER:
             self.unread_scanned_pages.append(page.number)
 

@@ -10,7 +10,8 @@ from services.workers.pdf.reading import PageRead, PageReport, describe_pages
 def _scanned(number: int, text: str = "Read by OCR.", confidence: float = 91.26,
              words: int = 3) -> PageRead:
     return PageRead(number=number, text=text, kind=PageKind.SCANNED,
-                    ocr=ScannedPage(text=text, mean_confidence=confidence, word_count=words))
+                    ocr=ScannedPage(text=text, mean_confidence=confidence, word_count=words,
+                                    turned_degrees=0))
 
 
 def test_auto_reports_ocr_pages_with_their_confidence_and_empty_pages() -> None:
@@ -20,7 +21,8 @@ def test_auto_reports_ocr_pages_with_their_confidence_and_empty_pages() -> None:
         report.add(page, OcrMode.AUTO)
     assert report.text_found
     assert report.metrics() == {
-        "ocr_pages": [{"page": 2, "mean_confidence": 91.3, "word_count": 3}],
+        "ocr_pages": [{"page": 2, "mean_confidence": 91.3, "word_count": 3,
+                       "turned_degrees": 0}],
         "empty_pages": [3], "unread_scanned_pages": []}
 
 
@@ -34,12 +36,13 @@ def test_never_lists_the_scans_it_left_unread() -> None:
 def test_always_reports_an_empty_page_once() -> None:
     report = PageReport()
     report.add(PageRead(number=1, text="", kind=PageKind.EMPTY,
-                        ocr=ScannedPage(text="", mean_confidence=0.0, word_count=0)),
+                        ocr=ScannedPage(text="", mean_confidence=0.0, word_count=0,
+                                        turned_degrees=0)),
                OcrMode.ALWAYS)
     # Drawn outlines OCR could read would make it an OCR page instead.
     report.add(PageRead(number=2, text="Outlined words.", kind=PageKind.EMPTY,
                         ocr=ScannedPage(text="Outlined words.", mean_confidence=88.0,
-                                        word_count=2)), OcrMode.ALWAYS)
+                                        word_count=2, turned_degrees=0)), OcrMode.ALWAYS)
     assert report.metrics()["empty_pages"] == [1]
     assert [entry["page"] for entry in report.metrics()["ocr_pages"]] == [2]
 
