@@ -42,7 +42,7 @@ _DATE_PATTERNS = [
     re.compile(r"(?<![\d-])(?P<d>\d{1,2})\s?(?P<s>[-./])\s?(?P<m>\d{1,2})\s?(?P=s)\s?"
                r"(?P<y>\d{4}|\d{2})(?!\d)"),
     # "Oct 3, 2016"; "10 MAR 2018", "02/JAN/2017", "15-May-18"
-    re.compile(rf"\b{_MONTH_WORD}\s+(?P<d>\d{{1,2}})(ST|ND|RD|TH)?,?\s+(?P<y>\d{{4}})\b"),
+    re.compile(rf"\b{_MONTH_WORD}\s+(?P<d>\d{{1,2}})(ST|ND|RD|TH)?,?\s+(?P<y>(19|20)\d\d)\d?\b"),
     re.compile(rf"\b(?P<d>\d{{1,2}})(ST|ND|RD|TH)?\s?[-/. ]\s?{_MONTH_WORD}\s?[-/., ]\s?"
                r"(?P<y>\d{4}|\d{2})\b"),
 ]
@@ -341,15 +341,17 @@ def _valid_date(match: re.Match[str]) -> date | None:
 
 
 def _date(lines: list[_Line]) -> tuple[str | None, float]:
-    """Prefer a date printed with a time or after DATA/DATE; otherwise the first one."""
+    """The transaction's date: printed with a time (the till stamps both), else after
+    DATA/DATE, else the first date. An expiry or delivery date stands alone."""
     dated = [(line, hit) for line in lines if (hit := _dated(line)) is not None]
-    for line, (day, certainty) in dated:
-        if _TIME.search(line.num) or _DATE_WORD.search(line.key):
-            return day.isoformat(), 0.9 * certainty
     if not dated:
         return None, 0.0
-    day, certainty = dated[0][1]
-    return day.isoformat(), 0.75 * certainty
+
+    def weight(line: _Line) -> int:
+        return 2 * bool(_TIME.search(line.num)) + bool(_DATE_WORD.search(line.key))
+
+    line, (day, certainty) = max(dated, key=lambda pair: weight(pair[0]))  # first on ties
+    return day.isoformat(), (0.9 if weight(line) else 0.75) * certainty
 
 
 def _time(lines: list[_Line]) -> tuple[str | None, float]:
