@@ -1,7 +1,7 @@
 """The page notes of a PDF job's status document: lists as the worker reported them,
 and warnings in words."""
 
-from services.gateway.pdf.results import describe_pages, page_notes
+from services.gateway.pdf.results import page_notes
 
 
 def _job(metrics: dict, params: dict | None = None) -> dict:
@@ -32,8 +32,3 @@ def test_never_says_which_scans_were_not_read() -> None:
     assert notes["ocr"] == "never"
     assert notes["warnings"] == ["page 7 has scanned images without a text layer and was not "
                                  "read (ocr=never); send ocr=auto to read them."]
-
-
-def test_describe_pages() -> None:
-    assert describe_pages([1, 2, 3, 5, 7, 8]) == "pages 1-3, 5, 7-8 have"
-    assert describe_pages([4], verb=False) == "page 4"

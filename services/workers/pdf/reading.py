@@ -21,6 +21,7 @@ from services.workers.pdf.page_kinds import (
     needs_ocr,
 )
 from shared.errors import ConveyorError, ErrorCode
+from shared.page_ranges import describe_pages
 
 _PAGE_FAULTS = (ErrorCode.INPUT_INVALID, ErrorCode.PROCESSING_FAILED)
 
@@ -70,24 +71,6 @@ class PageReport:
             scans = [entry["page"] for entry in self.ocr_pages]
             reasons.append(f"OCR found no words on {describe_pages(scans, verb=False)}")
         return f"No text found on {pages}: " + "; ".join(reasons) + "."
-
-
-def describe_pages(numbers: list[int], *, verb: bool = True) -> str:
-    """Page numbers in ascending order as words: `page 3 has`, `pages 1-3, 7 have`;
-    without the verb when `verb` is False."""
-    spans: list[str] = []
-    start = previous = numbers[0]
-    for number in [*numbers[1:], None]:
-        if number is not None and number == previous + 1:
-            previous = number
-            continue
-        spans.append(str(start) if start == previous else f"{start}-{previous}")
-        if number is not None:
-            start = previous = number
-    single = len(numbers) == 1
-    noun = "page" if single else "pages"
-    tail = (" has" if single else " have") if verb else ""
-    return f"{noun} {', '.join(spans)}{tail}"
 
 
 def read_page(reader: PdfReader, path: Path, number: int, *, mode: OcrMode,

@@ -1,10 +1,9 @@
 """What a chunk reports about its pages: read by OCR, empty, scans left unread."""
 
-import pytest
 
 from services.workers.pdf.ocr_pages import ScannedPage
 from services.workers.pdf.page_kinds import OcrMode, PageKind
-from services.workers.pdf.reading import PageRead, PageReport, describe_pages
+from services.workers.pdf.reading import PageRead, PageReport
 
 
 def _scanned(number: int, text: str = "Read by OCR.", confidence: float = 91.26,
@@ -57,12 +56,3 @@ def test_nothing_found_says_why_for_each_page() -> None:
     assert report.nothing_found(first_page=5, last_page=7) == (
         "No text found on pages 5-7: pages 5-6 have neither text nor images; "
         "OCR found no words on page 7.")
-
-
-@pytest.mark.parametrize(("numbers", "verb", "words"), [
-    ([3], True, "page 3 has"),
-    ([1, 2, 3, 7], True, "pages 1-3, 7 have"),
-    ([2, 4, 5], False, "pages 2, 4-5"),
-])
-def test_describe_pages(numbers: list[int], verb: bool, words: str) -> None:
-    assert describe_pages(numbers, verb=verb) == words
