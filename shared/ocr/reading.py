@@ -3,6 +3,7 @@ poor because it was upside down. The one entry point for reading a page image.""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import cv2
@@ -22,14 +23,21 @@ class UprightReading:
     turned_degrees: int  # clockwise, on top of any EXIF orientation: 0, 90, 180 or 270
 
 
-def read_upright(image: np.ndarray, *, psm: int, languages: str = "pol+eng"
-                 ) -> UprightReading:
+def read_upright(image: np.ndarray, *, psm: int, languages: str = "pol+eng",
+                 between_reads: Callable[[], None] | None = None) -> UprightReading:
+    """`between_reads` is called after each Tesseract run but the last: a page read upside
+    down takes three runs, and a chunk must heartbeat (and notice a cancel) meanwhile."""
+    pause = between_reads or (lambda: None)
     prepared = imaging.prepare(image)
     ocr = tesseract.recognise(prepared.image, psm=psm, languages=languages)
-    if ocr.mean_confidence >= GOOD_CONFIDENCE or not orientation.looks_upside_down(
-            prepared.image, languages=languages):
+    if ocr.mean_confidence >= GOOD_CONFIDENCE:
         return UprightReading(ocr=ocr, image=prepared.image,
                               turned_degrees=prepared.turned_degrees)
+    pause()
+    if not orientation.looks_upside_down(prepared.image, languages=languages):
+        return UprightReading(ocr=ocr, image=prepared.image,
+                              turned_degrees=prepared.turned_degrees)
+    pause()
     turned = cv2.rotate(prepared.image, cv2.ROTATE_180)
     return UprightReading(ocr=tesseract.recognise(turned, psm=psm, languages=languages),
                           image=turned, turned_degrees=(prepared.turned_degrees + 180) % 360)

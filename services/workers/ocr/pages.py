@@ -37,7 +37,7 @@ def process_page(context: ChunkContext) -> ChunkOutput:
     # A heartbeat, and a cancel check before Tesseract. The chunk reports 0 units done
     # until it completes: a cancel charges the pages read, not the one in hand.
     context.report(0, force=True)
-    reading = read_upright(image, psm=PAGE_PSM)
+    reading = read_upright(image, psm=PAGE_PSM, between_reads=lambda: context.report(0))
     ocr = reading.ocr
     height, width = reading.image.shape[:2]
     hocr = to_hocr(ocr, width=width, height=height, title=f"page {page_number}")

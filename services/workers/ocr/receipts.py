@@ -4,6 +4,7 @@ load (EXIF-oriented, pixel-limited) -> preprocess -> Tesseract -> quality check 
 analysis into fields -> data validation (warnings, never corrections) -> save.
 """
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -37,7 +38,7 @@ def process_receipt(context: ChunkContext) -> ChunkOutput:
     image = load_image(storage.absolute(context.input_path),
                        max_pixels=get_settings().max_image_pixels)
     context.step(steps.OCR.code, steps.OCR.progress)
-    reading = _read(image)
+    reading = _read(image, between_reads=lambda: context.report(0))
     ocr = reading.ocr
     context.step(steps.OCR_QUALITY.code, steps.OCR_QUALITY.progress, defer=True)
     tesseract.readable_text_check(ocr)
@@ -64,8 +65,9 @@ def read_receipt(image: np.ndarray) -> dict[str, Any]:
     return _analyse(reading)
 
 
-def _read(image: np.ndarray) -> UprightReading:
-    return read_upright(image, psm=TESSERACT_PSM)
+def _read(image: np.ndarray, *, between_reads: Callable[[], None] | None = None
+          ) -> UprightReading:
+    return read_upright(image, psm=TESSERACT_PSM, between_reads=between_reads)
 
 
 def _analyse(reading: UprightReading) -> dict[str, Any]:
