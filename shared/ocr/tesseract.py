@@ -12,7 +12,7 @@ import os
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 
@@ -89,6 +89,28 @@ def recognise(image: np.ndarray, *, languages: str = "pol+eng", psm: int = 4,
     mean = sum(word.confidence for word in words) / len(words) if words else 0.0
     return OcrResult(text=_join_text(rows), mean_confidence=mean, words=words,
                      languages=languages, line_confidences=_line_confidences(rows))
+
+
+def with_lines(result: OcrResult, lines: list[list[OcrWord]]) -> OcrResult:
+    """`result` with more lines of words (page coordinates) put in reading order: each
+    before the first line that starts lower on the page."""
+    groups: list[list[OcrWord]] = []
+    for word in result.words:
+        if groups and (groups[-1][0].block, groups[-1][0].line) == (word.block, word.line):
+            groups[-1].append(word)
+        else:
+            groups.append([word])
+    block = max((word.block for word in result.words), default=0)
+    for number, line in enumerate(sorted(lines, key=lambda ws: min(w.top for w in ws)), 1):
+        top = min(word.top for word in line)
+        at = next((i for i, group in enumerate(groups)
+                   if min(w.top for w in group) > top), len(groups))
+        groups.insert(at, [replace(word, block=block + number, line=1) for word in line])
+    rows = [((word.block, 0, word.line), word) for group in groups for word in group]
+    words = [word for _, word in rows]
+    return OcrResult(text=_join_text(rows), words=words, languages=result.languages,
+                     mean_confidence=sum(w.confidence for w in words) / len(words),
+                     line_confidences=_line_confidences(rows))
 
 
 def readable_text_check(result: OcrResult, *, min_words: int = 3,

@@ -5,6 +5,7 @@ analysis into fields -> data validation (warnings, never corrections) -> save.
 """
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -18,6 +19,7 @@ from shared.errors import ConveyorError, ErrorCode
 from shared.image_decode import load_image
 from shared.jobs.chunk_runner import ChunkContext, ChunkOutput
 from shared.ocr import tesseract
+from shared.ocr.layout import with_unread_lines
 from shared.ocr.reading import UprightReading, read_upright
 from shared.receipts import steps
 from shared.receipts.repository import save_receipt
@@ -67,7 +69,10 @@ def read_receipt(image: np.ndarray) -> dict[str, Any]:
 
 def _read(image: np.ndarray, *, between_reads: Callable[[], None] | None = None
           ) -> UprightReading:
-    return read_upright(image, psm=TESSERACT_PSM, between_reads=between_reads)
+    """Read upright, then the lines psm 6 left out (a total in double-height type)."""
+    reading = read_upright(image, psm=TESSERACT_PSM, between_reads=between_reads)
+    ocr = with_unread_lines(reading.image, reading.ocr, languages=reading.ocr.languages)
+    return replace(reading, ocr=ocr)
 
 
 def _analyse(reading: UprightReading) -> dict[str, Any]:
