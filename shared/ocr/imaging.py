@@ -1,6 +1,6 @@
 """Prepare a decoded image (`shared.image_decode.load_image`) for Tesseract.
 
-`preprocess_for_ocr` turns that into a uint8 image of the text on white paper, in steps:
+`prepare` turns that into a uint8 image of the text on white paper, in steps:
 
 1. `to_gray`           colour carries nothing Tesseract uses.
 2. `crop_to_paper`     cut a photo down to the (straightened) paper.
@@ -76,12 +76,6 @@ _PAPER_EDGE_PIXELS = 6
 _MAX_PAPER_BORDER_SHARE = 0.5
 
 
-def preprocess_for_ocr(image: np.ndarray) -> np.ndarray:
-    """Gray or BGR uint8 image -> uint8 image for Tesseract: white paper, dark ink, text
-    lines across (`prepare` says whether it turned the page)."""
-    return prepare(image).image
-
-
 @dataclass(frozen=True, kw_only=True)
 class PreparedPage:
     image: np.ndarray
@@ -89,8 +83,9 @@ class PreparedPage:
 
 
 def prepare(image: np.ndarray) -> PreparedPage:
-    """`preprocess_for_ocr`, also saying whether the page was turned a quarter: text lines
-    running top to bottom are turned clockwise to run across (a page that was turned the
+    """Gray or BGR uint8 image -> uint8 image for Tesseract (white paper, dark ink, text
+    lines across), and whether it was turned a quarter: text lines running top to bottom
+    are turned clockwise to run across (a page that was turned the
     other way then reads upside down, which `shared.ocr.reading` finds)."""
     gray = crop_to_paper(to_gray(image))
     turned = 0

@@ -30,7 +30,7 @@ def render_text(lines: tuple[str, ...] = LINES, *, size: int = 28,
 
 
 def read(image: np.ndarray) -> str:
-    return recognise(imaging.preprocess_for_ocr(image)).text
+    return recognise(imaging.prepare(image).image).text
 
 
 @pytest.mark.parametrize(("orientation", "stored_turn"), [
@@ -72,7 +72,7 @@ def test_uneven_lighting_and_noise_are_handled() -> None:
     photo = np.clip(page * light + noise, 0, 255).astype(np.uint8)
     colour = np.dstack([photo, photo, photo])
 
-    prepared = imaging.preprocess_for_ocr(colour)
+    prepared = imaging.prepare(colour).image
 
     assert prepared.dtype == np.uint8
     # Light paper even in the shadow (the photo's paper there is at ~115); dark ink.

@@ -8,7 +8,7 @@ import pytest
 from fpdf import FPDF
 
 from shared.errors import ConveyorError, ErrorCode
-from shared.ocr.imaging import preprocess_for_ocr
+from shared.ocr.imaging import prepare
 from shared.ocr.rasterise import pdf_page_count, render_pdf_page
 from shared.ocr.tesseract import recognise
 
@@ -58,7 +58,7 @@ def test_second_page_renders_and_reads(pdf: Path) -> None:
                            math.ceil(A4_POINTS[0] * 150 / 72))  # PDFium rounds up
     assert np.median(image) == 255  # white paper
     assert image.min() < 64  # black text
-    text = recognise(preprocess_for_ocr(image)).text
+    text = recognise(prepare(image).image).text
     assert "Second page bravo 2024" in text
     assert "First" not in text and "Third" not in text
 

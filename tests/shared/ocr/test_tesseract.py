@@ -8,14 +8,14 @@ import pytesseract
 import pytest
 
 from shared.errors import ConveyorError, ErrorCode
-from shared.ocr.imaging import preprocess_for_ocr
+from shared.ocr.imaging import prepare
 from shared.ocr.tesseract import OcrResult, readable_text_check, recognise
 from tests.shared.ocr.test_imaging import LINES, render_text
 
 
 @pytest.fixture(scope="module")
 def page() -> np.ndarray:
-    return preprocess_for_ocr(np.asarray(render_text()))
+    return prepare(np.asarray(render_text())).image
 
 
 @pytest.fixture(scope="module")
@@ -71,7 +71,7 @@ def test_an_image_without_text_fails_the_check(kind: str) -> None:
     else:
         image = np.random.default_rng(3).integers(0, 256, (600, 800), dtype=np.uint8)
 
-    result = recognise(preprocess_for_ocr(image))
+    result = recognise(prepare(image).image)
 
     with pytest.raises(ConveyorError) as caught:
         readable_text_check(result)

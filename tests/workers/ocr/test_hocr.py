@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from services.workers.ocr.hocr import to_hocr
-from shared.ocr.imaging import preprocess_for_ocr
+from shared.ocr.imaging import prepare
 from shared.ocr.tesseract import OcrResult, OcrWord, recognise
 from tests.shared.ocr.test_imaging import render_text
 
@@ -19,7 +19,7 @@ BBOX = re.compile(r"bbox (\d+) (\d+) (\d+) (\d+)")
 
 @pytest.fixture(scope="module")
 def page() -> np.ndarray:
-    return preprocess_for_ocr(np.asarray(render_text(LINES)))
+    return prepare(np.asarray(render_text(LINES))).image
 
 
 @pytest.fixture(scope="module")
