@@ -10,7 +10,8 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, case, select
+from sqlalchemy import ColumnElement, ForeignKey, String, Text, UniqueConstraint, case, select
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, column_property, mapped_column
 
 from shared.db import Base, JsonDoc, utcnow
@@ -85,8 +86,13 @@ class Page(Base):
         else_=ocr_status))
     del _last_job_status  # only a building block of shown_status, not a mapped attribute
 
-    @property
+    @hybrid_property
     def has_result(self) -> bool:
         """A read is kept until a later read replaces it: a later task that is cancelled
-        or fails leaves it (and its downloads) in place."""
+        or fails leaves it (and its downloads) in place. Also an SQL expression."""
         return self.ocr_text is not None
+
+    @has_result.inplace.expression
+    @classmethod
+    def _has_result_expression(cls) -> ColumnElement[bool]:
+        return cls.ocr_text.is_not(None)

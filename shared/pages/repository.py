@@ -67,7 +67,7 @@ def release_from_job(session: Session, *, page_ids: Sequence[int], job_id: int) 
     _update(session, update(Page).where(
         Page.id.in_(page_ids), Page.last_job_id == job_id,
         Page.ocr_status.in_([PageStatus.QUEUED.value, PageStatus.PROCESSING.value]))
-        .values(ocr_status=case((Page.ocr_text.is_not(None), PageStatus.COMPLETED.value),
+        .values(ocr_status=case((Page.has_result, PageStatus.COMPLETED.value),
                                 else_=PageStatus.CANCELLED.value)))
 
 
