@@ -94,12 +94,7 @@ def recognise(image: np.ndarray, *, languages: str = "pol+eng", psm: int = 4,
 def with_lines(result: OcrResult, lines: list[list[OcrWord]]) -> OcrResult:
     """`result` with more lines of words (page coordinates) put in reading order: each
     before the first line that starts lower on the page."""
-    groups: list[list[OcrWord]] = []
-    for word in result.words:
-        if groups and (groups[-1][0].block, groups[-1][0].line) == (word.block, word.line):
-            groups[-1].append(word)
-        else:
-            groups.append([word])
+    groups = lines_of(result)
     block = max((word.block for word in result.words), default=0)
     for number, line in enumerate(sorted(lines, key=lambda ws: min(w.top for w in ws)), 1):
         top = min(word.top for word in line)
@@ -111,6 +106,17 @@ def with_lines(result: OcrResult, lines: list[list[OcrWord]]) -> OcrResult:
     return OcrResult(text=_join_text(rows), words=words, languages=result.languages,
                      mean_confidence=sum(w.confidence for w in words) / len(words),
                      line_confidences=_line_confidences(rows))
+
+
+def lines_of(result: OcrResult) -> list[list[OcrWord]]:
+    """The words of each line of `result.text` that holds words, in order."""
+    groups: list[list[OcrWord]] = []
+    for word in result.words:
+        if groups and (groups[-1][0].block, groups[-1][0].line) == (word.block, word.line):
+            groups[-1].append(word)
+        else:
+            groups.append([word])
+    return groups
 
 
 def readable_text_check(result: OcrResult, *, min_words: int = 3,

@@ -4,7 +4,7 @@ load (EXIF-oriented, pixel-limited) -> preprocess -> Tesseract -> quality check 
 analysis into fields -> data validation (warnings, never corrections) -> save.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import date
 from typing import Any
@@ -19,7 +19,7 @@ from shared.errors import ConveyorError, ErrorCode
 from shared.image_decode import load_image
 from shared.jobs.chunk_runner import ChunkContext, ChunkOutput
 from shared.ocr import tesseract
-from shared.ocr.layout import with_unread_lines
+from shared.ocr.layout import reread_line, with_unread_lines
 from shared.ocr.reading import UprightReading, read_upright
 from shared.receipts import steps
 from shared.receipts.repository import save_receipt
@@ -76,7 +76,13 @@ def _read(image: np.ndarray, *, between_reads: Callable[[], None] | None = None
 
 
 def _analyse(reading: UprightReading) -> dict[str, Any]:
-    return analyse_receipt(reading.ocr.text, line_confidences=reading.ocr.line_confidences)
+    lines = tesseract.lines_of(reading.ocr)
+
+    def reread(index: int) -> Iterator[str]:
+        return reread_line(reading.image, lines[index], languages=reading.ocr.languages)
+
+    return analyse_receipt(reading.ocr.text, line_confidences=reading.ocr.line_confidences,
+                           reread=reread)
 
 
 def _document(receipt_id: int, *, data: dict[str, Any], warnings: list[dict[str, str]],

@@ -1,9 +1,9 @@
 """Lines psm 6 leaves out are found as uncovered ink and read into their place."""
 
 from shared.image_decode import load_image
-from shared.ocr.layout import with_unread_lines
+from shared.ocr.layout import reread_line, with_unread_lines
 from shared.ocr.reading import read_upright
-from shared.ocr.tesseract import OcrResult, OcrWord, with_lines
+from shared.ocr.tesseract import OcrResult, OcrWord, lines_of, with_lines
 from tests.support.sroie import load_cases
 
 
@@ -36,3 +36,17 @@ def test_added_lines_go_before_the_first_line_below_them() -> None:
     assert [line for line in merged.text.splitlines() if line] == [
         "first", "second half", "third"]
     assert len(merged.line_confidences) == 3 and len(merged.words) == 4
+
+
+def test_an_underlined_date_read_alone_keeps_its_digits() -> None:
+    # SROIE 625 prints "27/03/2018" on a rule; read in the block, it came out "120032008".
+    image = load_image(load_cases(["625"])[0].image_path, max_pixels=50_000_000)
+    reading = read_upright(image, psm=6)
+    lines = lines_of(reading.ocr)
+    assert len(lines) == len([line for line in reading.ocr.text.splitlines() if line.strip()])
+    dated = next(words for words in lines if "CS-20243" in " ".join(w.text for w in words))
+    assert "27032018" not in "".join(c for w in dated for c in w.text if c.isdigit())
+
+    first = next(reread_line(reading.image, dated, languages="pol+eng"))
+
+    assert "27032018" in "".join(c for c in first if c.isdigit()), first

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
@@ -291,3 +292,36 @@ def test_tax_and_change_lines_are_never_the_total() -> None:
 ])
 def test_dates_as_receipts_print_them(printed: str, expected: str) -> None:
     assert _value(analyse_receipt(f"SHOP ONE SDN BHD\n{printed}\nTOTAL 5.00\n"), "date") == expected
+
+
+def test_a_date_without_separators_is_taken_only_where_no_other_date_is_printed() -> None:
+    packed = analyse_receipt("SHOP\n27032018 No CS-20243\nTOTAL 12.00\n")
+    assert _value(packed, "date") == "2018-03-27" and packed["date"]["confidence"] < 0.8
+    # An invoice number that happens to look like a date loses to the printed date.
+    both = analyse_receipt("SHOP\nINVOICE 12062018\n01/02/2019 10:15\nTOTAL 12.00\n")
+    assert _value(both, "date") == "2019-02-01"
+
+
+def test_without_a_printed_date_the_dated_looking_lines_are_read_again() -> None:
+    text = "SHOP\nGST ID : 002139201536\n_-. 3009/2018 No CS-20322\nTOTAL 12.00\n"
+    asked: list[int] = []
+
+    def reread(index: int) -> Iterator[str]:
+        asked.append(index)
+        yield "30/03/2018 No CS-20322"
+        yield "30/03/2018 No. CS-20322"
+
+    data = analyse_receipt(text, reread=reread)
+
+    # The line with a year among its digits, not the GST number's line.
+    assert asked == [2]
+    assert _value(data, "date") == "2018-03-30"
+    assert 0.6 < data["date"]["confidence"] < 0.8  # two readings agree, neither the first
+
+
+def test_a_printed_date_is_not_read_again() -> None:
+    def reread(index: int) -> Iterator[str]:
+        raise AssertionError(f"line {index} read again")
+
+    data = analyse_receipt("SHOP\nDate: 21-03-2018 13:29\nTOTAL 12.00\n", reread=reread)
+    assert _value(data, "date") == "2018-03-21" and data["date"]["confidence"] == 0.9

@@ -15,9 +15,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from services.workers.ocr.receipt_analysis.dates import Reread, _date
 from services.workers.ocr.receipt_analysis.header import (
     _address,
-    _date,
     _header_end,
     _language,
     _merchant,
@@ -37,10 +37,12 @@ from services.workers.ocr.receipt_analysis.totals import (
 )
 
 
-def analyse_receipt(text: str, *, line_confidences: Sequence[float] = ()) -> dict[str, Any]:
+def analyse_receipt(text: str, *, line_confidences: Sequence[float] = (),
+                    reread: Reread | None = None) -> dict[str, Any]:
     """OCR text of one receipt -> structured, JSON-serialisable data. `line_confidences`:
     Tesseract's mean confidence of each non-blank line, when known (a handwritten note
-    above the printed name reads with little confidence)."""
+    above the printed name reads with little confidence). `reread`: the non-blank line at
+    an index read again on its own, when the image is at hand (see `dates`)."""
     raw_lines = [raw for raw in text.splitlines() if raw.strip()]
     if len(line_confidences) != len(raw_lines):
         line_confidences = [100.0] * len(raw_lines)
@@ -56,7 +58,7 @@ def analyse_receipt(text: str, *, line_confidences: Sequence[float] = ()) -> dic
         "merchant": _field(*_merchant(lines)),
         "address": _field(*_address(lines[: max(top, 1)])),
         "tax_id": _field(*_tax_id(lines)),
-        "date": _field(*_date(lines)),
+        "date": _field(*_date(lines, reread)),
         "time": _field(*_time(lines)),
         "items": [_item_json(item) for item in items],
         "taxes": _taxes(lines[bottom:]),

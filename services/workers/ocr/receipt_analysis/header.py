@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from datetime import date
 
+from services.workers.ocr.receipt_analysis.dates import _DATE_WORD, _TIME, _find_date
 from services.workers.ocr.receipt_analysis.lines import (
     _CARD,
     _CASH,
@@ -30,24 +30,6 @@ _POLISH_WORDS = {"PARAGON", "FISKALNY", "SUMA", "PTU", "NIP", "SPRZEDAZ", "OPODA
                  "PLATNICZA", "WYDR", "RABAT"}
 _ENGLISH_WORDS = {"TOTAL", "SUBTOTAL", "VAT", "CARD", "CASH", "CHANGE", "THANK", "RECEIPT",
                   "ITEMS", "QTY", "VISA", "MASTERCARD", "BALANCE", "DUE", "SHOPPING", "STORE"}
-
-_MONTHS = {"JAN": 1, "FEB": 2, "MAR": 3, "APR": 4, "MAY": 5, "JUN": 6, "JUL": 7, "AUG": 8,
-           "SEP": 9, "OCT": 10, "NOV": 11, "DEC": 12, "STY": 1, "LUT": 2, "KWI": 4, "MAJ": 5,
-           "CZE": 6, "LIP": 7, "SIE": 8, "WRZ": 9, "PAZ": 10, "LIS": 11, "GRU": 12}
-_MONTH_WORD = r"(?P<mon>[A-Z]{3})[A-Z]*\.?"
-_DATE_PATTERNS = [
-    # Both separators the same: "REG #2- 25/12/2016" holds no date 2- 25/12.
-    re.compile(r"(?<![\d-])(?P<y>\d{4})\s?(?P<s>[-./])\s?(?P<m>\d{1,2})\s?(?P=s)\s?"
-               r"(?P<d>\d{1,2})(?!\d)"),
-    re.compile(r"(?<![\d-])(?P<d>\d{1,2})\s?(?P<s>[-./])\s?(?P<m>\d{1,2})\s?(?P=s)\s?"
-               r"(?P<y>\d{4}|\d{2})(?!\d)"),
-    # "Oct 3, 2016"; "10 MAR 2018", "02/JAN/2017", "15-May-18"
-    re.compile(rf"\b{_MONTH_WORD}\s+(?P<d>\d{{1,2}})(ST|ND|RD|TH)?,?\s+(?P<y>(19|20)\d\d)\d?\b"),
-    re.compile(rf"\b(?P<d>\d{{1,2}})(ST|ND|RD|TH)?\s?[-/. ]\s?{_MONTH_WORD}\s?[-/., ]\s?"
-               r"(?P<y>\d{4}|\d{2})\b"),
-]
-_TIME = re.compile(r"(?<![\d:])(?P<h>\d{1,2})\s?:\s?(?P<m>\d{2})(?::\d{2})?(?![\d:])")
-_DATE_WORD = re.compile(r"\b(DATA|DATE|DNIA|GODZ|TIME)\b")
 
 _PL_POSTCODE = re.compile(r"(?<![\d-])\d{2}\s?-\s?\d{3}(?![\d-])")
 # "SW1A 1AA"; OCR may turn one of the digits into I or O, not both ("KIOSK" is no postcode).
@@ -281,77 +263,6 @@ def _vat_number(text: str) -> tuple[str | None, float]:
     digits = match.group("num").replace(" ", "")
     prefix = "GB" if match.group("cc") else ""
     return prefix + digits, 0.9 if len(digits) in (9, 12) else 0.5
-
-
-def _find_date(line: _Line) -> date | None:
-    found = _dated(line)
-    return found[0] if found else None
-
-
-def _dated(line: _Line) -> tuple[date, float] | None:
-    """The first date on the line and how sure we are: a date that is only valid after
-    undoing commonly confused digits ("2024-08-87" -> 2024-08-07) is less certain."""
-    text = line.num.upper()
-    matches = [(p, m) for p in _DATE_PATTERNS for m in p.finditer(text)]
-    for _, match in matches:
-        if found := _valid_date(match):
-            return found, 1.0
-    for pattern, match in matches:
-        if found := _repaired_date(pattern, match.group()):
-            return found, 0.65
-    for pattern, match in matches:
-        if found := _repaired_century(pattern, match):
-            return found, 0.6
-    return None
-
-
-def _repaired_century(pattern: re.Pattern[str], match: re.Match[str]) -> date | None:
-    """"24/06/0018": the two digits of the century misread, the year's own two kept."""
-    year = match.group("y")
-    if len(year) != 4 or year.startswith(("19", "20")):
-        return None
-    start, end = match.span("y")
-    text = match.string[match.start():start] + "20" + year[2:] + match.string[end:match.end()]
-    fixed = pattern.fullmatch(text)
-    return _valid_date(fixed) if fixed else None
-
-
-def _repaired_date(pattern: re.Pattern[str], text: str) -> date | None:
-    """The single valid date one (else two) confused digits away, if there is exactly one."""
-    for limit in (1, 2):
-        dates = {found for variant in _variants(text, limit)
-                 if (match := pattern.fullmatch(variant)) and (found := _valid_date(match))}
-        if dates:
-            return dates.pop() if len(dates) == 1 else None
-    return None
-
-
-def _valid_date(match: re.Match[str]) -> date | None:
-    parts = match.groupdict()
-    year = int(parts["y"]) + (2000 if len(parts["y"]) == 2 else 0)
-    month = _MONTHS.get(parts["mon"] or "", 0) if "mon" in parts else int(parts["m"])
-    day = int(parts["d"])
-    if month > 12 and day <= 12:  # a month-first (US) date
-        day, month = month, day
-    try:
-        found = date(year, month, day)
-    except ValueError:
-        return None
-    return found if 1990 <= year <= 2099 else None
-
-
-def _date(lines: list[_Line]) -> tuple[str | None, float]:
-    """The transaction's date: printed with a time (the till stamps both), else after
-    DATA/DATE, else the first date. An expiry or delivery date stands alone."""
-    dated = [(line, hit) for line in lines if (hit := _dated(line)) is not None]
-    if not dated:
-        return None, 0.0
-
-    def weight(line: _Line) -> int:
-        return 2 * bool(_TIME.search(line.num)) + bool(_DATE_WORD.search(line.key))
-
-    line, (day, certainty) = max(dated, key=lambda pair: weight(pair[0]))  # first on ties
-    return day.isoformat(), (0.9 if weight(line) else 0.75) * certainty
 
 
 def _time(lines: list[_Line]) -> tuple[str | None, float]:
