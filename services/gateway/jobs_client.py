@@ -1,16 +1,25 @@
-"""The gateway's HTTP client for the internal job service (service-token authenticated)."""
+"""The gateway's HTTP client for the internal job service (service-token authenticated).
+
+One method for each thing the gateway asks of it, each answering with a model of
+`shared.jobs.contract`: the job service's routes are declared with the same models."""
 
 import asyncio
 import time
 import uuid
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, TypeVar
 
 import httpx
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from shared.errors import ConveyorError, ErrorCode
-from shared.jobs.models import JobStatus
+from shared.jobs import contract
+from shared.jobs.contract import JobView
+from shared.jobs.models import JobKind, JobStatus
 from shared.jobs.states import TERMINAL
 
+Model = TypeVar("Model", bound=BaseModel)
+_EVENTS = TypeAdapter(list[contract.EventView])
 _WAIT_SLICE_SECONDS = 10.0  # the job service takes up to 30
 _MIN_POLL_SECONDS = 0.05
 
@@ -30,53 +39,82 @@ class JobsClient:
     async def aclose(self) -> None:
         await self._http.aclose()
 
-    async def call(self, method: str, path: str, *, json: Any = None,
-                   params: Any = None) -> Any:
-        """Send a request; job-service errors come back as the same ConveyorError."""
-        try:
-            response = await self._http.request(method, path, json=json, params=params)
-        except httpx.HTTPError as exc:
-            raise ConveyorError(ErrorCode.UPSTREAM_UNAVAILABLE,
-                                "the job service is unavailable; try again shortly") from exc
-        if response.status_code >= 400:
-            raise _as_error(response)
-        return response.json()
+    async def create(self, request: contract.CreateJob) -> JobView:
+        """Create a job and reserve its estimate (and queue it, with `start`)."""
+        return await self._call("POST", "/internal/jobs", JobView,
+                                json=request.model_dump(mode="json"))
 
-    async def create_job(self, payload: dict[str, Any]) -> dict[str, Any]:
-        return await self.call("POST", "/internal/jobs", json=payload)
+    async def get(self, user_id: int, job_id: int, *, with_result: bool = False) -> JobView:
+        """The caller's job (404 for anyone else's); `with_result`: an ended job's result
+        items (of the chunks that completed) in `result_items`."""
+        return await self._call("GET", _job_path(user_id, job_id), JobView,
+                                params=_with_result(with_result))
 
-    async def job(self, user_id: int, job_id: int, action: str = "", *,
-                  method: str = "GET", json: Any = None, params: Any = None) -> Any:
-        suffix = f"/{action}" if action else ""
-        return await self.call(method, f"/internal/users/{user_id}/jobs/{job_id}{suffix}",
-                               json=json, params=params)
-
-    async def job_by_uuid(self, user_id: int, job_uuid: str, *,
-                          with_result: bool = False) -> Any:
-        """A job by its public id; anything that is not a UUID is simply not found.
-        `with_result`: `result_items` holds an ended job's result items (of the chunks
-        that completed)."""
+    async def get_by_uuid(self, user_id: int, job_uuid: str, *,
+                          with_result: bool = False) -> JobView:
+        """A job by its public id; anything that is not a UUID is simply not found."""
         try:
             canonical = str(uuid.UUID(job_uuid))
         except ValueError:
             raise ConveyorError(ErrorCode.NOT_FOUND, "Job not found") from None
-        return await self.call("GET", f"/internal/users/{user_id}/jobs/by-uuid/{canonical}",
-                               params={"with_result": "true"} if with_result else None)
+        return await self._call("GET", f"/internal/users/{user_id}/jobs/by-uuid/{canonical}",
+                                JobView, params=_with_result(with_result))
+
+    async def list_jobs(self, user_id: int, *, statuses: Sequence[JobStatus] = (),
+                   kind: JobKind | None = None, limit: int, offset: int) -> contract.JobPage:
+        params: dict[str, Any] = {"limit": limit, "offset": offset}
+        if statuses:
+            params["status"] = [status.value for status in statuses]
+        if kind is not None:
+            params["kind"] = kind.value
+        return await self._call("GET", f"/internal/users/{user_id}/jobs", contract.JobPage,
+                                params=params)
+
+    async def start(self, user_id: int, job_id: int, *, params: dict[str, Any] | None = None,
+                    expect_kind: JobKind | None = None,
+                    expect_sha256: str | None = None) -> JobView:
+        """Queue a pending job; the job service checks the expectations in the same
+        transaction (400 wrong kind or not pending, 409 another file)."""
+        request = contract.StartJob(params=params or {}, expect_kind=expect_kind,
+                           expect_sha256=expect_sha256)
+        return await self._call("POST", _job_path(user_id, job_id) + "/start", JobView,
+                                json=request.model_dump(mode="json"))
+
+    async def cancel(self, user_id: int, job_id: int) -> contract.CancelView:
+        return await self._call("POST", _job_path(user_id, job_id) + "/cancel", contract.CancelView)
+
+    async def finalize(self, user_id: int, job_id: int) -> JobView:
+        return await self._call("POST", _job_path(user_id, job_id) + "/finalize", JobView)
+
+    async def result(self, user_id: int, job_id: int) -> contract.ResultItems:
+        return await self._call("GET", _job_path(user_id, job_id) + "/result", contract.ResultItems)
+
+    async def events(self, user_id: int, job_id: int, *, limit: int, offset: int
+                     ) -> list[contract.EventView]:
+        return _EVENTS.validate_json(await self._send(
+            "GET", _job_path(user_id, job_id) + "/events",
+            params={"limit": limit, "offset": offset}))
+
+    async def event_feed(self, user_id: int, *, after_id: int | None = None) -> contract.EventFeed:
+        """The user's status and step events after `after_id`; without it, none and the id
+        to start from."""
+        params = {"after_id": after_id} if after_id is not None else None
+        return await self._call("GET", f"/internal/users/{user_id}/events", contract.EventFeed,
+                                params=params)
 
     async def wait_until_finished(self, user_id: int, job_id: int, *, timeout: float,
-                                  follow_url: str, with_result: bool = False
-                                  ) -> dict[str, Any]:
+                                  follow_url: str, with_result: bool = False) -> JobView:
         """Wait for the job to end; TIMEOUT (504) naming `follow_url` if it takes too long.
         `with_result`: the final view holds a completed job's `result_items`."""
         view = await self.view_once_ended(user_id, job_id, seconds=timeout,
                                           with_result=with_result)
-        if JobStatus(view["status"]) in TERMINAL:
+        if view.status in TERMINAL:
             return view
         raise ConveyorError(ErrorCode.TIMEOUT, f"job {job_id} is still processing; follow it "
                             f"at GET {follow_url}", job_id=job_id, status_url=follow_url)
 
     async def view_once_ended(self, user_id: int, job_id: int, *, seconds: float,
-                              with_result: bool = False) -> dict[str, Any]:
+                              with_result: bool = False) -> JobView:
         """The job's view as soon as it has ended, or as it is after `seconds`.
 
         The job service answers as soon as the job has ended (woken by the transaction
@@ -84,27 +122,45 @@ class JobsClient:
         deadline = time.monotonic() + seconds
         while True:
             wait = round(max(0.0, min(deadline - time.monotonic(), self._wait_slice)), 3)
-            params: dict[str, Any] = {"wait_seconds": wait}
-            if with_result:
-                params["with_result"] = "true"
+            params: dict[str, Any] = {"wait_seconds": wait, **_with_result(with_result)}
             asked = time.monotonic()
-            view: dict[str, Any] = await self.job(user_id, job_id, params=params)
-            if JobStatus(view["status"]) in TERMINAL or time.monotonic() >= deadline:
+            view = await self._call("GET", _job_path(user_id, job_id), JobView, params=params)
+            if view.status in TERMINAL or time.monotonic() >= deadline:
                 return view
             if time.monotonic() - asked < wait / 2:  # a job service that did not wait
                 await asyncio.sleep(min(_MIN_POLL_SECONDS, deadline - time.monotonic()))
 
-    async def list_jobs(self, user_id: int, params: dict[str, Any]) -> dict[str, Any]:
-        return await self.call("GET", f"/internal/users/{user_id}/jobs", params=params)
+    async def _call(self, method: str, path: str, answer: type[Model], *, json: Any = None,
+                    params: Any = None) -> Model:
+        return answer.model_validate_json(await self._send(method, path, json=json,
+                                                           params=params))
+
+    async def _send(self, method: str, path: str, *, json: Any = None,
+                    params: Any = None) -> bytes:
+        """The answer's body; job-service errors come back as the same ConveyorError."""
+        try:
+            response = await self._http.request(method, path, json=json, params=params)
+        except httpx.HTTPError as exc:
+            raise ConveyorError(ErrorCode.UPSTREAM_UNAVAILABLE,
+                                "the job service is unavailable; try again shortly") from exc
+        if response.status_code >= 400:
+            raise _as_error(response)
+        return response.content
+
+
+def _job_path(user_id: int, job_id: int) -> str:
+    return f"/internal/users/{user_id}/jobs/{job_id}"
+
+
+def _with_result(with_result: bool) -> dict[str, str]:
+    return {"with_result": "true"} if with_result else {}
 
 
 def _as_error(response: httpx.Response) -> ConveyorError:
     try:
-        body = response.json()
-        code = ErrorCode[body["error_type"]]
-        extra = {k: v for k, v in body.items() if k not in ("error_type", "detail", "retryable")}
-        return ConveyorError(code, str(body["detail"]), **extra)
-    except (ValueError, KeyError):
+        body = contract.ServiceError.model_validate_json(response.content)
+        return ConveyorError(ErrorCode[body.error_type], body.detail, **(body.model_extra or {}))
+    except (ValidationError, KeyError):
         if response.status_code < 500:  # a request the job service found invalid
             return ConveyorError(ErrorCode.INPUT_INVALID,
                                  f"the request was refused ({response.status_code})")

@@ -8,11 +8,18 @@ from sqlalchemy.orm import Session
 from services.jobs.pdf_chunking import PageCountError, plan_chunks
 from shared.celery_app import TaskName
 from shared.crawl import repository as crawl_repo
-from shared.crawl.params import CrawlRequest, Engine, ValidationLevel, chunk_quotas
+from shared.crawl.params import (
+    CrawlRequest,
+    Engine,
+    ValidationLevel,
+    ValidationParams,
+    chunk_quotas,
+)
 from shared.errors import ConveyorError, ErrorCode
 from shared.jobs import repository as jobs_repo
 from shared.jobs.models import Job, JobKind
 from shared.jobs.states import ACTIVE
+from shared.pages.params import PageTaskParams
 from shared.settings import get_settings
 
 ENGINE_TASKS = {Engine.WEB: TaskName.CRAWL_CHUNK_WEB, Engine.BING: TaskName.CRAWL_CHUNK_BING,
@@ -57,10 +64,11 @@ def plan_receipt(_session: Session, _job: Job) -> WorkPlan:
 def plan_pages(_session: Session, job: Job) -> WorkPlan:
     """One chunk per page (seed 003): a failing page fails alone, and several workers
     share a batch. The gateway put the pages, already checked, in the job's params."""
-    pages = job.params.get("pages") or []
+    pages = PageTaskParams.model_validate(job.params).pages
     if not pages:
         raise ConveyorError(ErrorCode.INPUT_INVALID, "the job names no pages to process")
-    return WorkPlan(chunk_specs=[dict(page) for page in pages], units_per_chunk=[1] * len(pages),
+    return WorkPlan(chunk_specs=[page.model_dump() for page in pages],
+                    units_per_chunk=[1] * len(pages),
                     parallelism=min(len(pages), get_settings().page_batch_parallelism),
                     chunk_task=TaskName.OCR_PROCESS_PAGE)
 
@@ -93,7 +101,8 @@ def plan_validation(session: Session, job: Job) -> WorkPlan:
     earlier validation runs so every id stays unique. The crawl job's row lock serialises
     two runs being planned at once; a run while another is unfinished is refused.
     """
-    crawl_job_id = int(job.params["crawl_job_id"])
+    params = ValidationParams.model_validate(job.params)
+    crawl_job_id = params.crawl_job_id
     crawl_job = jobs_repo.get_job(session, crawl_job_id, for_update=True)
     if crawl_job is None or crawl_job.user_id != job.user_id:
         raise ConveyorError(ErrorCode.NOT_FOUND, "Job not found")
@@ -112,7 +121,7 @@ def plan_validation(session: Session, job: Job) -> WorkPlan:
         chunk_specs=[{"image_ids": batch, "task_id": f"task_{crawl_job_id}_{numbered_before + n}"}
                      for n, batch in enumerate(batches)],
         units_per_chunk=[len(batch) for batch in batches], parallelism=len(batches),
-        chunk_task=LEVEL_TASKS[ValidationLevel(job.params["level"])])
+        chunk_task=LEVEL_TASKS[params.level])
 
 
 PLANNERS = {JobKind.PDF: plan_pdf, JobKind.RECEIPT: plan_receipt,

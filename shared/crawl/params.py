@@ -64,6 +64,13 @@ class ValidationLevel(enum.StrEnum):
     SLOW = "slow"  # medium + blur, near-empty images, near-duplicates within the job
 
 
+class ValidationParams(BaseModel):
+    """A validation job's parameters: the crawl job whose images it checks, and how."""
+
+    crawl_job_id: int
+    level: ValidationLevel
+
+
 class ValidationRequest(BaseModel):
     level: ValidationLevel = Field(default=ValidationLevel.MEDIUM,
                                    description="fast, medium (default) or slow")

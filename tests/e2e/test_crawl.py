@@ -141,6 +141,10 @@ def test_the_name_defaults_to_the_keywords(api: httpx.Client, user: User) -> Non
         "keywords": ["laptop", "notebook"], "engines": ["bing"], "max_images": 3})
     assert response.status_code == 201, response.text
     assert response.json()["name"] == "laptop, notebook"
+    # Answers are shaped per kind: a crawl job carries no PDF fields.
+    assert not {"model", "gemini_api_calls", "gemini_tokens_used"} & response.json().keys()
+    progress = api.get(f"/api/v1/jobs/{response.json()['id']}/progress", headers=user.headers)
+    assert progress.json()["downloaded_images"] == 0
 
 
 def test_more_images_than_credits_is_refused_with_402(api: httpx.Client, user: User) -> None:

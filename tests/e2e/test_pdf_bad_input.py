@@ -108,7 +108,7 @@ def test_starting_twice_is_400(api, user):
     assert start_pdf(api, user, job_id, pdf).status_code == 202
     again = start_pdf(api, user, job_id, pdf)
     assert again.status_code == 400
-    assert "only pending jobs" in again.json()["detail"]
+    assert "only pending jobs" in again.json()["detail"].lower()
 
 
 def test_invalid_options_are_422(api, user):
@@ -124,3 +124,16 @@ def test_routes_need_a_token(api):
     assert api.get("/api/v1/auth/me").status_code == 401
     bad = {"Authorization": "Bearer not-a-jwt"}
     assert api.get("/api/v1/jobs", headers=bad).status_code == 401
+
+
+def test_a_job_of_another_kind_is_not_started_as_a_pdf(api, user):
+    crawl = api.post("/api/v1/jobs", headers=user.headers, json={
+        "keywords": ["cat"], "engines": ["bing"], "max_images": 1})
+    assert crawl.status_code == 201, crawl.text
+    pdf, _ = make_document(1)
+    response = start_pdf(api, user, crawl.json()["id"], pdf)
+    assert response.status_code == 400
+    assert response.json()["detail"] == f"job {crawl.json()['id']} is not a PDF job"
+    # Still pending: the check and the start are one transaction in the job service.
+    status = api.get(f"/api/v1/jobs/{crawl.json()['id']}", headers=user.headers).json()
+    assert status["status"] == "pending"

@@ -38,6 +38,10 @@ def test_register_grant_confirm_process_finalize(api, stack, fake_gemini):
     assert done["total_chunks"] == 1 and done["processed_chunks"] == 1
     assert done["failed_chunks"] == []
     assert done["gemini_api_calls"] == 2  # 60 sentences in batches of 50
+    assert done["model"] == "gemini-2.5-flash"
+    # ... and no crawl fields.
+    progress = api.get(f"/api/v1/jobs/{job_id}/progress", headers=user.headers).json()
+    assert progress["completed_chunks"] == 1 and "downloaded_images" not in progress
     assert done["gemini_tokens_used"] == sum(len(s.split()) for s in sentences)
     assert done["model"] == "gemini-2.5-flash"
 

@@ -2,10 +2,12 @@
 and warnings in words."""
 
 from services.gateway.pdf.results import page_notes
+from shared.jobs.contract import JobView
 
 
-def _job(metrics: dict, params: dict | None = None) -> dict:
-    return {"metrics": metrics, "params": params or {}}
+def _job(metrics: dict, params: dict | None = None) -> JobView:
+    # Only what the notes read; the rest of a view plays no part.
+    return JobView.model_construct(metrics=metrics, params=params or {})
 
 
 def test_a_job_without_page_notes_reports_empty_lists() -> None:

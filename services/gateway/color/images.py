@@ -37,6 +37,7 @@ from shared.db import in_transaction_thread, utcnow
 from shared.errors import ConveyorError, ErrorCode
 from shared.image_decode import load_image, load_image_and_thumbnail
 from shared.images import ImageInfo
+from shared.jobs.contract import CreateJob, JobView
 from shared.jobs.models import JobKind, JobStatus
 from shared.jobs.states import TERMINAL, Vocabulary, public_status
 from shared.settings import get_settings
@@ -115,7 +116,7 @@ def _insert_upload(session: Session, *, user_id: int, stored: storage.StoredFile
 # --- transfer jobs ------------------------------------------------------------------------
 
 async def submit_transfer(jobs: JobsClient, *, user_id: int, body: TransferIn
-                          ) -> dict[str, Any]:
+                          ) -> JobView:
     """Create and start the job (reserving its credits); the worker does the rest."""
     target = _target(body.target_ral_code)
     upload, mask = await in_transaction_thread(_inputs, user_id=user_id, upload_id=body.job_id,
@@ -129,10 +130,10 @@ async def submit_transfer(jobs: JobsClient, *, user_id: int, body: TransferIn
         params.update(mask_path=mask.path, mask_job_id=mask.public_id,
                       mask_pixels_path=mask.pixels_path, mask_width=mask.width,
                       mask_height=mask.height)
-    return await jobs.create_job({
-        "user_id": user_id, "kind": JobKind.COLOR_TRANSFER.value, "units": 1, "start": True,
-        "original_filename": upload.original_filename, "input_path": upload.path,
-        "input_size": upload.size_bytes, "params": params})
+    return await jobs.create(CreateJob(
+        user_id=user_id, kind=JobKind.COLOR_TRANSFER, units=1, start=True,
+        original_filename=upload.original_filename, input_path=upload.path,
+        input_size=upload.size_bytes, params=params))
 
 
 def _target(code: str) -> RalColour:
@@ -163,15 +164,15 @@ def _usable_upload(session: Session, *, user_id: int, public_id: str, what: str
     return image
 
 
-async def wait_for_transfer(jobs: JobsClient, *, user_id: int, view: dict[str, Any],
+async def wait_for_transfer(jobs: JobsClient, *, user_id: int, view: JobView,
                             timeout: float) -> SyncTransferOut:
     """POST /process/reinhard: the job, waited on; its failure as a 4xx/5xx error."""
-    task_id = view["uuid"]
-    view = await jobs.wait_until_finished(user_id, view["id"], timeout=timeout,
+    task_id = view.uuid
+    view = await jobs.wait_until_finished(user_id, view.id, timeout=timeout,
                                           follow_url=status_url(task_id), with_result=True)
-    if view["status"] != JobStatus.COMPLETED:
-        code = ErrorCode.__members__.get(view["error_type"] or "", ErrorCode.PROCESSING_FAILED)
-        raise ConveyorError(code, view["error"] or "the colour transfer failed",
+    if view.status != JobStatus.COMPLETED:
+        code = ErrorCode.__members__.get(view.error_type or "", ErrorCode.PROCESSING_FAILED)
+        raise ConveyorError(code, view.error or "the colour transfer failed",
                             task_id=task_id)
     result = await _result(view)
     return SyncTransferOut(task_id=task_id, **result.model_dump())
@@ -189,43 +190,43 @@ MAX_TASK_WAIT_SECONDS = 30.0  # a long poll; one request stays well inside proxi
 async def task_status(jobs: JobsClient, *, user_id: int, task_id: str,
                       wait_seconds: float = 0.0) -> TaskStatusOut:
     """`wait_seconds`: answer as soon as the task has ended, or after that long."""
-    view = await jobs.job_by_uuid(user_id, task_id, with_result=True)
-    if view["kind"] != JobKind.COLOR_TRANSFER:
+    view = await jobs.get_by_uuid(user_id, task_id, with_result=True)
+    if view.kind != JobKind.COLOR_TRANSFER:
         raise ConveyorError(ErrorCode.NOT_FOUND, "Task not found")
-    if wait_seconds > 0 and JobStatus(view["status"]) not in TERMINAL:
-        view = await jobs.view_once_ended(user_id, view["id"], seconds=wait_seconds,
+    if wait_seconds > 0 and view.status not in TERMINAL:
+        view = await jobs.view_once_ended(user_id, view.id, seconds=wait_seconds,
                                           with_result=True)
-    state = public_status(JobStatus(view["status"]), Vocabulary.V1_COLOR)
-    status = TaskStatusOut(task_id=view["uuid"], state=state, progress=_progress(state, view),
+    state = public_status(view.status, Vocabulary.V1_COLOR)
+    status = TaskStatusOut(task_id=view.uuid, state=state, progress=_progress(state, view),
                            status=_status_text(state, view))
     if state == "SUCCESS":
         status.result = await _result(view)
     elif state in ("FAILURE", "REVOKED"):
-        status.error, status.error_type = view["error"], view["error_type"]
+        status.error, status.error_type = view.error, view.error_type
     return status
 
 
-def _progress(state: str, view: dict[str, Any]) -> int | None:
+def _progress(state: str, view: JobView) -> int | None:
     """The seed's table: 0 waiting, 10-90 running, 100 done, none after a failure."""
     if state == "SUCCESS":
         return 100
-    return view["progress_percent"] if state in ("PENDING", "STARTED", "RETRY") else None
+    return view.progress_percent if state in ("PENDING", "STARTED", "RETRY") else None
 
 
-def _status_text(state: str, view: dict[str, Any]) -> str:
-    step = steps.STEPS.get(view["current_step"] or "")
+def _status_text(state: str, view: JobView) -> str:
+    step = steps.STEPS.get(view.current_step or "")
     if state == "STARTED" and step is not None:
         return step.message
-    if state == "FAILURE" and view["error"]:
-        return str(view["error"])
+    if state == "FAILURE" and view.error:
+        return view.error
     return steps.STATE_MESSAGES[state]
 
 
-async def _result(view: dict[str, Any]) -> TransferResult:
-    items = view["result_items"]
+async def _result(view: JobView) -> TransferResult:
+    items = view.result_items
     if not items:
         raise ConveyorError(ErrorCode.INTERNAL, "the finished task has no result")
-    image = await in_transaction_thread(_result_image, job_id=view["id"])
+    image = await in_transaction_thread(_result_image, job_id=view.id)
     return TransferResult(**items[0],
                           expires_at=image.expires_at if image else None,
                           files_removed_at=image.removed_at if image else None)

@@ -85,7 +85,7 @@ async def process_async(request: Request, body: TransferIn, user_id: UserIdDep,
     """Queue a colour transfer; 202 with the `task_id` to poll at `status_url`. At most 5 a
     minute per user. Costs 2 credits, refunded if it fails or is cancelled."""
     view = await images.submit_transfer(jobs, user_id=user_id, body=body)
-    return TaskAccepted(task_id=view["uuid"], status_url=images.status_url(view["uuid"]))
+    return TaskAccepted(task_id=view.uuid, status_url=images.status_url(view.uuid))
 
 
 @router.get("/task/{task_id}", tags=["async-tasks"])

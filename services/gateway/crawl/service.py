@@ -10,38 +10,40 @@ from sqlalchemy.orm import Session
 from services.gateway.jobs_client import JobsClient
 from shared.crawl import repository as crawl_repo
 from shared.crawl.models import CrawlImage
-from shared.crawl.params import CrawlRequest, ValidationLevel
+from shared.crawl.params import CrawlRequest, ValidationLevel, ValidationParams
 from shared.db import in_transaction_thread
+from shared.jobs.contract import CreateJob, JobView
 from shared.jobs.models import JobKind
 
 
 async def create_crawl_job(jobs: JobsClient, *, user_id: int, request: CrawlRequest
-                           ) -> dict[str, Any]:
+                           ) -> JobView:
     """A pending crawl job with `max_images` credits reserved (402 when short)."""
-    return await jobs.create_job({"user_id": user_id, "kind": JobKind.CRAWL.value,
-                                  "units": request.max_images,
-                                  "original_filename": request.name,
-                                  "params": request.job_params()})
+    return await jobs.create(CreateJob(user_id=user_id, kind=JobKind.CRAWL,
+                                       units=request.max_images,
+                                       original_filename=request.name,
+                                       params=request.job_params()))
 
 
 async def start_validation(jobs: JobsClient, *, user_id: int, job_id: int,
                            level: ValidationLevel) -> dict[str, Any]:
     """A validation job over the crawl job's images, queued at once (seed 004's answer)."""
-    await jobs.job(user_id, job_id)  # 404 unless it is the caller's job
-    view = await jobs.create_job({"user_id": user_id, "kind": JobKind.VALIDATION.value,
-                                  "units": 0, "start": True,
-                                  "original_filename": f"validation of job {job_id}",
-                                  "params": {"crawl_job_id": job_id, "level": level.value}})
-    count = view["chunks"]["units_total"]
+    await jobs.get(user_id, job_id)  # 404 unless it is the caller's job
+    params = ValidationParams(crawl_job_id=job_id, level=level)
+    view = await jobs.create(CreateJob(user_id=user_id, kind=JobKind.VALIDATION, units=0,
+                                       start=True,
+                                       original_filename=f"validation of job {job_id}",
+                                       params=params.model_dump(mode="json")))
+    count = view.chunks.units_total
     return {"job_id": job_id, "images_count": count, "validation_level": level.value,
-            "task_ids": view["task_ids"], "message": f"Validation started for {count} images",
-            "validation_job_id": view["id"],
-            "progress_url": f"/api/v1/jobs/{view['id']}/progress"}
+            "task_ids": view.task_ids, "message": f"Validation started for {count} images",
+            "validation_job_id": view.id,
+            "progress_url": f"/api/v1/jobs/{view.id}/progress"}
 
 
 async def job_images(jobs: JobsClient, *, user_id: int, job_id: int,
                      filters: dict[str, Any]) -> dict[str, Any]:
-    await jobs.job(user_id, job_id)  # 404 unless it is the caller's job
+    await jobs.get(user_id, job_id)  # 404 unless it is the caller's job
     rows, total, verdicts = await in_transaction_thread(_images, job_id=job_id,
                                                         filters=filters)
     return {"job_id": job_id, "total": total, "limit": filters["limit"],

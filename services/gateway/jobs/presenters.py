@@ -5,6 +5,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from services.gateway.pdf.results import page_notes
+from shared.crawl.params import ValidationParams
+from shared.jobs.contract import CancelView, JobSummary, JobView
 from shared.jobs.models import JobKind, JobStatus
 from shared.jobs.states import Vocabulary, public_status
 
@@ -12,103 +14,110 @@ MODEL_NAMES = {"balanced": "gemini-2.5-flash", "quality": "gemini-2.5-pro",
                "speed": "gemini-2.5-flash-lite"}
 
 
-def status_document(job: dict[str, Any]) -> dict[str, Any]:
-    """Seed 001's `GET /api/v1/jobs/{job_id}` document, plus failure and credit details."""
-    status = JobStatus(job["status"])
-    chunks, metrics = job["chunks"], job["metrics"]
-    return {
-        "id": job["id"], "uuid": job["uuid"], "user_id": job["user_id"], "kind": job["kind"],
-        "status": public_status(status, Vocabulary.V1_JOBS),
-        "original_filename": job["original_filename"],
-        "model": MODEL_NAMES.get(job["params"].get("gemini_model") or "balanced"),
-        "page_count": job["page_count"],
-        "estimated_credits": job["estimated_credits"],
-        "reserved_credits": job["reserved_credits"],
-        "charged_credits": job["charged_credits"],
-        "finalized": job["finalized_at"] is not None,
-        "created_at": job["created_at"], "started_at": job["started_at"],
-        "finished_at": job["finished_at"], "updated_at": job["updated_at"],
-        "progress_percent": job["progress_percent"], "current_step": job["current_step"],
-        "total_chunks": chunks["total"], "processed_chunks": chunks["completed"],
-        "active_chunks": chunks["active"], "failed_chunks": job["failed_chunks"],
-        "failed_chunk_count": chunks["failed"],
-        "celery_task_id": job["celery_task_id"],
-        "task_state": {"state": public_status(status, Vocabulary.V3_RECEIPTS,
-                                              progress=job["progress_percent"]),
-                       "info": {"current": chunks["completed"] + chunks["failed"],
-                                "total": chunks["total"]}},
-        "processing_time_seconds": job["processing_time_seconds"],
-        "gemini_api_calls": metrics.get("gemini_api_calls", 0),
-        "gemini_tokens_used": metrics.get("gemini_tokens_used", 0),
-        "error": job["error"], "error_type": job["error_type"], "retryable": job["retryable"],
+def status_document(job: JobView) -> dict[str, Any]:
+    """Seed 001's `GET /api/v1/jobs/{job_id}` document, plus failure and credit details;
+    the PDF's model and Gemini usage on PDF jobs only."""
+    chunks = job.chunks
+    document: dict[str, Any] = {
+        "id": job.id, "uuid": job.uuid, "user_id": job.user_id, "kind": job.kind,
+        "status": public_status(job.status, Vocabulary.V1_JOBS),
+        "original_filename": job.original_filename,
+        "page_count": job.page_count,
+        "estimated_credits": job.estimated_credits,
+        "reserved_credits": job.reserved_credits,
+        "charged_credits": job.charged_credits,
+        "finalized": job.finalized_at is not None,
+        "created_at": job.created_at, "started_at": job.started_at,
+        "finished_at": job.finished_at, "updated_at": job.updated_at,
+        "progress_percent": job.progress_percent, "current_step": job.current_step,
+        "total_chunks": chunks.total, "processed_chunks": chunks.completed,
+        "active_chunks": chunks.active,
+        "failed_chunks": [chunk.model_dump() for chunk in job.failed_chunks],
+        "failed_chunk_count": chunks.failed,
+        "celery_task_id": job.celery_task_id,
+        "task_state": {"state": public_status(job.status, Vocabulary.V3_RECEIPTS,
+                                              progress=job.progress_percent),
+                       "info": {"current": chunks.completed + chunks.failed,
+                                "total": chunks.total}},
+        "processing_time_seconds": job.processing_time_seconds,
+        "error": job.error, "error_type": job.error_type, "retryable": job.retryable,
         "result": _result_summary(job),
     }
+    if job.kind == JobKind.PDF:
+        document.update(_pdf_fields(job))
+    return document
 
 
-def _result_summary(job: dict[str, Any]) -> dict[str, Any] | None:
+def _pdf_fields(job: JobView) -> dict[str, Any]:
+    return {"model": MODEL_NAMES.get(job.params.get("gemini_model") or "balanced"),
+            "gemini_api_calls": job.metrics.get("gemini_api_calls", 0),
+            "gemini_tokens_used": job.metrics.get("gemini_tokens_used", 0)}
+
+
+def _result_summary(job: JobView) -> dict[str, Any] | None:
     """What a completed job produced, in its kind's terms, and where to fetch it."""
-    if job["status"] != JobStatus.COMPLETED or not job["result"]:
+    if job.status != JobStatus.COMPLETED or job.result is None:
         return None
-    summarise = _RESULT_SUMMARIES.get(job["kind"])
-    return summarise(job) if summarise else None
+    summarise = _RESULT_SUMMARIES.get(job.kind)
+    return summarise(job, job.result) if summarise else None
 
 
-def _pdf_result(job: dict[str, Any]) -> dict[str, Any]:
-    base = f"/api/v1/jobs/{job['id']}/result"
-    return {"sentence_count": job["result"].get("item_count", 0),
+def _pdf_result(job: JobView, summary: JobSummary) -> dict[str, Any]:
+    base = f"/api/v1/jobs/{job.id}/result"
+    return {"sentence_count": summary.item_count,
             "downloads": {"json": f"{base}?format=json", "text": f"{base}?format=txt"},
             **page_notes(job)}
 
 
-def _crawl_result(job: dict[str, Any]) -> dict[str, Any]:
-    return {"downloaded_images": job["result"].get("completed_units", 0),
-            "images_url": f"/api/v1/jobs/{job['id']}/images",
-            "validate_url": f"/api/v1/validation/job/{job['id']}/"}
+def _crawl_result(job: JobView, summary: JobSummary) -> dict[str, Any]:
+    return {"downloaded_images": summary.completed_units,
+            "images_url": f"/api/v1/jobs/{job.id}/images",
+            "validate_url": f"/api/v1/validation/job/{job.id}/"}
 
 
-def _validation_result(job: dict[str, Any]) -> dict[str, Any]:
+def _validation_result(job: JobView, summary: JobSummary) -> dict[str, Any]:
     """The verdicts themselves, and their counts, are listed with the crawl job's images
     (a slow run's later batches can still mark an earlier batch's image a duplicate)."""
-    crawl_job_id = job["params"]["crawl_job_id"]
-    return {"crawl_job_id": crawl_job_id, "validation_level": job["params"]["level"],
-            "validated_images": job["result"].get("completed_units", 0),
-            "images_url": f"/api/v1/jobs/{crawl_job_id}/images"}
+    params = job.params_as(ValidationParams)
+    return {"crawl_job_id": params.crawl_job_id, "validation_level": params.level,
+            "validated_images": summary.completed_units,
+            "images_url": f"/api/v1/jobs/{params.crawl_job_id}/images"}
 
 
-_RESULT_SUMMARIES: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
-    JobKind.PDF.value: _pdf_result, JobKind.CRAWL.value: _crawl_result,
-    JobKind.VALIDATION.value: _validation_result}
+_RESULT_SUMMARIES: dict[JobKind, Callable[[JobView, JobSummary], dict[str, Any]]] = {
+    JobKind.PDF: _pdf_result, JobKind.CRAWL: _crawl_result,
+    JobKind.VALIDATION: _validation_result}
 
 
-def progress_document(job: dict[str, Any]) -> dict[str, Any]:
-    """Seed 004's chunk statistics."""
-    chunks = job["chunks"]
-    return {
-        "job_id": job["id"],
-        "status": public_status(JobStatus(job["status"]), Vocabulary.V1_CRAWL),
-        "progress": job["progress_percent"],
-        "total_chunks": chunks["total"], "active_chunks": chunks["active"],
-        "completed_chunks": chunks["completed"], "failed_chunks": chunks["failed"],
-        # Live: each crawl chunk counts its kept images as it goes.
-        "downloaded_images": job["chunks"]["units_done"],
+def progress_document(job: JobView) -> dict[str, Any]:
+    """Seed 004's chunk statistics; a crawl job's live count of the images it kept."""
+    chunks = job.chunks
+    document: dict[str, Any] = {
+        "job_id": job.id,
+        "status": public_status(job.status, Vocabulary.V1_CRAWL),
+        "progress": job.progress_percent,
+        "total_chunks": chunks.total, "active_chunks": chunks.active,
+        "completed_chunks": chunks.completed, "failed_chunks": chunks.failed,
         "estimated_completion": _eta(job),
-        "started_at": job["started_at"], "updated_at": job["updated_at"],
+        "started_at": job.started_at, "updated_at": job.updated_at,
     }
+    if job.kind == JobKind.CRAWL:  # each crawl chunk counts its kept images as it goes
+        document["downloaded_images"] = chunks.units_done
+    return document
 
 
-def _eta(job: dict[str, Any]) -> str | None:
-    progress, started = job["progress_percent"], job["started_at"]
-    if JobStatus(job["status"]) not in (JobStatus.RUNNING, JobStatus.RETRYING) or not progress:
+def _eta(job: JobView) -> str | None:
+    progress, started = job.progress_percent, job.started_at
+    if job.status not in (JobStatus.RUNNING, JobStatus.RETRYING) or not progress or not started:
         return None
-    started_at = datetime.fromisoformat(started) if isinstance(started, str) else started
-    elapsed = (datetime.now(UTC) - started_at).total_seconds()
+    elapsed = (datetime.now(UTC) - started).total_seconds()
     remaining = elapsed * (100 - progress) / progress
     return (datetime.now(UTC) + timedelta(seconds=remaining)).isoformat()
 
 
-def cancel_document(view: dict[str, Any]) -> dict[str, Any]:
-    revoked = view["revoked_tasks"]
-    return {"job_id": view["job"]["id"],
-            "status": public_status(JobStatus(view["job"]["status"]), Vocabulary.V1_JOBS),
+def cancel_document(view: CancelView) -> dict[str, Any]:
+    revoked = view.revoked_tasks
+    return {"job_id": view.job.id,
+            "status": public_status(view.job.status, Vocabulary.V1_JOBS),
             "revoked_tasks": revoked,
             "message": f"Job cancelled successfully. {revoked} task(s) revoked."}

@@ -17,7 +17,7 @@ from services.gateway.ratelimit import limiter
 from services.gateway.settings import get_gateway_settings
 from shared.crawl.params import CrawlRequest
 from shared.errors import ConveyorError, ErrorCode
-from shared.jobs.models import JobKind, JobStatus
+from shared.jobs.models import JobKind
 from shared.jobs.states import Vocabulary, public_status, statuses_for
 
 router = APIRouter(prefix="/api/v1/jobs", tags=["jobs"])
@@ -32,17 +32,13 @@ async def list_jobs(user_id: UserIdDep, jobs: JobsDep, status: str | None = None
                     limit: Annotated[int, Query(ge=1, le=200)] = 20,
                     offset: Annotated[int, Query(ge=0)] = 0) -> dict[str, Any]:
     """Your jobs, newest first; filter by `status` (pending, processing, ...) and `kind`."""
-    params: dict[str, Any] = {"limit": limit, "offset": offset}
-    if status:
-        internal = statuses_for(status, _FILTER_VOCABULARIES)
-        if not internal:
-            raise ConveyorError(ErrorCode.INPUT_INVALID, f"unknown status '{status}'; use "
-                                "pending, processing (or running), completed, failed, cancelled")
-        params["status"] = [s.value for s in internal]
-    if kind:
-        params["kind"] = kind.value
-    page = await jobs.list_jobs(user_id, params)
-    return {"jobs": [status_document(j) for j in page["items"]], "total": page["total"],
+    statuses = statuses_for(status, _FILTER_VOCABULARIES) if status else []
+    if status and not statuses:
+        raise ConveyorError(ErrorCode.INPUT_INVALID, f"unknown status '{status}'; use "
+                            "pending, processing (or running), completed, failed, cancelled")
+    page = await jobs.list_jobs(user_id, statuses=statuses, kind=kind, limit=limit,
+                                offset=offset)
+    return {"jobs": [status_document(j) for j in page.items], "total": page.total,
             "limit": limit, "offset": offset}
 
 
@@ -59,13 +55,13 @@ async def create_job(body: CrawlRequest, user_id: UserIdDep, jobs: JobsDep) -> d
 @router.get("/{job_id}")
 async def get_job(job_id: int, user_id: UserIdDep, jobs: JobsDep) -> dict[str, Any]:
     """A job's status document: progress, chunks, metrics, errors."""
-    return status_document(await jobs.job(user_id, job_id))
+    return status_document(await jobs.get(user_id, job_id))
 
 
 @router.get("/{job_id}/progress")
 async def job_progress(job_id: int, user_id: UserIdDep, jobs: JobsDep) -> dict[str, Any]:
     """Chunk statistics of a job."""
-    return progress_document(await jobs.job(user_id, job_id))
+    return progress_document(await jobs.get(user_id, job_id))
 
 
 @router.get("/{job_id}/events")
@@ -73,8 +69,8 @@ async def job_events(job_id: int, user_id: UserIdDep, jobs: JobsDep,
                      limit: Annotated[int, Query(ge=1, le=1000)] = 200,
                      offset: Annotated[int, Query(ge=0)] = 0) -> dict[str, Any]:
     """Every state change, attempt and credit movement of a job, oldest first."""
-    events = await jobs.job(user_id, job_id, "events", params={"limit": limit, "offset": offset})
-    return {"job_id": job_id, "events": events}
+    events = await jobs.events(user_id, job_id, limit=limit, offset=offset)
+    return {"job_id": job_id, "events": [event.model_dump() for event in events]}
 
 
 @router.get("/{job_id}/images")
@@ -96,9 +92,9 @@ async def job_images(job_id: int, user_id: UserIdDep, jobs: JobsDep,
 async def start_job(request: Request, job_id: int, user_id: UserIdDep,
                     jobs: JobsDep) -> dict[str, Any]:
     """Start a pending job: one task per chunk (400 unless pending)."""
-    view = await jobs.job(user_id, job_id, "start", method="POST", json={"params": {}})
-    total = view["chunks"]["total"]
-    return {"job_id": view["id"], "status": "running", "task_ids": view["task_ids"],
+    view = await jobs.start(user_id, job_id)
+    total = view.chunks.total
+    return {"job_id": view.id, "status": "running", "task_ids": view.task_ids,
             "total_chunks": total, "message": f"Job started with {total} tasks"}
 
 
@@ -106,18 +102,18 @@ async def start_job(request: Request, job_id: int, user_id: UserIdDep,
 async def cancel_job(job_id: int, user_id: UserIdDep, jobs: JobsDep) -> dict[str, Any]:
     """Cancel a pending or processing job; its reserved credits are refunded (a crawl or
     page task is charged for the images or pages it delivered)."""
-    return cancel_document(await jobs.job(user_id, job_id, "cancel", method="POST"))
+    return cancel_document(await jobs.cancel(user_id, job_id))
 
 
 @router.post("/{job_id}/finalize")
 async def finalize_job(job_id: int, user_id: UserIdDep, jobs: JobsDep) -> dict[str, Any]:
     """Settle a completed job: charge what it used, release the rest of the reservation."""
-    view = await jobs.job(user_id, job_id, "finalize", method="POST")
-    charged = view["charged_credits"] or 0
-    return {"job_id": view["id"],
-            "status": public_status(JobStatus(view["status"]), Vocabulary.V1_JOBS),
-            "reserved_credits": view["reserved_credits"], "charged_credits": charged,
-            "released_credits": view["reserved_credits"] - charged, "finalized": True,
+    view = await jobs.finalize(user_id, job_id)
+    charged = view.charged_credits or 0
+    return {"job_id": view.id,
+            "status": public_status(view.status, Vocabulary.V1_JOBS),
+            "reserved_credits": view.reserved_credits, "charged_credits": charged,
+            "released_credits": view.reserved_credits - charged, "finalized": True,
             "message": "Job finalized"}
 
 
@@ -126,10 +122,11 @@ async def job_result(job_id: int, user_id: UserIdDep, jobs: JobsDep,
                      format: Annotated[str, Query(pattern="^(json|txt)$")] = "json"
                      ) -> JSONResponse | PlainTextResponse:
     """Download a completed job's result as JSON or plain text (one sentence a line)."""
-    result = await jobs.job(user_id, job_id, "result")
+    result = await jobs.result(user_id, job_id)
     headers = {"Content-Disposition": f'attachment; filename="job_{job_id}.{format}"'}
     if format == "txt":
-        return PlainTextResponse("\n".join(result["items"]) + "\n", headers=headers)
-    return JSONResponse({"job_id": job_id, "sentences": result["items"],
-                         "sentence_count": len(result["items"]),
-                         "failed_chunks": result["failed_chunks"]}, headers=headers)
+        return PlainTextResponse("\n".join(result.items) + "\n", headers=headers)
+    return JSONResponse({"job_id": job_id, "sentences": result.items,
+                         "sentence_count": len(result.items),
+                         "failed_chunks": [chunk.model_dump() for chunk in result.failed_chunks]},
+                        headers=headers)

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from services.gateway.jobs_client import JobsClient
+from shared.jobs.contract import FeedEvent
 from shared.jobs.models import JobKind, JobStatus
 from shared.jobs.states import TERMINAL, Vocabulary, public_status
 from shared.receipts.steps import STEPS
@@ -17,49 +18,51 @@ from shared.receipts.steps import STEPS
 async def live_messages(jobs: JobsClient, *, user_id: int, poll_seconds: float
                         ) -> AsyncIterator[dict[str, Any]]:
     """Messages for one user's socket, from now on, until the caller stops iterating."""
-    path = f"/internal/users/{user_id}/events"
-    after_id = (await jobs.call("GET", path))["last_id"]
+    after_id = (await jobs.event_feed(user_id)).last_id
     while True:
-        feed = await jobs.call("GET", path, params={"after_id": after_id})
-        after_id = feed["last_id"]
-        for event in feed["events"]:
+        feed = await jobs.event_feed(user_id, after_id=after_id)
+        after_id = feed.last_id
+        for event in feed.events:
             message = await _message(jobs, user_id=user_id, event=event)
             if message is not None:
                 yield message
-        if not feed["events"]:
+        if not feed.events:
             await asyncio.sleep(poll_seconds)
 
 
-async def _message(jobs: JobsClient, *, user_id: int, event: dict[str, Any]
+async def _message(jobs: JobsClient, *, user_id: int, event: FeedEvent
                    ) -> dict[str, Any] | None:
-    if event["kind"] == JobKind.RECEIPT:
+    if event.kind == JobKind.RECEIPT:
         return await _receipt_message(jobs, user_id=user_id, event=event)
-    if event["event_type"] != "status":
+    if event.event_type != "status" or event.to_status is None:
         return None
-    status = JobStatus(event["to_status"])
+    status = JobStatus(event.to_status)
     return {"event_type": "job_status",
-            "data": {"job_id": event["job_id"], "kind": event["kind"],
+            "data": {"job_id": event.job_id, "kind": event.kind,
                      "status": public_status(status, Vocabulary.V1_JOBS)}}
 
 
-async def _receipt_message(jobs: JobsClient, *, user_id: int, event: dict[str, Any]
+async def _receipt_message(jobs: JobsClient, *, user_id: int, event: FeedEvent
                            ) -> dict[str, Any] | None:
-    base = {"task_id": event["job_uuid"], "job_id": event["job_uuid"]}
-    if event["event_type"] == "step":
-        step = STEPS.get(event["detail"].get("step", ""))
+    base = {"task_id": event.job_uuid, "job_id": event.job_uuid}
+    if event.event_type == "step":
+        step_code = event.detail.get("step")
+        step = STEPS.get(step_code or "")
         return {"event_type": "receipt_progress",
-                "data": {**base, "status": "PROGRESS", "step": event["detail"].get("step"),
-                         "progress": event["detail"].get("progress"),
+                "data": {**base, "status": "PROGRESS", "step": step_code,
+                         "progress": event.detail.get("progress"),
                          "message": step.message if step else None}}
-    status = JobStatus(event["to_status"])
+    if event.to_status is None:
+        return None
+    status = JobStatus(event.to_status)
     word = public_status(status, Vocabulary.V3_RECEIPTS)
     if status is JobStatus.COMPLETED:
-        items = (await jobs.job(user_id, event["job_id"], "result"))["items"]
+        items = (await jobs.result(user_id, event.job_id)).items
         return {"event_type": "receipt_processed",
                 "data": {**base, "status": word, "receipt": items[0] if items else None}}
     if status in TERMINAL:
-        view = await jobs.job(user_id, event["job_id"])
+        view = await jobs.get(user_id, event.job_id)
         return {"event_type": "receipt_failed",
-                "data": {**base, "status": word, "error": view["error"],
-                         "error_type": view["error_type"]}}
+                "data": {**base, "status": word, "error": view.error,
+                         "error_type": view.error_type}}
     return None

@@ -24,10 +24,12 @@ from shared.db import in_transaction_thread
 from shared.errors import ConveyorError, ErrorCode
 from shared.image_decode import check_decodes
 from shared.images import inspect_image
-from shared.jobs.models import JobKind, JobStatus
+from shared.jobs.contract import CreateJob, JobView
+from shared.jobs.models import JobKind
 from shared.jobs.states import TERMINAL, Vocabulary, public_status
 from shared.pages import repository as repo
 from shared.pages.models import Page, Project
+from shared.pages.params import PageSpec, PageTaskParams
 
 PAGE_KINDS = (JobKind.PAGE_OCR, JobKind.PAGE_BATCH)
 MAX_PDF_PAGES = 500
@@ -145,28 +147,28 @@ def _insert_pages(session: Session, *, user_id: int, project_id: int, first_numb
 # --- page tasks ---------------------------------------------------------------------------
 
 def _task_pages(session: Session, *, user_id: int, project_id: int, page_ids: list[int]
-                ) -> list[dict[str, Any]]:
+                ) -> list[PageSpec]:
     owned_project(session, project_id=project_id, user_id=user_id)
     found = {p.id: p for p in repo.pages_of(session, project_id=project_id, page_ids=page_ids)}
     missing = [page_id for page_id in page_ids if page_id not in found]
     if missing:
         raise ConveyorError(ErrorCode.NOT_FOUND, f"page(s) {missing} not found in project "
                             f"{project_id}")
-    return [{"page_id": p.id, "page_number": p.page_number, "source_path": p.source_path,
-             "pdf_page_index": p.pdf_page_index} for p in (found[i] for i in page_ids)]
+    return [PageSpec(page_id=p.id, page_number=p.page_number, source_path=p.source_path,
+                     pdf_page_index=p.pdf_page_index) for p in (found[i] for i in page_ids)]
 
 
 async def queue_pages(jobs: JobsClient, *, user_id: int, project_id: int,
-                      page_ids: list[int], kind: JobKind) -> dict[str, Any]:
+                      page_ids: list[int], kind: JobKind) -> JobView:
     """Create and start the job, reserving a credit per page; the pages show it queued."""
     unique_ids = list(dict.fromkeys(page_ids))
     specs = await in_transaction_thread(_task_pages, user_id=user_id, project_id=project_id,
                                         page_ids=unique_ids)
-    view = await jobs.create_job({"user_id": user_id, "kind": kind.value,
-                                  "units": len(specs), "start": True,
-                                  "params": {"project_id": project_id, "pages": specs}})
-    await in_transaction_thread(_assign, page_ids=unique_ids, job_id=view["id"],
-                                task_id=view["uuid"])
+    params = PageTaskParams(project_id=project_id, pages=specs)
+    view = await jobs.create(CreateJob(user_id=user_id, kind=kind, units=len(specs),
+                                       start=True, params=params.model_dump(mode="json")))
+    await in_transaction_thread(_assign, page_ids=unique_ids, job_id=view.id,
+                                task_id=view.uuid)
     return view
 
 
@@ -174,51 +176,52 @@ def _assign(session: Session, *, page_ids: list[int], job_id: int, task_id: str)
     repo.assign_to_job(session, page_ids=page_ids, job_id=job_id, task_id=task_id)
 
 
-def page_queued(view: dict[str, Any]) -> PageQueued:
-    page = view["params"]["pages"][0]
-    return PageQueued(task_id=view["uuid"], status=_word(view), page_id=page["page_id"],
-                      page_number=page["page_number"])
+def page_queued(view: JobView) -> PageQueued:
+    page = view.params_as(PageTaskParams).pages[0]
+    return PageQueued(task_id=view.uuid, status=_word(view), page_id=page.page_id,
+                      page_number=page.page_number)
 
 
-def batch_queued(view: dict[str, Any]) -> BatchQueued:
-    ids = [page["page_id"] for page in view["params"]["pages"]]
-    return BatchQueued(task_id=view["uuid"], status=_word(view), total_pages=len(ids),
+def batch_queued(view: JobView) -> BatchQueued:
+    ids = [page.page_id for page in view.params_as(PageTaskParams).pages]
+    return BatchQueued(task_id=view.uuid, status=_word(view), total_pages=len(ids),
                        page_ids=ids)
 
 
 async def page_task(jobs: JobsClient, *, user_id: int, task_id: str,
-                    with_result: bool = False) -> dict[str, Any]:
-    view = await jobs.job_by_uuid(user_id, task_id, with_result=with_result)
-    if view["kind"] not in PAGE_KINDS:
+                    with_result: bool = False) -> JobView:
+    view = await jobs.get_by_uuid(user_id, task_id, with_result=with_result)
+    if view.kind not in PAGE_KINDS:
         raise ConveyorError(ErrorCode.NOT_FOUND, "Task not found")
     return view
 
 
 async def task_status(jobs: JobsClient, *, user_id: int, task_id: str) -> TaskStatus:
     view = await page_task(jobs, user_id=user_id, task_id=task_id, with_result=True)
-    chunks = view["chunks"]
-    status = TaskStatus(task_id=view["uuid"], status=_word(view), total=chunks["total"],
-                        current=chunks["completed"] + chunks["failed"])
-    if JobStatus(view["status"]) not in TERMINAL:
+    chunks = view.chunks
+    status = TaskStatus(task_id=view.uuid, status=_word(view), total=chunks.total,
+                        current=chunks.completed + chunks.failed)
+    if view.status not in TERMINAL:
         return status
-    status.result = _batch_result(view, view["result_items"] or [])
-    status.error, status.error_type = view["error"], view["error_type"]
+    status.result = _batch_result(view, view.result_items or [])
+    status.error, status.error_type = view.error, view.error_type
     return status
 
 
-def _batch_result(view: dict[str, Any], items: list[dict[str, Any]]) -> dict[str, Any]:
+def _batch_result(view: JobView, items: list[dict[str, Any]]) -> dict[str, Any]:
     """Seed 003's {total, completed, failed, results}, one entry per page in task order."""
     done = {item["page_id"]: item for item in items}
-    failed = {f["page_id"]: f for f in view["failed_chunks"] if "page_id" in f}
+    failed = {page_id: chunk for chunk in view.failed_chunks
+              if (page_id := chunk.spec_value("page_id")) is not None}
     results = []
-    for page in view["params"]["pages"]:
-        page_id, number = page["page_id"], page["page_number"]
+    for page in view.params_as(PageTaskParams).pages:
+        page_id, number = page.page_id, page.page_number
         if page_id in done:
             results.append(done[page_id])
         elif page_id in failed:
             results.append({"page_id": page_id, "page_number": number, "status": "failed",
-                            "error": failed[page_id]["error"],
-                            "error_type": failed[page_id]["error_type"]})
+                            "error": failed[page_id].error,
+                            "error_type": failed[page_id].error_type})
         else:
             results.append({"page_id": page_id, "page_number": number, "status": "cancelled"})
     return {"total": len(results), "completed": len(done), "failed": len(failed),
@@ -227,16 +230,16 @@ def _batch_result(view: dict[str, Any], items: list[dict[str, Any]]) -> dict[str
 
 async def cancel_task(jobs: JobsClient, *, user_id: int, task_id: str) -> TaskCancelled:
     view = await page_task(jobs, user_id=user_id, task_id=task_id)
-    cancelled = await jobs.job(user_id, view["id"], "cancel", method="POST")
-    page_ids = [page["page_id"] for page in view["params"]["pages"]]
-    await in_transaction_thread(_release, page_ids=page_ids, job_id=view["id"])
-    return TaskCancelled(task_id=view["uuid"], status=_word(cancelled["job"]),
-                         revoked_tasks=cancelled["revoked_tasks"])
+    cancelled = await jobs.cancel(user_id, view.id)
+    page_ids = [page.page_id for page in view.params_as(PageTaskParams).pages]
+    await in_transaction_thread(_release, page_ids=page_ids, job_id=view.id)
+    return TaskCancelled(task_id=view.uuid, status=_word(cancelled.job),
+                         revoked_tasks=cancelled.revoked_tasks)
 
 
 def _release(session: Session, *, page_ids: list[int], job_id: int) -> None:
     repo.release_from_job(session, page_ids=page_ids, job_id=job_id)
 
 
-def _word(view: dict[str, Any]) -> str:
-    return public_status(JobStatus(view["status"]), Vocabulary.V1_PAGES)
+def _word(view: JobView) -> str:
+    return public_status(view.status, Vocabulary.V1_PAGES)

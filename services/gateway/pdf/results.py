@@ -2,20 +2,21 @@
 
 from typing import Any
 
+from shared.jobs.contract import JobView
 from shared.page_ranges import describe_pages
 
 # Below this mean word confidence an OCR'd page's text is worth checking by eye.
 LOW_CONFIDENCE = 60.0
 
 
-def page_notes(job: dict[str, Any]) -> dict[str, Any]:
+def page_notes(job: JobView) -> dict[str, Any]:
     """The page lists the PDF worker's chunks reported (the job service concatenates them
     in page order), and warnings a person can read."""
-    metrics = job["metrics"]
+    metrics = job.metrics
     ocr_pages: list[dict[str, Any]] = metrics.get("ocr_pages", [])
     empty_pages: list[int] = metrics.get("empty_pages", [])
     unread: list[int] = metrics.get("unread_scanned_pages", [])
-    return {"ocr": job["params"].get("ocr", "auto"), "ocr_pages": ocr_pages,
+    return {"ocr": job.params.get("ocr", "auto"), "ocr_pages": ocr_pages,
             "empty_pages": empty_pages, "unread_scanned_pages": unread,
             "warnings": _warnings(ocr_pages, empty_pages, unread)}
 

@@ -63,7 +63,8 @@ async def process_pdf_async(
                        preserve_formatting, fix_hyphenation, min_sentence_length, ocr)
     view = await service.start_pdf_job(jobs, user_id=user_id, job_id=job_id, upload=pdf_file,
                                        options=options, settings=settings)
-    return AsyncStartOut(job_id=view["id"], task_id=view["celery_task_id"], status="pending",
+    assert view.celery_task_id is not None  # a started job has it
+    return AsyncStartOut(job_id=view.id, task_id=view.celery_task_id, status="pending",
                          message="PDF processing started")
 
 
@@ -86,17 +87,16 @@ async def process_pdf(
     view = await service.create_pdf_job(jobs, user_id=user_id, upload=pdf_file,
                                          settings=settings, idempotency_key=idempotency_key,
                                          max_pages=settings.sync_pdf_max_pages)
-    job_id = view["id"]
-    if view["status"] == JobStatus.PENDING:
-        await jobs.job(user_id, job_id, "start", method="POST",
-                       json={"params": options.model_dump(exclude_none=True)})
+    job_id = view.id
+    if view.status == JobStatus.PENDING:
+        await jobs.start(user_id, job_id, params=options.model_dump(exclude_none=True))
     view = await jobs.wait_until_finished(user_id, job_id,
                                           timeout=settings.sync_pdf_wait_seconds,
                                           follow_url=f"/api/v1/jobs/{job_id}")
-    if view["status"] != JobStatus.COMPLETED:
-        raise ConveyorError(ErrorCode.PROCESSING_FAILED, view["error"] or "processing failed",
-                            job_id=job_id, job_error_type=view["error_type"])
-    view = await jobs.job(user_id, job_id, "finalize", method="POST")
-    result = await jobs.job(user_id, job_id, "result")
-    return {**status_document(view), "job_id": job_id, "sentences": result["items"],
-            "sentence_count": len(result["items"])}
+    if view.status != JobStatus.COMPLETED:
+        raise ConveyorError(ErrorCode.PROCESSING_FAILED, view.error or "processing failed",
+                            job_id=job_id, job_error_type=view.error_type)
+    view = await jobs.finalize(user_id, job_id)
+    result = await jobs.result(user_id, job_id)
+    return {**status_document(view), "job_id": job_id, "sentences": result.items,
+            "sentence_count": len(result.items)}

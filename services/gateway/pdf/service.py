@@ -2,7 +2,6 @@
 
 import hashlib
 from collections.abc import AsyncIterator
-from typing import Any
 
 from fastapi import UploadFile
 from fastapi.concurrency import run_in_threadpool
@@ -13,7 +12,8 @@ from services.gateway.pdf.schemas import ConfirmOut, PdfOptions
 from services.gateway.settings import GatewaySettings
 from shared import storage
 from shared.errors import ConveyorError, ErrorCode
-from shared.jobs.models import JobKind, JobStatus
+from shared.jobs.contract import CreateJob, JobView
+from shared.jobs.models import JobKind
 
 _READ_BLOCK = 1024 * 1024
 # Counting the pages of a file this small takes well under a millisecond: cheaper inline
@@ -43,46 +43,40 @@ async def store_pdf(upload: UploadFile, settings: GatewaySettings
 
 async def create_pdf_job(jobs: JobsClient, *, user_id: int, upload: UploadFile,
                          settings: GatewaySettings, idempotency_key: str | None,
-                         max_pages: int | None = None) -> dict[str, Any]:
+                         max_pages: int | None = None) -> JobView:
     stored, page_count = await store_pdf(upload, settings)
     try:
         if max_pages is not None and page_count > max_pages:
             raise ConveyorError(ErrorCode.TOO_MANY_PAGES,
                                 f"the PDF has {page_count} pages; synchronous processing takes "
                                 f"at most {max_pages}. Use POST /api/v1/process-pdf-async.")
-        view = await jobs.create_job({
-            "user_id": user_id, "kind": JobKind.PDF.value, "units": page_count,
-            "page_count": page_count, "original_filename": (upload.filename or "")[:255] or None,
-            "input_path": stored.relative_path, "input_sha256": stored.sha256,
-            "input_size": stored.size, "idempotency_key": idempotency_key,
-            "request_fingerprint": hashlib.sha256(
-                f"pdf:{stored.sha256}:{upload.filename}".encode()).hexdigest()})
+        view = await jobs.create(CreateJob(
+            user_id=user_id, kind=JobKind.PDF, units=page_count, page_count=page_count,
+            original_filename=(upload.filename or "")[:255] or None,
+            input_path=stored.relative_path, input_sha256=stored.sha256,
+            input_size=stored.size, idempotency_key=idempotency_key,
+            request_fingerprint=hashlib.sha256(
+                f"pdf:{stored.sha256}:{upload.filename}".encode()).hexdigest()))
     except BaseException:
         storage.delete(stored.relative_path)
         raise
-    if view["idempotent_replay"]:
+    if view.idempotent_replay:
         storage.delete(stored.relative_path)
     return view
 
 
-def confirm_out(view: dict[str, Any]) -> ConfirmOut:
-    return ConfirmOut(job_id=view["id"], status="pending", page_count=view["page_count"],
-                      estimated_credits=view["estimated_credits"])
+def confirm_out(view: JobView) -> ConfirmOut:
+    return ConfirmOut(job_id=view.id, status="pending", page_count=view.page_count or 0,
+                      estimated_credits=view.estimated_credits)
 
 
 async def start_pdf_job(jobs: JobsClient, *, user_id: int, job_id: int, upload: UploadFile,
-                        options: PdfOptions, settings: GatewaySettings) -> dict[str, Any]:
-    job = await jobs.job(user_id, job_id)
-    if job["kind"] != JobKind.PDF:
-        raise ConveyorError(ErrorCode.INVALID_STATE, f"job {job_id} is not a PDF job")
-    if job["status"] != JobStatus.PENDING:
-        raise ConveyorError(ErrorCode.INVALID_STATE,
-                            f"job {job_id} was already started; only pending jobs can be")
-    if await _sha256_of(upload, settings.max_pdf_bytes) != job["input_sha256"]:
-        raise ConveyorError(ErrorCode.CONFLICT,
-                            f"pdf_file is not the file confirmed for job {job_id}")
-    return await jobs.job(user_id, job_id, "start", method="POST",
-                          json={"params": options.model_dump(exclude_none=True)})
+                        options: PdfOptions, settings: GatewaySettings) -> JobView:
+    """Start the confirmed job with the file it was confirmed with: the job service checks
+    its kind, that it is pending and the file's hash in the transaction that starts it."""
+    sha256 = await _sha256_of(upload, settings.max_pdf_bytes)
+    return await jobs.start(user_id, job_id, params=options.model_dump(exclude_none=True),
+                            expect_kind=JobKind.PDF, expect_sha256=sha256)
 
 
 async def _sha256_of(upload: UploadFile, max_bytes: int) -> str:

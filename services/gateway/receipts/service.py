@@ -12,7 +12,8 @@ from services.gateway.uploads import store_image
 from shared import storage
 from shared.db import utcnow
 from shared.errors import ConveyorError, ErrorCode
-from shared.jobs.models import JobKind, JobStatus
+from shared.jobs.contract import CreateJob, JobView
+from shared.jobs.models import JobKind
 from shared.jobs.states import Vocabulary, public_status
 from shared.receipts.steps import STATUS_MESSAGES, STEPS
 
@@ -24,64 +25,62 @@ async def submit_receipt(jobs: JobsClient, *, user_id: int, upload: UploadFile,
                                       max_pixels=settings.max_image_pixels)
     filename = (upload.filename or "")[:255] or None
     try:
-        view = await jobs.create_job({
-            "user_id": user_id, "kind": JobKind.RECEIPT.value, "units": 1,
-            "original_filename": filename, "input_path": stored.relative_path,
-            "input_sha256": stored.sha256, "input_size": stored.size, "start": True,
-            "idempotency_key": idempotency_key,
-            "request_fingerprint": hashlib.sha256(
-                f"receipt:{stored.sha256}:{filename}".encode()).hexdigest()})
+        view = await jobs.create(CreateJob(
+            user_id=user_id, kind=JobKind.RECEIPT, units=1, original_filename=filename,
+            input_path=stored.relative_path, input_sha256=stored.sha256,
+            input_size=stored.size, start=True, idempotency_key=idempotency_key,
+            request_fingerprint=hashlib.sha256(
+                f"receipt:{stored.sha256}:{filename}".encode()).hexdigest()))
     except BaseException:
         storage.delete(stored.relative_path)
         raise
-    if view["idempotent_replay"]:
+    if view.idempotent_replay:
         storage.delete(stored.relative_path)
-    return ReceiptSubmitted(job_id=view["uuid"], filename=view["original_filename"],
-                            file_size=stored.size, submitted_at=view["created_at"],
+    return ReceiptSubmitted(job_id=view.uuid, filename=view.original_filename,
+                            file_size=stored.size, submitted_at=view.created_at,
                             status=_word(view))
 
 
 async def receipt_job(jobs: JobsClient, *, user_id: int, job_uuid: str,
-                      with_result: bool = False) -> dict[str, Any]:
+                      with_result: bool = False) -> JobView:
     """The caller's receipt job by its public id; anything else is 404."""
-    view = await jobs.job_by_uuid(user_id, job_uuid, with_result=with_result)
-    if view["kind"] != JobKind.RECEIPT:
+    view = await jobs.get_by_uuid(user_id, job_uuid, with_result=with_result)
+    if view.kind != JobKind.RECEIPT:
         raise ConveyorError(ErrorCode.NOT_FOUND, "Job not found")
     return view
 
 
 async def receipt_status(jobs: JobsClient, *, user_id: int, job_uuid: str) -> ReceiptStatus:
     view = await receipt_job(jobs, user_id=user_id, job_uuid=job_uuid, with_result=True)
-    items = view["result_items"] or []
+    items = view.result_items or []
     return status_document(view, result=items[0] if items else None)
 
 
-def status_document(view: dict[str, Any], *, result: dict[str, Any] | None) -> ReceiptStatus:
+def status_document(view: JobView, *, result: dict[str, Any] | None) -> ReceiptStatus:
     word = _word(view)
-    step = STEPS.get(view["current_step"] or "")
+    step = STEPS.get(view.current_step or "")
     if word == "SUCCESS":
         step = STEPS["DONE"]
     return ReceiptStatus(
-        job_id=view["uuid"], status=word, step=step.code if step else None,
-        progress=100 if word == "SUCCESS" else view["progress_percent"],
-        message=(view["error"] if word == "FAILURE" and view["error"]
+        job_id=view.uuid, status=word, step=step.code if step else None,
+        progress=100 if word == "SUCCESS" else view.progress_percent,
+        message=(view.error if word == "FAILURE" and view.error
                  else step.message if step and word in ("PROGRESS", "SUCCESS")
                  else STATUS_MESSAGES.get(word, word)),
-        filename=view["original_filename"], submitted_at=view["created_at"],
-        timestamp=view["updated_at"], result=result,
-        error=view["error"] if word == "FAILURE" else None,
-        error_type=view["error_type"], retryable=view["retryable"])
+        filename=view.original_filename, submitted_at=view.created_at,
+        timestamp=view.updated_at, result=result,
+        error=view.error if word == "FAILURE" else None,
+        error_type=view.error_type, retryable=view.retryable)
 
 
 async def cancel_receipt(jobs: JobsClient, *, user_id: int, job_uuid: str) -> ReceiptCancelled:
     view = await receipt_job(jobs, user_id=user_id, job_uuid=job_uuid)
-    cancelled = await jobs.job(user_id, view["id"], "cancel", method="POST")
-    job = cancelled["job"]
-    return ReceiptCancelled(job_id=job["uuid"], status=_word(job),
-                            cancelled_at=job["finished_at"] or utcnow(),
-                            revoked_tasks=cancelled["revoked_tasks"])
+    cancelled = await jobs.cancel(user_id, view.id)
+    job = cancelled.job
+    return ReceiptCancelled(job_id=job.uuid, status=_word(job),
+                            cancelled_at=job.finished_at or utcnow(),
+                            revoked_tasks=cancelled.revoked_tasks)
 
 
-def _word(view: dict[str, Any]) -> str:
-    return public_status(JobStatus(view["status"]), Vocabulary.V3_RECEIPTS,
-                         progress=view["progress_percent"])
+def _word(view: JobView) -> str:
+    return public_status(view.status, Vocabulary.V3_RECEIPTS, progress=view.progress_percent)

@@ -10,7 +10,8 @@ from fastapi import APIRouter, BackgroundTasks, Query, Request
 
 from services.jobs.jobs import service
 from services.jobs.jobs.finished import FinishedJobs
-from services.jobs.jobs.schemas import (
+from shared.db import in_transaction_thread
+from shared.jobs.contract import (
     CancelView,
     CreateJob,
     EventFeed,
@@ -20,7 +21,6 @@ from services.jobs.jobs.schemas import (
     ResultItems,
     StartJob,
 )
-from shared.db import in_transaction_thread
 from shared.jobs.models import JobKind, JobStatus
 from shared.jobs.outbox import revoke_quietly
 from shared.jobs.states import TERMINAL
@@ -91,9 +91,10 @@ async def job_events(user_id: int, job_id: int,
 
 @router.post(JOB + "/start")
 async def start_job(user_id: int, job_id: int, body: StartJob) -> JobView:
-    """Queue a pending job's chunks."""
+    """Queue a pending job's chunks; 400 when it is not of the expected kind or not
+    pending, 409 when its file is not the expected one."""
     return await in_transaction_thread(service.start_job, user_id=user_id, job_id=job_id,
-                                       params=body.params)
+                                       request=body)
 
 
 @router.post(JOB + "/cancel")

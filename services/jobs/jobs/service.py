@@ -4,7 +4,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from services.jobs.jobs import views
-from services.jobs.jobs.schemas import (
+from services.jobs.planners import WorkPlan, plan_work, validate_units
+from shared.credits.prices import estimate_credits
+from shared.errors import ConveyorError, ErrorCode
+from shared.jobs import creation, lifecycle
+from shared.jobs import repository as repo
+from shared.jobs.contract import (
     CancelView,
     CreateJob,
     EventFeed,
@@ -13,14 +18,13 @@ from services.jobs.jobs.schemas import (
     JobPage,
     JobView,
     ResultItems,
+    StartJob,
 )
-from services.jobs.planners import WorkPlan, plan_work, validate_units
-from shared.credits.prices import estimate_credits
-from shared.errors import ConveyorError, ErrorCode
-from shared.jobs import creation, lifecycle
-from shared.jobs import repository as repo
 from shared.jobs.models import Job, JobKind, JobStatus
-from shared.jobs.states import Vocabulary, public_status
+
+_KIND_NAMES = {JobKind.PDF: "PDF", JobKind.RECEIPT: "receipt", JobKind.PAGE_OCR: "page OCR",
+               JobKind.PAGE_BATCH: "page batch", JobKind.COLOR_TRANSFER: "colour transfer",
+               JobKind.CRAWL: "crawl", JobKind.VALIDATION: "validation"}
 
 
 def owned_job(session: Session, *, user_id: int, job_id: int, for_update: bool = False) -> Job:
@@ -115,14 +119,22 @@ def _idempotent_replay(session: Session, request: CreateJob) -> JobView | None:
     return views.job_view(session, job).model_copy(update={"idempotent_replay": True})
 
 
-def start_job(session: Session, *, user_id: int, job_id: int, params: dict) -> JobView:
+def start_job(session: Session, *, user_id: int, job_id: int, request: StartJob) -> JobView:
+    """Queue a pending job's chunks, after checking what the caller expects of it."""
     job = owned_job(session, user_id=user_id, job_id=job_id, for_update=True)
+    if request.expect_kind is not None and job.kind != request.expect_kind:
+        raise ConveyorError(ErrorCode.INVALID_STATE,
+                            f"job {job_id} is not a {_KIND_NAMES[request.expect_kind]} job")
     if job.status != JobStatus.PENDING:
         raise ConveyorError(ErrorCode.INVALID_STATE,
-                            f"Cannot start job with status "
-                            f"'{public_status(job.status, Vocabulary.V1_CRAWL)}'. "
+                            f"Cannot start job with status '{views.v1_word(job)}'. "
                             "Only pending jobs can be started.")
-    job.params = {**job.params, **params}
+    if request.expect_sha256 is not None and job.input_sha256 != request.expect_sha256:
+        raise ConveyorError(ErrorCode.CONFLICT,
+                            f"pdf_file is not the file confirmed for job {job_id}"
+                            if job.kind == JobKind.PDF else
+                            f"the file is not the one confirmed for job {job_id}")
+    job.params = {**job.params, **request.params}
     return _start(session, job, plan_work(session, job))
 
 

@@ -4,18 +4,21 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from services.jobs.jobs.schemas import ChunkStats, JobView
 from shared.db import utcnow
 from shared.jobs import lifecycle
 from shared.jobs import repository as repo
-from shared.jobs.models import Job, JobChunk, JobStatus
+from shared.jobs.contract import ChunkStats, FailedChunk, JobSummary, JobView
+from shared.jobs.models import Job, JobChunk, JobKind, JobStatus
 from shared.jobs.states import ACTIVE, TERMINAL, Vocabulary, public_status
 
 S = JobStatus
 
 
 def v1_word(job: Job) -> str:
-    return public_status(job.status, Vocabulary.V1_JOBS)
+    """The job's status in the v1 words of its kind's seed (004 says "running" for crawls,
+    001 "processing")."""
+    vocabulary = Vocabulary.V1_CRAWL if job.kind == JobKind.CRAWL else Vocabulary.V1_JOBS
+    return public_status(job.status, vocabulary)
 
 
 def job_view(session: Session, job: Job, *, with_result: bool = False,
@@ -48,13 +51,15 @@ def job_view(session: Session, job: Job, *, with_result: bool = False,
         cancel_requested=job.cancel_requested, original_filename=job.original_filename,
         input_path=job.input_path, input_sha256=job.input_sha256, page_count=job.page_count,
         params=job.params, progress_percent=progress, current_step=_step(job, stats),
-        chunks=stats, failed_chunks=summary["failed_chunks"], error=job.error,
+        chunks=stats, error=job.error,
+        failed_chunks=[FailedChunk.model_validate(c) for c in summary["failed_chunks"]],
         error_type=job.error_type, retryable=job.retryable, celery_task_id=job.celery_task_id,
         task_ids=[c.task_id for c in chunks if c.task_id], attempts=job.attempts,
         estimated_credits=job.estimated_credits, reserved_credits=job.reserved_credits,
         charged_credits=job.charged_credits, finalized_at=job.finalized_at,
         created_at=job.created_at, started_at=job.started_at, finished_at=job.finished_at,
-        updated_at=job.updated_at, processing_time_seconds=elapsed, result=job.result,
+        updated_at=job.updated_at, processing_time_seconds=elapsed,
+        result=JobSummary.model_validate(job.result) if job.result is not None else None,
         metrics=summary["metrics"] if job.status in ACTIVE else (job.metrics or {}),
         result_items=result_items(chunks) if with_result else None)
 

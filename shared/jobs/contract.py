@@ -1,11 +1,27 @@
-"""The job service's internal HTTP shapes (the gateway renders the public ones)."""
+"""The job service's contract: what the gateway sends it and what it answers, one set of
+models both sides import. The job service's routes are declared with them; the gateway's
+`JobsClient` parses every answer into them, so neither side reads the other's JSON by key.
+"""
 
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from shared.jobs.models import JobKind, JobStatus
+
+ParamsModel = TypeVar("ParamsModel", bound=BaseModel)
+
+
+class ServiceError(BaseModel):
+    """How the job service answers an error: `ConveyorError.to_dict()`, its extras as
+    extra fields."""
+
+    model_config = ConfigDict(extra="allow")
+
+    error_type: str  # an ErrorCode's name
+    detail: str
+    retryable: bool
 
 
 class CreateJob(BaseModel):
@@ -25,6 +41,10 @@ class CreateJob(BaseModel):
 
 class StartJob(BaseModel):
     params: dict[str, Any] = Field(default_factory=dict)
+    # Checked under the job's row lock, in the transaction that starts it: the gateway
+    # need not read the job first, and nothing can change between the check and the start.
+    expect_kind: JobKind | None = None
+    expect_sha256: str | None = Field(default=None, description="the confirmed file's hash")
 
 
 class ChunkStats(BaseModel):
@@ -36,6 +56,30 @@ class ChunkStats(BaseModel):
     completed: int
     failed: int
     cancelled: int
+
+
+class FailedChunk(BaseModel):
+    """A chunk that ran out of attempts, with its spec (its pages, say) as extra fields."""
+
+    model_config = ConfigDict(extra="allow")
+
+    chunk_index: int
+    error_type: str | None = None
+    error: str | None = None
+
+    def spec_value(self, key: str) -> Any:
+        """A field of the chunk's spec (`page_id` of a page task's chunk), or None."""
+        return (self.model_extra or {}).get(key)
+
+
+class JobSummary(BaseModel):
+    """What an ended job's chunks added up to (`lifecycle.summarise_chunks`)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    completed_units: int = 0
+    item_count: int = 0
+    failed_chunks: list[FailedChunk] = Field(default_factory=list)
 
 
 class JobView(BaseModel):
@@ -53,11 +97,11 @@ class JobView(BaseModel):
     progress_percent: int
     current_step: str | None
     chunks: ChunkStats
-    failed_chunks: list[dict[str, Any]]
+    failed_chunks: list[FailedChunk]
     error: str | None
     error_type: str | None
     retryable: bool | None
-    celery_task_id: str | None
+    celery_task_id: str | None  # set when the job is started: its chunks' task ids derive from it
     task_ids: list[str]
     attempts: int
     estimated_credits: int
@@ -69,12 +113,17 @@ class JobView(BaseModel):
     finished_at: datetime | None
     updated_at: datetime
     processing_time_seconds: float | None
-    result: dict[str, Any] | None
+    result: JobSummary | None
+    # Numeric chunk metrics summed, list metrics concatenated in chunk order.
     metrics: dict[str, Any]
     idempotent_replay: bool = False
     # A completed job's result items in chunk order, when asked for with the view (the
     # status documents need both: one request instead of two).
     result_items: list[Any] | None = None
+
+    def params_as(self, model: type[ParamsModel]) -> ParamsModel:
+        """The job's parameters read as its kind's model (the kind's creator wrote them)."""
+        return model.model_validate(self.params)
 
 
 class JobPage(BaseModel):
@@ -118,4 +167,4 @@ class EventFeed(BaseModel):
 class ResultItems(BaseModel):
     job_id: int
     items: list[Any]
-    failed_chunks: list[dict[str, Any]]
+    failed_chunks: list[FailedChunk]
