@@ -20,9 +20,10 @@ from shared.credits.prices import (
 from shared.db import utcnow
 from shared.errors import ErrorCode
 from shared.jobs import repository as repo
-from shared.jobs.models import Job, JobChunk, JobStatus
+from shared.jobs.models import PAGE_KINDS, Job, JobChunk, JobStatus
 from shared.jobs.outbox import enqueue_task
 from shared.jobs.states import ACTIVE, CANCELLABLE, TERMINAL
+from shared.pages import repository as pages_repo
 from shared.settings import get_settings
 
 S = JobStatus
@@ -154,6 +155,8 @@ def _close_job(session: Session, job: Job, chunks: list[JobChunk], *,
     completed = repo.transition_job(session, job=job, target=S.COMPLETED, sources=[S.RUNNING],
                                     finished_at=utcnow(), progress_percent=100, result=summary,
                                     metrics=summary["metrics"], current_step="Completed")
+    if completed:
+        _end_pages(session, job, cancelled=False)
     if completed and job.kind in SETTLED_ON_COMPLETION:
         finalize_job(session, job)
 
@@ -185,6 +188,7 @@ def fail_job(session: Session, *, job: Job, error_type: str, message: str, retry
                                result=result, current_step="Failed"):
         return False
     _stop_open_chunks(session, job, S.FAILED)
+    _end_pages(session, job, cancelled=False)
     _release(session, job, reason="failed")
     return True
 
@@ -200,11 +204,18 @@ def cancel_job(session: Session, job: Job, *, reason: str = "cancelled by the us
                                finished_at=utcnow(), current_step="Cancelled", reason=reason):
         return None
     _stop_open_chunks(session, job, S.CANCELLED)
+    _end_pages(session, job, cancelled=True)
     if job.kind in BILLED_FOR_PARTIAL_WORK:
         _charge_delivered(session, job)
     else:
         _release(session, job, reason="cancelled")
     return open_task_ids
+
+
+def _end_pages(session: Session, job: Job, *, cancelled: bool) -> None:
+    """A page job's pages end with it, whichever way it ends and whoever ends it."""
+    if job.kind in PAGE_KINDS:
+        pages_repo.end_job(session, job_id=job.id, cancelled=cancelled)
 
 
 def _stop_open_chunks(session: Session, job: Job, target: JobStatus) -> None:

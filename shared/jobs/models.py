@@ -31,6 +31,10 @@ class JobKind(enum.StrEnum):
     VALIDATION = "validation"
 
 
+# The kinds whose work is a project's pages: their pages show how the job went.
+PAGE_KINDS = frozenset({JobKind.PAGE_OCR, JobKind.PAGE_BATCH})
+
+
 def _str_enum(enum_cls: type[enum.StrEnum]) -> Enum:
     return Enum(enum_cls, native_enum=False, length=16,
                 values_callable=lambda e: [m.value for m in e])

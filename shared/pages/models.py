@@ -10,12 +10,11 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, ForeignKey, String, Text, UniqueConstraint, case, select
+from sqlalchemy import ColumnElement, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.ext.hybrid import hybrid_property
-from sqlalchemy.orm import Mapped, column_property, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 
 from shared.db import Base, JsonDoc, utcnow
-from shared.jobs.models import Job, JobStatus
 
 
 class PageStatus(enum.StrEnum):
@@ -51,6 +50,9 @@ class Page(Base):
     pdf_page_index: Mapped[int | None]  # which page of the stored PDF; None for an image
     width: Mapped[int | None]
     height: Mapped[int | None]
+    # Written with the job that touches the page: queued when the job service creates it,
+    # processing and the outcome by its worker, and the pages it never got to in the
+    # transaction that ends it (`repository.end_job`).
     ocr_status: Mapped[str] = mapped_column(String(16), default=PageStatus.PENDING.value)
     ocr_text: Mapped[str | None] = mapped_column(Text)
     ocr_confidence: Mapped[float | None]
@@ -69,22 +71,6 @@ class Page(Base):
     ocr_finished_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
-
-    # What to show: a page still queued or processing for a job that has ended (failed by
-    # the reaper, a lost worker, a cancel through another route) has ended with it. A job
-    # cancelled before reading the page leaves an earlier result standing, as
-    # `repository.release_from_job` does.
-    _last_job_status = (select(Job.status).where(Job.id == last_job_id)
-                        .correlate_except(Job).scalar_subquery())
-    shown_status: Mapped[str] = column_property(case(
-        (ocr_status.not_in([PageStatus.QUEUED.value, PageStatus.PROCESSING.value]), ocr_status),
-        (_last_job_status == JobStatus.CANCELLED,
-         case((ocr_text.is_not(None), PageStatus.COMPLETED.value),
-              else_=PageStatus.CANCELLED.value)),
-        (_last_job_status.in_([JobStatus.FAILED, JobStatus.COMPLETED]),
-         PageStatus.FAILED.value),
-        else_=ocr_status))
-    del _last_job_status  # only a building block of shown_status, not a mapped attribute
 
     @hybrid_property
     def has_result(self) -> bool:

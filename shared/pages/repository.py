@@ -41,34 +41,39 @@ def pages_of(session: Session, *, project_id: int, page_ids: Sequence[int] | Non
     if page_ids is not None:
         query = query.where(Page.id.in_(page_ids))
     if status is not None:
-        query = query.where(Page.shown_status == status)
+        query = query.where(Page.ocr_status == status)
     return list(session.scalars(query))
 
 
 def status_counts(session: Session, *, project_id: int) -> dict[str, int]:
-    rows = session.execute(select(Page.shown_status, func.count()).where(
-        Page.project_id == project_id).group_by(Page.shown_status))
+    rows = session.execute(select(Page.ocr_status, func.count()).where(
+        Page.project_id == project_id).group_by(Page.ocr_status))
     return {status: count for status, count in rows.tuples()}
 
 
 def assign_to_job(session: Session, *, page_ids: Sequence[int], job_id: int,
                   task_id: str) -> None:
-    """Show the pages as queued for a new job, unless its worker already took them."""
+    """Show the pages as queued for a new job: in the job service, in the transaction that
+    creates the job, so no worker can have taken them yet."""
     _update(session, update(Page).where(
         Page.id.in_(page_ids), or_(Page.last_job_id.is_(None), Page.last_job_id < job_id))
-        .values(ocr_status=PageStatus.QUEUED.value, last_job_id=job_id))
-    _update(session, update(Page).where(Page.id.in_(page_ids), Page.last_job_id == job_id)
-            .values(last_task_id=task_id))
+        .values(ocr_status=PageStatus.QUEUED.value, last_job_id=job_id, last_task_id=task_id))
 
 
-def release_from_job(session: Session, *, page_ids: Sequence[int], job_id: int) -> None:
-    """A cancelled job's pages it did not read: back to `completed` when an earlier job
-    read them (that result stands), `cancelled` otherwise."""
-    _update(session, update(Page).where(
-        Page.id.in_(page_ids), Page.last_job_id == job_id,
+def end_job(session: Session, *, job_id: int, cancelled: bool) -> None:
+    """The pages an ended job did not get to, in the transaction that ended it. Cancelled:
+    back to `completed` when an earlier job read them (that result stands), `cancelled`
+    otherwise. Failed (the reaper, a lost worker): `failed`, saying so."""
+    unread = update(Page).where(
+        Page.last_job_id == job_id,
         Page.ocr_status.in_([PageStatus.QUEUED.value, PageStatus.PROCESSING.value]))
-        .values(ocr_status=case((Page.has_result, PageStatus.COMPLETED.value),
-                                else_=PageStatus.CANCELLED.value)))
+    if cancelled:
+        _update(session, unread.values(ocr_status=case(
+            (Page.has_result, PageStatus.COMPLETED.value), else_=PageStatus.CANCELLED.value)))
+    else:
+        _update(session, unread.values(
+            ocr_status=PageStatus.FAILED.value, ocr_error_type="PROCESSING_FAILED",
+            ocr_error="the task ended before this page was read", ocr_finished_at=utcnow()))
 
 
 def _update(session: Session, statement: Any) -> int:

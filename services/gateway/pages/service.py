@@ -25,13 +25,12 @@ from shared.errors import ConveyorError, ErrorCode
 from shared.image_decode import check_decodes
 from shared.images import inspect_image
 from shared.jobs.contract import CreateJob, JobView
-from shared.jobs.models import JobKind
+from shared.jobs.models import PAGE_KINDS, JobKind
 from shared.jobs.states import TERMINAL, Vocabulary, public_status
 from shared.pages import repository as repo
 from shared.pages.models import Page, Project
 from shared.pages.params import PageSpec, PageTaskParams
 
-PAGE_KINDS = (JobKind.PAGE_OCR, JobKind.PAGE_BATCH)
 MAX_PDF_PAGES = 500
 PAGES_AREA = "pages"  # kept as long as the project: not swept like job uploads
 
@@ -62,7 +61,7 @@ def page_out(page: Page) -> PageOut:
     return PageOut(id=page.id, project_id=page.project_id, page_number=page.page_number,
                    original_filename=page.original_filename,
                    source="image" if page.pdf_page_index is None else "pdf",
-                   width=page.width, height=page.height, ocr_status=page.shown_status,
+                   width=page.width, height=page.height, ocr_status=page.ocr_status,
                    ocr_confidence=page.ocr_confidence, word_count=page.word_count,
                    ocr_error=page.ocr_error, ocr_error_type=page.ocr_error_type,
                    task_id=page.last_task_id, ocr_finished_at=page.ocr_finished_at,
@@ -89,7 +88,7 @@ def read_page(session: Session, *, user_id: int, project_id: int, page_id: int) 
     page = owned_page(session, user_id=user_id, project_id=project_id, page_id=page_id)
     if not page.has_result:
         raise ConveyorError(ErrorCode.INVALID_STATE, f"page {page_id} has no OCR result "
-                            f"(status {page.shown_status}); process it first")
+                            f"(status {page.ocr_status}); process it first")
     return page
 
 
@@ -160,20 +159,14 @@ def _task_pages(session: Session, *, user_id: int, project_id: int, page_ids: li
 
 async def queue_pages(jobs: JobsClient, *, user_id: int, project_id: int,
                       page_ids: list[int], kind: JobKind) -> JobView:
-    """Create and start the job, reserving a credit per page; the pages show it queued."""
+    """Create and start the job, reserving a credit per page; the job service shows the
+    pages queued in the same transaction."""
     unique_ids = list(dict.fromkeys(page_ids))
     specs = await in_transaction_thread(_task_pages, user_id=user_id, project_id=project_id,
                                         page_ids=unique_ids)
     params = PageTaskParams(project_id=project_id, pages=specs)
-    view = await jobs.create(CreateJob(user_id=user_id, kind=kind, units=len(specs),
+    return await jobs.create(CreateJob(user_id=user_id, kind=kind, units=len(specs),
                                        start=True, params=params.model_dump(mode="json")))
-    await in_transaction_thread(_assign, page_ids=unique_ids, job_id=view.id,
-                                task_id=view.uuid)
-    return view
-
-
-def _assign(session: Session, *, page_ids: list[int], job_id: int, task_id: str) -> None:
-    repo.assign_to_job(session, page_ids=page_ids, job_id=job_id, task_id=task_id)
 
 
 def page_queued(view: JobView) -> PageQueued:
@@ -230,15 +223,9 @@ def _batch_result(view: JobView, items: list[dict[str, Any]]) -> dict[str, Any]:
 
 async def cancel_task(jobs: JobsClient, *, user_id: int, task_id: str) -> TaskCancelled:
     view = await page_task(jobs, user_id=user_id, task_id=task_id)
-    cancelled = await jobs.cancel(user_id, view.id)
-    page_ids = [page.page_id for page in view.params_as(PageTaskParams).pages]
-    await in_transaction_thread(_release, page_ids=page_ids, job_id=view.id)
+    cancelled = await jobs.cancel(user_id, view.id)  # its unread pages end with it
     return TaskCancelled(task_id=view.uuid, status=_word(cancelled.job),
                          revoked_tasks=cancelled.revoked_tasks)
-
-
-def _release(session: Session, *, page_ids: list[int], job_id: int) -> None:
-    repo.release_from_job(session, page_ids=page_ids, job_id=job_id)
 
 
 def _word(view: JobView) -> str:

@@ -20,7 +20,9 @@ from shared.jobs.contract import (
     ResultItems,
     StartJob,
 )
-from shared.jobs.models import Job, JobKind, JobStatus
+from shared.jobs.models import PAGE_KINDS, Job, JobKind, JobStatus
+from shared.pages import repository as pages_repo
+from shared.pages.params import PageTaskParams
 
 _KIND_NAMES = {JobKind.PDF: "PDF", JobKind.RECEIPT: "receipt", JobKind.PAGE_OCR: "page OCR",
                JobKind.PAGE_BATCH: "page batch", JobKind.COLOR_TRANSFER: "colour transfer",
@@ -100,6 +102,10 @@ def create_job(session: Session, request: CreateJob) -> JobView:
     except IntegrityError as exc:  # the same key raced in from a parallel request
         raise ConveyorError(ErrorCode.IDEMPOTENCY_CONFLICT,
                             "a request with this Idempotency-Key is in progress") from exc
+    if job.kind in PAGE_KINDS:  # queued with the job, before any worker can see it
+        pages = PageTaskParams.model_validate(job.params).pages
+        pages_repo.assign_to_job(session, page_ids=[page.page_id for page in pages],
+                                 job_id=job.id, task_id=job.uuid)
     if plan is not None:
         # Nobody else knows the job yet: no need to lock it, read it back or plan it again.
         return _start(session, job, plan)
