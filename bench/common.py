@@ -11,13 +11,14 @@ import json
 import os
 import platform
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -196,6 +197,44 @@ def postgres_backends(database: str) -> list[int]:
         if title.startswith("postgres:") and f" {database} " in title:
             found.append(int(entry.name))
     return found
+
+
+PY_SPY_MISSING = "py-spy not installed (pip install py-spy into the venv)"
+
+
+def find_py_spy() -> str | None:
+    """py-spy on the PATH or beside this interpreter; None if neither."""
+    found = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+    return found if Path(found).exists() else None
+
+
+@contextmanager
+def py_spy_recording(py_spy: str, pids: dict[str, int], out: Path, *, prefix: str,
+                     with_children: Collection[str] = ()) -> Iterator[dict[str, str]]:
+    """py-spy records each named process while the block runs; yields name -> the file of
+    its collapsed stacks (`out`/`prefix`-name.txt). `with_children`: the names whose
+    subprocesses (a Celery pool) are recorded too."""
+    out.mkdir(parents=True, exist_ok=True)
+    spies, files = [], {}
+    for name, pid in pids.items():
+        path = out / f"{prefix}-{name}.txt"
+        argv = [py_spy, "record", "--pid", str(pid), "--format", "raw", "--rate", "200",
+                "--nonblocking", "-o", str(path)]
+        if name in with_children:
+            argv.append("--subprocesses")
+        spies.append(subprocess.Popen(argv, stdout=subprocess.DEVNULL,
+                                      stderr=subprocess.DEVNULL))
+        files[name] = str(path)
+    time.sleep(1.0)  # py-spy takes a moment to attach; the work must not start before
+    try:
+        yield files
+    finally:
+        for spy in spies:
+            spy.send_signal(signal.SIGINT)  # py-spy writes its file when interrupted
+            try:
+                spy.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                spy.kill()
 
 
 @dataclass

@@ -17,9 +17,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import shutil
-import signal
-import subprocess
 import sys
 import time
 import uuid
@@ -33,13 +30,16 @@ import psycopg
 import redis
 
 from bench.common import (
+    PY_SPY_MISSING,
     BenchEnv,
     CpuMeter,
     bench_env,
+    find_py_spy,
     machine_note,
     new_stack,
     now_text,
     percentile,
+    py_spy_recording,
     ratio,
     register,
 )
@@ -244,29 +244,16 @@ def _checks(bench: BenchEnv, naive_queue: str) -> dict[str, Any]:
 def _profile(stack: Stack, naive: Target, ours: Target, pdf: bytes, out: Path
              ) -> dict[str, Any]:
     """One extra (untimed) pass per system at c=10 under py-spy; collapsed stacks to `out`."""
-    py_spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
-    if not Path(py_spy).exists():
-        return {"error": "py-spy not installed (pip install py-spy into the venv)"}
-    out.mkdir(parents=True, exist_ok=True)
+    py_spy = find_py_spy()
+    if py_spy is None:
+        return {"error": PY_SPY_MISSING}
     pids = {p.name: p.popen.pid for p in stack.processes}
     files: dict[str, str] = {}
     for target, names in ((naive, ["naive"]), (ours, ["gateway", "jobs"])):
-        spies = []
-        for name in names:
-            path = out / f"confirm-{name}.txt"
-            spies.append(subprocess.Popen(
-                [py_spy, "record", "--pid", str(pids[name]), "--format", "raw", "--rate", "200",
-                 "--nonblocking", "-o", str(path)],
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
-            files[name] = str(path)
-        time.sleep(1.0)
-        asyncio.run(measure(target, pdf, concurrency=10, total=600, time_limit=60))
-        for spy in spies:
-            spy.send_signal(signal.SIGINT)
-            try:
-                spy.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                spy.kill()
+        with py_spy_recording(py_spy, {name: pids[name] for name in names}, out,
+                              prefix="confirm") as recorded:
+            asyncio.run(measure(target, pdf, concurrency=10, total=600, time_limit=60))
+        files.update(recorded)
     return files
 
 

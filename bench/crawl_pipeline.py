@@ -36,8 +36,8 @@ from bench.common import (
 from services.workers.crawl.settings import CrawlSettings
 from services.workers.crawl.validation.checks import KeptFile, check
 from services.workers.crawl.validation.pipeline import rules_from
-from shared.crawl.formats import sniff_format
 from shared.crawl.params import ValidationLevel
+from shared.images import SNIFF_BYTES, sniff_image_format
 from tests.support.static_site import StaticSite
 from tests.support.validation_images import encode, scene
 
@@ -93,7 +93,7 @@ def bare_download(site_url: str, names: list[str]) -> float:
         for name in names:
             body = client.get(f"/photos/{name}").raise_for_status().content
             hashlib.sha256(body).hexdigest()
-            sniff_format(body[:12])
+            sniff_image_format(body[:SNIFF_BYTES])
     return time.perf_counter() - started
 
 

@@ -18,9 +18,6 @@ from __future__ import annotations
 import argparse
 import io
 import json
-import shutil
-import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -32,11 +29,14 @@ import httpx
 from pypdf import PdfReader
 
 from bench.common import (
+    PY_SPY_MISSING,
     bench_env,
+    find_py_spy,
     machine_note,
     median,
     new_stack,
     now_text,
+    py_spy_recording,
     ratio,
     register,
 )
@@ -199,30 +199,14 @@ def _stop(stack: Stack, process: Process) -> None:
 def _profile(stack: Stack, worker: Process, client: httpx.Client, headers: dict[str, str],
              pdf: bytes, out: Path) -> dict[str, Any]:
     """One extra one-worker job under py-spy (worker incl. its pool child, gateway, jobs)."""
-    py_spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
-    if not Path(py_spy).exists():
-        return {"error": "py-spy not installed (pip install py-spy into the venv)"}
-    out.mkdir(parents=True, exist_ok=True)
+    py_spy = find_py_spy()
+    if py_spy is None:
+        return {"error": PY_SPY_MISSING}
     targets = {"worker": worker.popen.pid,
                **{p.name: p.popen.pid for p in stack.processes if p.name in ("gateway", "jobs")}}
-    spies, files = [], {}
-    for name, pid in targets.items():
-        path = out / f"pipeline-{name}.txt"
-        argv = [py_spy, "record", "--pid", str(pid), "--format", "raw", "--rate", "200",
-                "--nonblocking", "-o", str(path)]
-        if name == "worker":
-            argv.append("--subprocesses")
-        spies.append(subprocess.Popen(argv, stdout=subprocess.DEVNULL,
-                                      stderr=subprocess.DEVNULL))
-        files[name] = str(path)
-    time.sleep(1.0)
-    job = run_job(client, headers, pdf)
-    for spy in spies:
-        spy.send_signal(signal.SIGINT)
-        try:
-            spy.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            spy.kill()
+    with py_spy_recording(py_spy, targets, out, prefix="pipeline",
+                          with_children={"worker"}) as files:
+        job = run_job(client, headers, pdf)
     return {"files": files, "seconds_under_profiler": job["seconds"]}
 
 

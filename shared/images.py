@@ -1,4 +1,5 @@
-"""Image intake checks at upload time: format by content, pixel count from the header.
+"""Image formats by their magic bytes, and the intake checks at upload time: format by
+content, pixel count from the header.
 
 Pillow only (no OpenCV/NumPy), so the API gateway can run them cheaply. `Image.open` is lazy:
 it parses the header for format and size and decodes no pixel data, so a 30000x30000 PNG
@@ -16,6 +17,7 @@ from PIL import Image
 
 from shared.errors import ConveyorError, ErrorCode
 
+# What an upload may be; the sniffer also knows formats a crawl downloads (GIF, BMP).
 ALLOWED_FORMATS = ("jpeg", "png", "webp", "tiff")
 
 _MIME_TYPES = {"jpeg": "image/jpeg", "png": "image/png", "webp": "image/webp",
@@ -23,7 +25,7 @@ _MIME_TYPES = {"jpeg": "image/jpeg", "png": "image/png", "webp": "image/webp",
 # Our format names -> Pillow's, so `Image.open` only tries the plugin the magic bytes chose.
 _PILLOW_FORMATS = {"jpeg": "JPEG", "png": "PNG", "webp": "WEBP", "tiff": "TIFF"}
 _TIFF_MAGICS = (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+")  # classic and BigTIFF
-_SNIFF_BYTES = 12
+SNIFF_BYTES = 12  # the longest magic: RIFF, four size bytes, WEBP
 # What Pillow raises on a header it cannot parse (UnidentifiedImageError is an OSError).
 _HEADER_ERRORS = (OSError, SyntaxError, ValueError, EOFError, IndexError, struct.error)
 
@@ -37,15 +39,19 @@ class ImageInfo:
 
 
 def sniff_image_format(head: bytes) -> str | None:
-    """The allowed format the first bytes of a file announce, or None. Magic bytes only."""
+    """The image format the first bytes of a file announce, or None. Magic bytes only."""
     if head.startswith(b"\xff\xd8\xff"):
         return "jpeg"
     if head.startswith(b"\x89PNG\r\n\x1a\n"):
         return "png"
-    if len(head) >= _SNIFF_BYTES and head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+    if head[:6] in (b"GIF87a", b"GIF89a"):
+        return "gif"
+    if len(head) >= SNIFF_BYTES and head[:4] == b"RIFF" and head[8:12] == b"WEBP":
         return "webp"
     if head[:4] in _TIFF_MAGICS:
         return "tiff"
+    if head[:2] == b"BM":
+        return "bmp"
     return None
 
 
@@ -69,11 +75,11 @@ def inspect_image(path: Path, *, max_pixels: int) -> ImageInfo:
 
 def _sniff_file(path: Path) -> str:
     with path.open("rb") as file:
-        head = file.read(_SNIFF_BYTES)
+        head = file.read(SNIFF_BYTES)
     if not head:
         raise ConveyorError(ErrorCode.INPUT_INVALID, "The uploaded file is empty.")
     image_format = sniff_image_format(head)
-    if image_format is None:
+    if image_format is None or image_format not in ALLOWED_FORMATS:
         allowed = ", ".join(name.upper() for name in ALLOWED_FORMATS)
         raise ConveyorError(ErrorCode.INPUT_INVALID,
                             f"The file is not a supported image; allowed formats: {allowed}.")

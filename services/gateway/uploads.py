@@ -14,19 +14,21 @@ _READ_BLOCK = 1024 * 1024
 _SUFFIXES = {"jpeg": ".jpg", "png": ".png", "webp": ".webp", "tiff": ".tif"}
 
 
-async def _blocks(upload: UploadFile) -> AsyncIterator[bytes]:
+async def upload_blocks(upload: UploadFile) -> AsyncIterator[bytes]:
+    """The upload's bytes a block at a time, so no upload is held in memory whole."""
     while block := await upload.read(_READ_BLOCK):
         yield block
 
 
-async def store_upload(upload: UploadFile, *, max_bytes: int, area: str = "uploads"
-                       ) -> storage.StoredFile:
-    """Save an upload under a generated name with no extension yet (413 past max_bytes).
+async def store_upload(upload: UploadFile, *, max_bytes: int, area: str = "uploads",
+                       suffix: str = "") -> storage.StoredFile:
+    """Save an upload under a generated name (413 past max_bytes).
 
     "uploads" is swept by the file cleanup once no job needs a file; a project's pages
-    live in "pages", which the cleanup leaves alone.
+    live in "pages", which the cleanup leaves alone. No `suffix` when the content decides
+    it later (`with_suffix`).
     """
-    return await storage.save_stream(_blocks(upload), area=area, suffix="",
+    return await storage.save_stream(upload_blocks(upload), area=area, suffix=suffix,
                                      max_bytes=max_bytes)
 
 

@@ -20,6 +20,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from shared.color import spaces
 from shared.color.delta_e import Formula, delta_e
+from shared.errors import ConveyorError, ErrorCode
 
 GROUPS = {"1": "yellow", "2": "orange", "3": "red", "4": "violet", "5": "blue",
           "6": "green", "7": "grey", "8": "brown", "9": "white_black"}
@@ -62,6 +63,16 @@ class Palette:
         """'RAL 3000', 'ral3000', 'RAL-3000' or '3000' -> the colour; None if unknown."""
         normal = normalise_code(code)
         return self._by_code.get(normal) if normal else None
+
+    def require(self, code: str, *, error: ErrorCode = ErrorCode.INPUT_INVALID) -> RalColour:
+        """The colour, as `find`; ConveyorError `error` if unknown: NOT_FOUND where the code
+        names the resource asked for, INPUT_INVALID where it is a field of a request."""
+        colour = self.find(code)
+        if colour is None:
+            raise ConveyorError(error, f"Unknown RAL code {code!r}; use e.g. 'RAL 3000', "
+                                "'ral3000' or '3000' (GET /api/v1/palette lists the RAL "
+                                "Classic codes).")
+        return colour
 
     def in_group(self, group: str | None) -> list[RalColour]:
         return [c for c in self.colours if group is None or c.group == group]

@@ -1,24 +1,15 @@
 """The colour transfer's milestones (seed 000): what the worker reports, what
 GET /api/v1/task/{task_id} shows as `progress` and `status`. One table for both."""
 
-from dataclasses import dataclass
+from shared.jobs.steps import Step, by_code
 
+LOADING = Step("LOADING", 10, "Loading image...")
+TRANSFER = Step("TRANSFER", 30, "Processing color transfer...")
+QUALITY_CONTROL = Step("QUALITY_CONTROL", 60, "Running quality control...")
+SAVING = Step("SAVING", 80, "Saving results...")
+DONE = Step("DONE", 100, "Complete")
 
-@dataclass(frozen=True)
-class TransferStep:
-    code: str
-    progress: int
-    message: str
-
-
-LOADING = TransferStep("LOADING", 10, "Loading image...")
-TRANSFER = TransferStep("TRANSFER", 30, "Processing color transfer...")
-QUALITY_CONTROL = TransferStep("QUALITY_CONTROL", 60, "Running quality control...")
-SAVING = TransferStep("SAVING", 80, "Saving results...")
-DONE = TransferStep("DONE", 100, "Complete")
-
-STEPS: dict[str, TransferStep] = {step.code: step for step in (
-    LOADING, TRANSFER, QUALITY_CONTROL, SAVING, DONE)}
+STEPS: dict[str, Step] = by_code(LOADING, TRANSFER, QUALITY_CONTROL, SAVING, DONE)
 
 # Keyed by the seed's task states, for a job that is not inside a step.
 STATE_MESSAGES: dict[str, str] = {

@@ -1,5 +1,5 @@
-"""Image formats a crawl recognises by their magic bytes, and the Content-Types that
-declare them (the fast validation level compares the two)."""
+"""The Content-Types that declare each image format a crawl recognises by its magic bytes
+(`shared.images.sniff_image_format`; the fast validation level compares the two)."""
 
 FORMAT_MEDIA_TYPES: dict[str, tuple[str, ...]] = {
     "jpeg": ("image/jpeg", "image/jpg", "image/pjpeg"),
@@ -11,24 +11,6 @@ FORMAT_MEDIA_TYPES: dict[str, tuple[str, ...]] = {
 }
 EXTENSIONS = {"jpeg": ".jpg", "png": ".png", "gif": ".gif", "webp": ".webp", "tiff": ".tif",
               "bmp": ".bmp"}
-SNIFF_BYTES = 12
-
-
-def sniff_format(head: bytes) -> str | None:
-    """The format the first bytes announce, or None."""
-    if head.startswith(b"\xff\xd8\xff"):
-        return "jpeg"
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "png"
-    if head[:6] in (b"GIF87a", b"GIF89a"):
-        return "gif"
-    if len(head) >= SNIFF_BYTES and head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "webp"
-    if head[:4] in (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+"):
-        return "tiff"
-    if head[:2] == b"BM":
-        return "bmp"
-    return None
 
 
 def declared_format_agrees(declared_type: str | None, detected: str) -> bool:

@@ -144,6 +144,8 @@ def test_a_zero_width_header_is_refused(tmp_path: Path) -> None:
     (b"RIFF\x24\x00\x00\x00WEBPVP8 ", "webp"),
     (b"II*\x00\x08\x00\x00\x00", "tiff"),
     (b"MM\x00*\x00\x00\x00\x08", "tiff"),
+    (b"GIF89a\x01\x00\x01\x00", "gif"),
+    (b"BM\x3a\x00\x00\x00", "bmp"),
     (b"RIFF\x24\x00\x00\x00WAVEfmt ", None),
     (b"%PDF-1.4", None),
     (b"", None),

@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from tests.support.local_server import QuietHandler, serve
+from tests.support.local_server import LocalServer, QuietHandler, reply, serve
 
 SLOW_MODEL = "gemini-2.5-pro"
 SLOW_SECONDS = 0.4
@@ -21,16 +21,11 @@ _PATH = re.compile(r"^/v1beta/models/(?P<model>[^:/]+):generateContent$")
 
 
 @dataclass
-class FakeGemini:
+class FakeGemini(LocalServer):
     calls: list[tuple[str, int]] = field(default_factory=list)  # (model, batch size)
     failed_once: set[str] = field(default_factory=set)
     lock: threading.Lock = field(default_factory=threading.Lock)
     server: ThreadingHTTPServer | None = None
-
-    @property
-    def url(self) -> str:
-        assert self.server is not None
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
 
     def call_count(self, model: str | None = None) -> int:
         with self.lock:
@@ -47,10 +42,6 @@ class FakeGemini:
 
         self.server = serve(Handler)
         return self
-
-    def stop(self) -> None:
-        if self.server:
-            self.server.shutdown()
 
     def handle(self, request: BaseHTTPRequestHandler) -> None:
         match = _PATH.match(request.path)
@@ -81,9 +72,4 @@ class FakeGemini:
 
 
 def _reply(request: BaseHTTPRequestHandler, status: int, payload: object) -> None:
-    data = json.dumps(payload).encode()
-    request.send_response(status)
-    request.send_header("Content-Type", "application/json")
-    request.send_header("Content-Length", str(len(data)))
-    request.end_headers()
-    request.wfile.write(data)
+    reply(request, status, "application/json", json.dumps(payload).encode())

@@ -19,7 +19,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from PIL import Image
 
-from tests.support.local_server import QuietHandler, serve
+from tests.support.local_server import LocalServer, QuietHandler, reply, serve
 from tests.support.validation_images import DATASET
 
 BING_KEY = "test-bing-key"
@@ -65,15 +65,10 @@ WEB_KEPT = {"cat-1.png", "cat-2.jpg", "sofa-photo.png", "dog-1.png", "cat-corrup
 
 
 @dataclass
-class FakeWeb:
+class FakeWeb(LocalServer):
     requests: list[tuple[str, str]] = field(default_factory=list)  # (path, user agent)
     lock: threading.Lock = field(default_factory=threading.Lock)
     server: ThreadingHTTPServer | None = None
-
-    @property
-    def url(self) -> str:
-        assert self.server is not None
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
 
     def paths(self) -> list[str]:
         with self.lock:
@@ -97,41 +92,37 @@ class FakeWeb:
         self.server = serve(Handler)
         return self
 
-    def stop(self) -> None:
-        if self.server:
-            self.server.shutdown()
-
     # -- routes -------------------------------------------------------------------------
 
     def handle(self, request: BaseHTTPRequestHandler) -> None:
         parts = urlsplit(request.path)
         path, query = parts.path, parse_qs(parts.query)
         if path == "/robots.txt":
-            _reply(request, 200, "text/plain", b"User-agent: *\nDisallow: /private/\n")
+            reply(request, 200, "text/plain", b"User-agent: *\nDisallow: /private/\n")
         elif path == "/sitemap.xml":
-            _reply(request, 200, "application/xml", self._sitemap())
+            reply(request, 200, "application/xml", self._sitemap())
         elif path == "/index.html":
-            _reply(request, 200, "text/html", _page("Home", [
+            reply(request, 200, "text/html", _page("Home", [
                 '<a href="/gallery/cats.html">cats</a>', '<a href="/private/secret.html">x</a>',
                 '<a href="http://elsewhere.invalid/page.html">away</a>']))
         elif path == "/gallery/cats.html":
-            _reply(request, 200, "text/html", self._cats_page())
+            reply(request, 200, "text/html", self._cats_page())
         elif path == "/private/secret.html":
-            _reply(request, 200, "text/html", _page("Secret", ['<img src="/img/cat-9.png">']))
+            reply(request, 200, "text/html", _page("Secret", ['<img src="/img/cat-9.png">']))
         elif path == "/slow-gallery.html":
-            _reply(request, 200, "text/html", _page("Slow cats", [
+            reply(request, 200, "text/html", _page("Slow cats", [
                 f'<img src="/slow-img/cat-{n}.png" alt="cat {n}">'
                 for n in range(SLOW_GALLERY_IMAGES)]))
         elif path.startswith("/slow-img/cat-"):
             time.sleep(SLOW_GALLERY_DELAY)
             number = int(path.rsplit("-", 1)[1].split(".")[0])
-            _reply(request, 200, "image/png", png(20 + number, 20, (number, 0, 0)))
+            reply(request, 200, "image/png", png(20 + number, 20, (number, 0, 0)))
         elif path == "/dataset.html":  # validation levels: tests.support.validation_images
-            _reply(request, 200, "text/html", _page("Birds", [
+            reply(request, 200, "text/html", _page("Birds", [
                 f'<img src="/dataset/{name}" alt="a bird">' for name in DATASET]))
         elif path.startswith("/dataset/") and path.removeprefix("/dataset/") in DATASET:
             content_type, body, _verdicts = DATASET[path.removeprefix("/dataset/")]
-            _reply(request, 200, content_type, body)
+            reply(request, 200, content_type, body)
         elif path.startswith("/img/"):
             self._image(request, path.removeprefix("/img/"))
         elif path == "/v7.0/images/search":
@@ -139,7 +130,7 @@ class FakeWeb:
         elif path == "/customsearch/v1":
             self._google(request, query)
         else:
-            _reply(request, 404, "text/plain", b"not found")
+            reply(request, 404, "text/plain", b"not found")
 
     def _sitemap(self) -> bytes:
         return (
@@ -170,7 +161,7 @@ class FakeWeb:
     def _image(self, request: BaseHTTPRequestHandler, name: str) -> None:
         if name in IMAGES:
             content_type, body = IMAGES[name]
-            _reply(request, 200, content_type, body)
+            reply(request, 200, content_type, body)
         elif name in ("cat-redirect-loop.png", "loop-b.png"):
             target = "/img/loop-b.png" if name == "cat-redirect-loop.png" \
                 else "/img/cat-redirect-loop.png"
@@ -179,7 +170,7 @@ class FakeWeb:
             _redirect(request, "http://169.254.169.254/latest/meta-data/")
         elif name == "cat-slow.jpg":
             time.sleep(SLOW_SECONDS)
-            _reply(request, 200, "image/jpeg", CAT_2)
+            reply(request, 200, "image/jpeg", CAT_2)
         elif name == "cat-huge.png":  # no Content-Length: only the streamed count stops it
             request.send_response(200)
             request.send_header("Content-Type", "image/png")
@@ -189,11 +180,11 @@ class FakeWeb:
             for _ in range(200):
                 request.wfile.write(b"\x00" * 65536)
         else:
-            _reply(request, 404, "text/plain", b"not found")
+            reply(request, 404, "text/plain", b"not found")
 
     def _bing(self, request: BaseHTTPRequestHandler, query: dict[str, list[str]]) -> None:
         if request.headers.get("Ocp-Apim-Subscription-Key") != BING_KEY:
-            _reply(request, 401, "application/json", b'{"error": {"code": "401"}}')
+            reply(request, 401, "application/json", b'{"error": {"code": "401"}}')
             return
         keyword = query.get("q", [""])[0]
         offset, count = int(query.get("offset", ["0"])[0]), int(query.get("count", ["35"])[0])
@@ -204,32 +195,23 @@ class FakeWeb:
         page = results[offset:offset + count]
         document = {"_type": "Images", "totalEstimatedMatches": len(results), "value": page,
                     "nextOffset": offset + len(page)}
-        _reply(request, 200, "application/json", json.dumps(document).encode())
+        reply(request, 200, "application/json", json.dumps(document).encode())
 
     def _google(self, request: BaseHTTPRequestHandler, query: dict[str, list[str]]) -> None:
         if query.get("key", [""])[0] != GOOGLE_KEY or query.get("cx", [""])[0] != GOOGLE_CX:
-            _reply(request, 400, "application/json", b'{"error": {"code": 400}}')
+            reply(request, 400, "application/json", b'{"error": {"code": 400}}')
             return
         keyword = query.get("q", [""])[0]
         items = [{"kind": "customsearch#result", "title": f"{keyword} {name}",
                   "link": f"{self.url}/img/{name}", "mime": "image/png",
                   "image": {"contextLink": f"{self.url}/gallery/cats.html"}}
                  for name in ("sofa-photo.png", "cat-1.png")]
-        _reply(request, 200, "application/json", json.dumps({"items": items}).encode())
+        reply(request, 200, "application/json", json.dumps({"items": items}).encode())
 
 
 def _page(title: str, body: list[str]) -> bytes:
     return (f"<!doctype html><html><head><title>{title}</title></head><body>"
             + "\n".join(body) + "</body></html>").encode()
-
-
-def _reply(request: BaseHTTPRequestHandler, status: int, content_type: str,
-           body: bytes) -> None:
-    request.send_response(status)
-    request.send_header("Content-Type", content_type)
-    request.send_header("Content-Length", str(len(body)))
-    request.end_headers()
-    request.wfile.write(body)
 
 
 def _redirect(request: BaseHTTPRequestHandler, location: str) -> None:

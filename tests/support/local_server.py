@@ -14,6 +14,30 @@ class QuietHandler(BaseHTTPRequestHandler):
         return
 
 
+class LocalServer:
+    """What every fake server shares once `start` has set `server` with `serve`."""
+
+    server: ThreadingHTTPServer | None
+
+    @property
+    def url(self) -> str:
+        assert self.server is not None
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def stop(self) -> None:
+        if self.server:
+            self.server.shutdown()
+
+
+def reply(request: BaseHTTPRequestHandler, status: int, content_type: str,
+          body: bytes) -> None:
+    request.send_response(status)
+    request.send_header("Content-Type", content_type)
+    request.send_header("Content-Length", str(len(body)))
+    request.end_headers()
+    request.wfile.write(body)
+
+
 def serve(handler: type[BaseHTTPRequestHandler]) -> ThreadingHTTPServer:
     """A threaded server on a free loopback port, running in the background."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)

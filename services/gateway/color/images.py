@@ -32,7 +32,7 @@ from shared.color import pixels, steps
 from shared.color import repository as repo
 from shared.color.dominant import THUMBNAIL_SIDE, dominant_colours
 from shared.color.models import ColorImage, ColorImageRole, new_public_id
-from shared.color.palette import RalColour, ral_classic
+from shared.color.palette import ral_classic
 from shared.db import in_transaction_thread, utcnow
 from shared.errors import ConveyorError, ErrorCode
 from shared.image_decode import load_image, load_image_and_thumbnail
@@ -118,7 +118,7 @@ def _insert_upload(session: Session, *, user_id: int, stored: storage.StoredFile
 async def submit_transfer(jobs: JobsClient, *, user_id: int, body: TransferIn
                           ) -> JobView:
     """Create and start the job (reserving its credits); the worker does the rest."""
-    target = _target(body.target_ral_code)
+    target = ral_classic().require(body.target_ral_code)
     upload, mask = await in_transaction_thread(_inputs, user_id=user_id, upload_id=body.job_id,
                                                mask_id=body.mask_job_id)
     params = {"upload_id": upload.public_id, "upload_pk": upload.id,
@@ -134,14 +134,6 @@ async def submit_transfer(jobs: JobsClient, *, user_id: int, body: TransferIn
         user_id=user_id, kind=JobKind.COLOR_TRANSFER, units=1, start=True,
         original_filename=upload.original_filename, input_path=upload.path,
         input_size=upload.size_bytes, params=params))
-
-
-def _target(code: str) -> RalColour:
-    colour = ral_classic().find(code)
-    if colour is None:
-        raise ConveyorError(ErrorCode.INPUT_INVALID, f"Unknown RAL code {code!r}; "
-                            "GET /api/v1/palette lists the RAL Classic codes.")
-    return colour
 
 
 def _inputs(session: Session, *, user_id: int, upload_id: str, mask_id: str | None

@@ -16,7 +16,7 @@ from services.gateway.color.schemas import (
 )
 from shared.color import spaces
 from shared.color.delta_e import delta_e
-from shared.color.palette import RalColour, ral_classic
+from shared.color.palette import ral_classic
 from shared.errors import ConveyorError, ErrorCode
 
 # Common reading of CIEDE2000 magnitudes (e.g. in print and coatings QC).
@@ -37,7 +37,8 @@ def palette(group: str | None, name: str | None) -> PaletteOut:
 
 
 def palette_colour(code: str) -> PaletteColourOut:
-    return PaletteColourOut(color=RalColourOut(**_ral(code).to_dict()))
+    colour = ral_classic().require(code, error=ErrorCode.NOT_FOUND)
+    return PaletteColourOut(color=RalColourOut(**colour.to_dict()))
 
 
 def match(request: MatchIn) -> MatchOut:
@@ -62,7 +63,7 @@ def to_lab(colour: ColourIn) -> np.ndarray:
     if colour.lab is not None:
         return np.asarray(colour.lab, dtype=np.float64)
     if colour.ral is not None:
-        return np.asarray(_ral(colour.ral).lab)
+        return np.asarray(ral_classic().require(colour.ral, error=ErrorCode.NOT_FOUND).lab)
     if colour.hex is not None:
         try:
             return spaces.srgb_to_lab(spaces.parse_hex(colour.hex))
@@ -78,14 +79,6 @@ def perception(value: float) -> str:
         if value < limit:
             return words
     return "colours are nearly opposite"
-
-
-def _ral(code: str) -> RalColour:
-    colour = ral_classic().find(code)
-    if colour is None:
-        raise ConveyorError(ErrorCode.NOT_FOUND, f"Unknown RAL Classic code {code!r}; use "
-                            "e.g. 'RAL 3000', 'ral3000' or '3000' (GET /api/v1/palette lists them)")
-    return colour
 
 
 def _describe(lab: np.ndarray) -> ColourOut:

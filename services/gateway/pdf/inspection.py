@@ -2,10 +2,8 @@
 
 from pathlib import Path
 
-from pypdf import PdfReader
-from pypdf.errors import PdfReadError
-
 from shared.errors import ConveyorError, ErrorCode
+from shared.pdf import open_pdf, refusing_unreadable
 from shared.storage import StoredFile
 
 PDF_MAGIC = b"%PDF-"
@@ -22,19 +20,9 @@ def check_pdf_bytes(stored: StoredFile) -> None:
 
 def count_pages(path: Path) -> int:
     """Open the PDF and count its pages; damaged and password-protected files are refused."""
-    try:
-        reader = PdfReader(path, strict=False)
-        if reader.is_encrypted and not reader.decrypt(""):
-            raise ConveyorError(ErrorCode.PASSWORD_PROTECTED,
-                                "the PDF is password-protected; upload an unprotected copy")
+    reader = open_pdf(path)
+    with refusing_unreadable():
         pages = len(reader.pages)
-    except ConveyorError:
-        raise
-    except OSError as exc:  # its text would name our storage paths
-        raise ConveyorError(ErrorCode.INPUT_INVALID, "the uploaded PDF cannot be opened") from exc
-    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise ConveyorError(ErrorCode.INPUT_INVALID,
-                            f"the PDF is damaged or truncated and cannot be read: {exc}") from exc
     if pages == 0:
         raise ConveyorError(ErrorCode.INPUT_INVALID, "the PDF has no pages")
     return pages

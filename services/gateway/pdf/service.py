@@ -1,7 +1,6 @@
 """PDF intake: store and inspect uploads, create and start PDF jobs, the sync path."""
 
 import hashlib
-from collections.abc import AsyncIterator
 
 from fastapi import UploadFile
 from fastapi.concurrency import run_in_threadpool
@@ -10,27 +9,21 @@ from services.gateway.jobs_client import JobsClient
 from services.gateway.pdf.inspection import check_pdf_bytes, count_pages
 from services.gateway.pdf.schemas import ConfirmOut, PdfOptions
 from services.gateway.settings import GatewaySettings
+from services.gateway.uploads import store_upload, upload_blocks
 from shared import storage
 from shared.errors import ConveyorError, ErrorCode
 from shared.jobs.contract import CreateJob, JobView
 from shared.jobs.models import JobKind
 
-_READ_BLOCK = 1024 * 1024
 # Counting the pages of a file this small takes well under a millisecond: cheaper inline
 # than the hop to a worker thread and back.
 _COUNT_INLINE_BYTES = 64 * 1024
 
 
-async def _blocks(upload: UploadFile) -> AsyncIterator[bytes]:
-    while block := await upload.read(_READ_BLOCK):
-        yield block
-
-
 async def store_pdf(upload: UploadFile, settings: GatewaySettings
                     ) -> tuple[storage.StoredFile, int]:
     """Save the upload under a generated name and count its pages, or refuse it."""
-    stored = await storage.save_stream(_blocks(upload), area="uploads", suffix=".pdf",
-                                       max_bytes=settings.max_pdf_bytes)
+    stored = await store_upload(upload, max_bytes=settings.max_pdf_bytes, suffix=".pdf")
     try:
         check_pdf_bytes(stored)
         page_count = (count_pages(stored.path) if stored.size <= _COUNT_INLINE_BYTES
@@ -81,7 +74,7 @@ async def start_pdf_job(jobs: JobsClient, *, user_id: int, job_id: int, upload: 
 
 async def _sha256_of(upload: UploadFile, max_bytes: int) -> str:
     digest, size = hashlib.sha256(), 0
-    async for block in _blocks(upload):
+    async for block in upload_blocks(upload):
         size += len(block)
         if size > max_bytes:
             raise ConveyorError(ErrorCode.INPUT_TOO_LARGE,

@@ -22,7 +22,7 @@ from shared import storage
 from shared.color import pixels, steps
 from shared.color import repository as color_repo
 from shared.color.models import ColorImage, ColorImageRole, new_public_id
-from shared.color.palette import RalColour, ral_classic
+from shared.color.palette import ral_classic
 from shared.db import utcnow
 from shared.errors import ConveyorError, ErrorCode
 from shared.image_decode import load_image
@@ -36,7 +36,8 @@ _PREVIEW_QUALITY = 80
 
 def process_color_transfer(context: ChunkContext) -> ChunkOutput:
     params = context.params
-    target = _target(params["target_ral_code"])
+    # The gateway checked the code; a palette change could still refuse it here.
+    target = ral_classic().require(params["target_ral_code"])
     defer = _quick(params)
     context.step(steps.LOADING.code, steps.LOADING.progress, defer=defer)
     image, mask = _load(context)
@@ -72,13 +73,6 @@ def _quick(params: dict[str, Any]) -> bool:
 def downloads(public_id: str) -> dict[str, str]:
     return {"result": f"/api/v1/download/{public_id}.png",
             "preview": f"/api/v1/download/{public_id}_preview.jpg"}
-
-
-def _target(code: str) -> RalColour:
-    colour = ral_classic().find(code)
-    if colour is None:  # the gateway checked it; a palette change could still get here
-        raise ConveyorError(ErrorCode.INPUT_INVALID, f"Unknown RAL code {code!r}.")
-    return colour
 
 
 def _load(context: ChunkContext) -> tuple[np.ndarray, np.ndarray | None]:

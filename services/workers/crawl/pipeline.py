@@ -23,11 +23,12 @@ from services.workers.crawl.fetcher import Fetched, Fetcher, FetchRefused
 from services.workers.crawl.settings import CrawlSettings, get_crawl_settings
 from shared import storage
 from shared.crawl import repository as crawl_repo
-from shared.crawl.formats import EXTENSIONS, SNIFF_BYTES, sniff_format
+from shared.crawl.formats import EXTENSIONS
 from shared.crawl.models import CrawlImage
 from shared.crawl.params import CrawlRequest, Engine
 from shared.db import session_scope
 from shared.errors import ConveyorError, ErrorCode
+from shared.images import SNIFF_BYTES, sniff_image_format
 from shared.jobs import repository as jobs_repo
 from shared.jobs.chunk_runner import ChunkContext, ChunkOutput, ChunkStopped
 
@@ -97,7 +98,7 @@ def _image_row(context: ChunkContext, candidate: Candidate, fetched: Fetched, ke
     declared = (fetched.content_type or "").split(";")[0].strip().lower()
     if not declared.startswith("image/") and declared not in _UNSPECIFIC_TYPES:
         raise FetchRefused("not_an_image", f"{fetched.url} is {declared}")
-    detected = sniff_format(fetched.body[:SNIFF_BYTES])
+    detected = sniff_image_format(fetched.body[:SNIFF_BYTES])
     if detected is None:
         raise FetchRefused("not_an_image", f"{fetched.url}: its bytes are no known image "
                            "format")

@@ -5,12 +5,9 @@ from enum import StrEnum
 from typing import Any
 
 from pypdf import PageObject
-from pypdf.errors import PdfReadError
 from pypdf.generic import ContentStream, DictionaryObject
 
-# What pypdf raises on damaged content: it has no single error type.
-PDF_READ_ERRORS = (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError,
-                   OSError, RecursionError)
+from shared.pdf import PDF_READ_ERRORS
 
 # Fewer letters than this (about half a line) is no usable text layer when the page has
 # images: a scan's only text is then a page number, a stamp or a scanner's watermark

@@ -8,13 +8,14 @@ from typing import Any
 from pypdf import PdfReader
 
 from services.workers.pdf.llm import LLMConfig, LLMError, SentenceRewriter, build_rewriter
-from services.workers.pdf.page_kinds import PDF_READ_ERRORS, OcrMode
+from services.workers.pdf.page_kinds import OcrMode
 from services.workers.pdf.reading import PageReport, read_page
 from services.workers.pdf.settings import get_pdf_settings
 from services.workers.pdf.text import TextOptions, chunk_sentences
 from shared import storage
 from shared.errors import ConveyorError, ErrorCode, TransientError
 from shared.jobs.chunk_runner import ChunkContext, ChunkOutput
+from shared.pdf import open_pdf
 
 
 def process_pdf_chunk(context: ChunkContext) -> ChunkOutput:
@@ -74,15 +75,7 @@ def _reader(path: Path, _size: int, _mtime_ns: int) -> PdfReader:
     """Parse a PDF once per worker process: a job's next chunks usually land on the same
     worker, and parsing a large file's cross-reference table is not free. Size and mtime
     are part of the key so a replaced file is read again."""
-    try:
-        reader = PdfReader(path, strict=False)
-        if reader.is_encrypted and not reader.decrypt(""):
-            raise ConveyorError(ErrorCode.PASSWORD_PROTECTED, "the PDF is password-protected")
-        return reader
-    except OSError as exc:  # its text would name our storage paths
-        raise ConveyorError(ErrorCode.INPUT_INVALID, "the uploaded PDF cannot be opened") from exc
-    except PDF_READ_ERRORS as exc:
-        raise ConveyorError(ErrorCode.INPUT_INVALID, f"the PDF cannot be read: {exc}") from exc
+    return open_pdf(path)
 
 
 @lru_cache

@@ -14,7 +14,6 @@ from pypdf import PdfReader
 
 from services.workers.pdf.ocr_pages import ScannedPage, read_scanned_page
 from services.workers.pdf.page_kinds import (
-    PDF_READ_ERRORS,
     OcrMode,
     PageKind,
     classify_page,
@@ -22,6 +21,7 @@ from services.workers.pdf.page_kinds import (
 )
 from shared.errors import ConveyorError, ErrorCode
 from shared.page_ranges import describe_pages
+from shared.pdf import PDF_READ_ERRORS
 
 _PAGE_FAULTS = (ErrorCode.INPUT_INVALID, ErrorCode.PROCESSING_FAILED)
 

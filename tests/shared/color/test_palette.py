@@ -6,6 +6,7 @@ import pytest
 from shared.color import spaces
 from shared.color.delta_e import Formula, ciede2000
 from shared.color.palette import GROUPS, normalise_code, ral_classic
+from shared.errors import ConveyorError, ErrorCode
 
 
 def test_the_collection_is_complete_and_unique() -> None:
@@ -41,6 +42,19 @@ def test_unknown_codes(text: str) -> None:
     assert ral_classic().find(text) is None
     if not any(char.isdigit() for char in text) or len(text.strip()) < 4:
         assert normalise_code(text) is None
+
+
+def test_require_gives_the_colour_for_any_spelling() -> None:
+    assert ral_classic().require("ral-3000").name == "Flame red"
+
+
+@pytest.mark.parametrize("error", [ErrorCode.INPUT_INVALID, ErrorCode.NOT_FOUND])
+def test_require_refuses_an_unknown_code_with_the_callers_error(error: ErrorCode) -> None:
+    with pytest.raises(ConveyorError) as caught:
+        ral_classic().require("RAL 3006", error=error)
+    assert caught.value.code == error
+    assert caught.value.message.startswith("Unknown RAL code 'RAL 3006'; ")
+    assert "GET /api/v1/palette" in caught.value.message
 
 
 def test_lab_to_srgb_to_lab_round_trips_every_colour() -> None:

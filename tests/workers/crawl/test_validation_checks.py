@@ -7,8 +7,8 @@ from services.workers.crawl.settings import CrawlSettings
 from services.workers.crawl.validation.checks import KeptFile, check
 from services.workers.crawl.validation.hashing import near_pairs, perceptual_hash
 from services.workers.crawl.validation.pipeline import rules_from
-from shared.crawl.formats import sniff_format
 from shared.crawl.params import ValidationLevel
+from shared.images import sniff_image_format
 from tests.support.validation_images import DATASET, NEAR_DUPLICATE_PAIR, expected, scene
 
 RULES = rules_from(CrawlSettings())
@@ -18,7 +18,7 @@ def kept(name: str, *, body: bytes | None = None, size: int | None = None) -> Ke
     declared, stored, _verdicts = DATASET[name]
     body = stored if body is None else body
     return KeptFile(size_bytes=len(stored) if size is None else size, declared_type=declared,
-                    detected_format=sniff_format(stored) or "", body=body)
+                    detected_format=sniff_image_format(stored) or "", body=body)
 
 
 @pytest.mark.parametrize("level", list(ValidationLevel))

@@ -20,8 +20,9 @@ import numpy as np
 from PIL import Image
 
 from services.workers.crawl.validation.hashing import perceptual_hash
-from shared.crawl.formats import SNIFF_BYTES, declared_format_agrees, sniff_format
+from shared.crawl.formats import declared_format_agrees
 from shared.crawl.params import ValidationLevel
+from shared.images import SNIFF_BYTES, sniff_image_format
 
 # Declared types that name no format, so they cannot contradict the bytes.
 _UNSPECIFIC_TYPES = ("", "application/octet-stream", "binary/octet-stream")
@@ -91,7 +92,7 @@ def _check_fast(kept: KeptFile, rules: Rules, findings: Findings) -> None:
                      "were downloaded")
     if size > rules.max_bytes:
         findings.add("too_large", f"{size} bytes, over the {rules.max_bytes}-byte limit")
-    sniffed = sniff_format(kept.body[:SNIFF_BYTES])
+    sniffed = sniff_image_format(kept.body[:SNIFF_BYTES])
     if sniffed is None:
         findings.add("unknown_format", "the magic bytes name no image format")
     elif sniffed != kept.detected_format:
