@@ -75,7 +75,8 @@ def status_document(view: dict[str, Any], *, result: dict[str, Any] | None) -> R
 
 async def cancel_receipt(jobs: JobsClient, *, user_id: int, job_uuid: str) -> ReceiptCancelled:
     view = await receipt_job(jobs, user_id=user_id, job_uuid=job_uuid)
-    cancelled = await jobs.job(user_id, view["id"], "cancel", method="POST")
+    cancelled = await jobs.job(user_id, view["id"], "cancel", method="POST",
+                               params={"vocabulary": Vocabulary.V3_RECEIPTS.value})
     job = cancelled["job"]
     return ReceiptCancelled(job_id=job["uuid"], status=_word(job),
                             cancelled_at=job["finished_at"] or utcnow(),
