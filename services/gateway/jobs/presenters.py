@@ -107,8 +107,7 @@ def _eta(job: dict[str, Any]) -> str | None:
 
 
 def cancel_document(view: dict[str, Any]) -> dict[str, Any]:
-    revoked = view["revoked_tasks"]
-    return {"job_id": view["job"]["id"],
+    """Seed 001's answer, word for word, then how many tasks were revoked."""
+    return {"message": "Job cancelled successfully", "job_id": view["job"]["id"],
             "status": public_status(JobStatus(view["job"]["status"]), Vocabulary.V1_JOBS),
-            "revoked_tasks": revoked,
-            "message": f"Job cancelled successfully. {revoked} task(s) revoked."}
+            "revoked_tasks": view["revoked_tasks"]}

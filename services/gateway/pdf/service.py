@@ -12,7 +12,7 @@ from services.gateway.pdf.inspection import check_pdf_bytes, count_pages
 from services.gateway.pdf.schemas import ConfirmOut, PdfOptions
 from services.gateway.settings import GatewaySettings
 from shared import storage
-from shared.errors import ConveyorError, ErrorCode
+from shared.errors import ConveyorError, ErrorCode, too_large
 from shared.jobs.models import JobKind, JobStatus
 
 _READ_BLOCK = 1024 * 1024
@@ -90,7 +90,6 @@ async def _sha256_of(upload: UploadFile, max_bytes: int) -> str:
     async for block in _blocks(upload):
         size += len(block)
         if size > max_bytes:
-            raise ConveyorError(ErrorCode.INPUT_TOO_LARGE,
-                                f"the file is larger than {max_bytes} bytes")
+            raise too_large(max_bytes)
         digest.update(block)
     return digest.hexdigest()
