@@ -11,6 +11,7 @@ class ErrorCode(StrEnum):
     PASSWORD_PROTECTED = auto()
     TOO_MANY_PAGES = auto()
     NOT_FOUND = auto()
+    METHOD_NOT_ALLOWED = auto()
     INVALID_STATE = auto()
     CONFLICT = auto()
     IDEMPOTENCY_CONFLICT = auto()
@@ -32,16 +33,31 @@ class ErrorCode(StrEnum):
     def retryable(self) -> bool:
         return self in _RETRYABLE
 
+    @classmethod
+    def for_http_status(cls, status: int) -> "ErrorCode":
+        """The code of an error the web framework raised with a bare HTTP status (an unknown
+        route, a wrong method): so that every answer names its error_type."""
+        return _FRAMEWORK_STATUS.get(status, cls.INTERNAL if status >= 500 else
+                                     cls.INPUT_INVALID)
+
 
 _HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.INPUT_INVALID: 400, ErrorCode.UNSUPPORTED_MEDIA_TYPE: 415,
     ErrorCode.INPUT_TOO_LARGE: 413, ErrorCode.PASSWORD_PROTECTED: 400,
     ErrorCode.TOO_MANY_PAGES: 400, ErrorCode.NOT_FOUND: 404, ErrorCode.INVALID_STATE: 400,
+    ErrorCode.METHOD_NOT_ALLOWED: 405,
     ErrorCode.CONFLICT: 409, ErrorCode.IDEMPOTENCY_CONFLICT: 409,
     ErrorCode.INSUFFICIENT_CREDITS: 402, ErrorCode.UNAUTHORIZED: 401, ErrorCode.FORBIDDEN: 403,
     ErrorCode.RATE_LIMITED: 429, ErrorCode.TIMEOUT: 504, ErrorCode.WORKER_LOST: 500,
     ErrorCode.UPSTREAM_UNAVAILABLE: 503, ErrorCode.PROCESSING_FAILED: 422,
     ErrorCode.INTERNAL: 500,
+}
+# What a bare status from the framework (or Starlette's security helpers) stands for.
+_FRAMEWORK_STATUS: dict[int, ErrorCode] = {
+    401: ErrorCode.UNAUTHORIZED, 403: ErrorCode.FORBIDDEN, 404: ErrorCode.NOT_FOUND,
+    405: ErrorCode.METHOD_NOT_ALLOWED, 409: ErrorCode.CONFLICT, 413: ErrorCode.INPUT_TOO_LARGE,
+    415: ErrorCode.UNSUPPORTED_MEDIA_TYPE, 429: ErrorCode.RATE_LIMITED,
+    503: ErrorCode.UPSTREAM_UNAVAILABLE, 504: ErrorCode.TIMEOUT,
 }
 _RETRYABLE = frozenset({ErrorCode.RATE_LIMITED, ErrorCode.TIMEOUT, ErrorCode.WORKER_LOST,
                         ErrorCode.UPSTREAM_UNAVAILABLE, ErrorCode.INTERNAL})
@@ -57,8 +73,26 @@ class ConveyorError(Exception):
         self.extra = extra
 
     def to_dict(self) -> dict[str, Any]:
-        return {"error_type": self.code.name, "detail": self.message,
-                "retryable": self.code.retryable, **self.extra}
+        return error_body(self.code, self.message, **self.extra)
+
+
+def error_body(code: ErrorCode, detail: Any, **extra: Any) -> dict[str, Any]:
+    """The v1 error document: `detail` is a message, or FastAPI's list of invalid fields."""
+    return {"detail": detail, "error_type": code.name, "retryable": code.retryable, **extra}
+
+
+def too_large(max_bytes: int, *, subject: str = "the file") -> ConveyorError:
+    """413 stating the limit as the docs do ("10 MB"), not as a count of bytes."""
+    return ConveyorError(ErrorCode.INPUT_TOO_LARGE,
+                         f"{subject} is larger than {size_in_words(max_bytes)}")
+
+
+def size_in_words(size: int) -> str:
+    """Binary units, written MB and KB as the README and the seeds write them."""
+    for unit, factor in (("MB", 1024 * 1024), ("KB", 1024)):
+        if size >= factor:
+            return f"{size / factor:.1f}".removesuffix(".0") + f" {unit}"
+    return f"{size} bytes"
 
 
 class TransientError(Exception):

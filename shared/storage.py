@@ -16,7 +16,7 @@ from pathlib import Path
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from shared.errors import ConveyorError, ErrorCode
+from shared.errors import ConveyorError, ErrorCode, too_large
 from shared.settings import get_settings
 
 _COPY_BLOCK = 1024 * 1024
@@ -66,8 +66,7 @@ async def save_stream(chunks: AsyncIterator[bytes], *, area: str, suffix: str,
             async for block in chunks:
                 size += len(block)
                 if size > max_bytes:
-                    raise ConveyorError(ErrorCode.INPUT_TOO_LARGE,
-                                        f"the file is larger than {max_bytes} bytes")
+                    raise too_large(max_bytes)
                 head = head or block[:1024]
                 digest.update(block)
                 out.write(block)

@@ -16,7 +16,7 @@ from shared.errors import ConveyorError, ErrorCode
 from shared.jobs import contract
 from shared.jobs.contract import JobView
 from shared.jobs.models import JobKind, JobStatus
-from shared.jobs.states import TERMINAL
+from shared.jobs.states import TERMINAL, Vocabulary
 
 Model = TypeVar("Model", bound=BaseModel)
 _EVENTS = TypeAdapter(list[contract.EventView])
@@ -80,8 +80,11 @@ class JobsClient:
         return await self._call("POST", _job_path(user_id, job_id) + "/start", JobView,
                                 json=request.model_dump(mode="json"))
 
-    async def cancel(self, user_id: int, job_id: int) -> contract.CancelView:
-        return await self._call("POST", _job_path(user_id, job_id) + "/cancel", contract.CancelView)
+    async def cancel(self, user_id: int, job_id: int, *,
+                     vocabulary: Vocabulary = Vocabulary.V1_JOBS) -> contract.CancelView:
+        """Cancel the job; a refusal names its status in `vocabulary`'s words."""
+        return await self._call("POST", _job_path(user_id, job_id) + "/cancel",
+                                contract.CancelView, params={"vocabulary": vocabulary.value})
 
     async def finalize(self, user_id: int, job_id: int) -> JobView:
         return await self._call("POST", _job_path(user_id, job_id) + "/finalize", JobView)

@@ -4,7 +4,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from services.gateway.auth.router import router as auth_router
@@ -15,7 +14,7 @@ from services.gateway.credits.router import router as credits_router
 from services.gateway.errors import install_error_handlers
 from services.gateway.jobs.router import router as jobs_router
 from services.gateway.jobs_client import JobsClient
-from services.gateway.limits import MULTIPART_OVERHEAD_BYTES, BodySizeLimit
+from services.gateway.limits import BodySizeLimit
 from services.gateway.notifications.router import router as notifications_router
 from services.gateway.pages.router import router as pages_router
 from services.gateway.pages.router import tasks_router as page_tasks_router
@@ -26,6 +25,7 @@ from services.gateway.receipts.router import router as receipts_router
 from services.gateway.settings import get_gateway_settings
 from services.gateway.system.router import router as system_router
 from shared.allocator import keep_freed_memory_for_reuse
+from shared.api_docs import mount_docs_assets, redoc_page, swagger_page
 from shared.logging import configure_logging
 
 DESCRIPTION = """Submit documents and images for asynchronous processing.
@@ -60,35 +60,43 @@ def create_app() -> FastAPI:
     configure_logging("gateway")
     keep_freed_memory_for_reuse()  # colour uploads are decoded here (shared.color.pixels)
     settings = get_gateway_settings()
+    # The docs pages are ours (_add_docs): FastAPI's own load their scripts from a CDN.
     app = FastAPI(title="Conveyor API", version="1.0.0", description=DESCRIPTION,
-                  lifespan=_lifespan)
+                  lifespan=_lifespan, docs_url=None, redoc_url=None)
     app.state.limiter = limiter
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_upload_bytes=settings.max_upload_bytes,
                        max_other_bytes=settings.max_json_bytes,
-                       upload_limits={
-                           RECEIPT_UPLOAD_PATH: settings.max_receipt_bytes
-                           + MULTIPART_OVERHEAD_BYTES,
-                           COLOR_UPLOAD_PATH: settings.max_color_upload_bytes
-                           + MULTIPART_OVERHEAD_BYTES})
+                       file_limits={RECEIPT_UPLOAD_PATH: settings.max_receipt_bytes,
+                                    COLOR_UPLOAD_PATH: settings.max_color_upload_bytes})
     for router in (system_router, auth_router, credits_router, pdf_router, jobs_router,
                    receipts_router, pages_router, page_tasks_router, notifications_router,
                    color_router, crawl_router):
         app.include_router(router)
-    _add_doc_aliases(app)
+    _add_docs(app)
     return app
 
 
-def _add_doc_aliases(app: FastAPI) -> None:
-    """Seed 000 documents /api/docs and /api/swagger.json; serve the same spec there."""
+def _add_docs(app: FastAPI) -> None:
+    """Swagger UI at /docs, ReDoc at /redoc, with their assets served from here (they
+    work offline); seed 000 documents /api/docs and /api/swagger.json: the same spec."""
+    mount_docs_assets(app)
 
     @app.get("/api/swagger.json", include_in_schema=False)
     async def swagger_json() -> JSONResponse:
         return JSONResponse(app.openapi())
 
-    @app.get("/api/docs", include_in_schema=False)
+    @app.get("/docs", include_in_schema=False)
     async def swagger_ui() -> HTMLResponse:
-        return get_swagger_ui_html(openapi_url="/api/swagger.json", title="Conveyor API")
+        return swagger_page(openapi_url="/openapi.json", title=app.title)
+
+    @app.get("/api/docs", include_in_schema=False)
+    async def seed_swagger_ui() -> HTMLResponse:
+        return swagger_page(openapi_url="/api/swagger.json", title=app.title)
+
+    @app.get("/redoc", include_in_schema=False)
+    async def redoc() -> HTMLResponse:
+        return redoc_page(openapi_url="/openapi.json", title=app.title)
 
 
 app = create_app()

@@ -3,22 +3,20 @@
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import Depends, FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Depends, FastAPI
+from fastapi.responses import HTMLResponse, JSONResponse
 from sqlalchemy import text
 
 from services.jobs.deps import require_service_token
+from services.jobs.errors import ERROR_HANDLERS
 from services.jobs.jobs.finished import FinishedJobs
 from services.jobs.jobs.router import router as jobs_router
+from shared.api_docs import mount_docs_assets, redoc_page, swagger_page
 from shared.db import in_transaction_thread
-from shared.errors import ConveyorError
 from shared.logging import configure_logging
 from shared.settings import get_settings
 
-
-async def _render_error(_request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, ConveyorError)
-    return JSONResponse(exc.to_dict(), status_code=exc.code.http_status)
+OPENAPI_URL = "/openapi.json"
 
 
 @asynccontextmanager
@@ -31,12 +29,16 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 def create_app() -> FastAPI:
     configure_logging("jobs")
-    app = FastAPI(title="Conveyor job service", version="1.0.0", lifespan=_lifespan)
+    # The schema and docs are served by _docs_router, behind the service token.
+    app = FastAPI(title="Conveyor job service", version="1.0.0", lifespan=_lifespan,
+                  openapi_url=None, docs_url=None, redoc_url=None,
+                  exception_handlers=ERROR_HANDLERS)
     settings = get_settings()
     app.state.finished_jobs = FinishedJobs(settings.effective_database_url,
                                            recheck_seconds=settings.job_wait_recheck_seconds)
-    app.add_exception_handler(ConveyorError, _render_error)
     app.include_router(jobs_router, dependencies=[Depends(require_service_token)])
+    app.include_router(_docs_router(app), dependencies=[Depends(require_service_token)])
+    mount_docs_assets(app)
 
     @app.get("/health")
     async def health() -> dict[str, str]:
@@ -45,6 +47,26 @@ def create_app() -> FastAPI:
         return {"status": "ok"}
 
     return app
+
+
+def _docs_router(app: FastAPI) -> APIRouter:
+    """The internal API's schema and docs: for other Conveyor services and their
+    developers only, like the API itself."""
+    router = APIRouter(include_in_schema=False)
+
+    @router.get(OPENAPI_URL)
+    async def openapi() -> JSONResponse:
+        return JSONResponse(app.openapi())
+
+    @router.get("/docs")
+    async def swagger_ui() -> HTMLResponse:
+        return swagger_page(openapi_url=OPENAPI_URL, title=app.title)
+
+    @router.get("/redoc")
+    async def redoc() -> HTMLResponse:
+        return redoc_page(openapi_url=OPENAPI_URL, title=app.title)
+
+    return router
 
 
 app = create_app()

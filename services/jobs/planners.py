@@ -1,5 +1,6 @@
 """How a job of each kind is cut into chunks when it starts."""
 
+import uuid
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -82,13 +83,14 @@ def plan_color_transfer(_session: Session, _job: Job) -> WorkPlan:
 def plan_crawl(_session: Session, job: Job) -> WorkPlan:
     """One chunk per keyword x engine (seed 004), all queued at once; `max_images` shared
     out as quotas, so the job never keeps more than it reserved credits for. Each engine's
-    chunks run as that engine's task, which carries its rate limit."""
+    chunks run as that engine's task, which carries its rate limit; its first task id is a
+    uuid4, as seed 004 gives the download tasks' ids."""
     request = CrawlRequest.model_validate(job.params)
     pairs = [(keyword, engine) for keyword in request.keywords for engine in request.engines]
     quotas = chunk_quotas(request.max_images, len(pairs))
     return WorkPlan(
         chunk_specs=[{"keyword": keyword, "engine": engine.value, "max_images": quota,
-                      "task_name": ENGINE_TASKS[engine].value}
+                      "task_name": ENGINE_TASKS[engine].value, "task_id": str(uuid.uuid4())}
                      for (keyword, engine), quota in zip(pairs, quotas, strict=True)],
         units_per_chunk=quotas, parallelism=len(pairs),
         chunk_task=ENGINE_TASKS[request.engines[0]])

@@ -32,7 +32,8 @@ QUEUED_STEP = "Queued"  # a started job's step until a worker reports one
 
 def chunk_task_id(job: Job, chunk: JobChunk, attempt: int) -> str:
     """A chunk's spec may carry the id its first task must have (seed 004's validation
-    tasks are `task_<job>_<n>`); later attempts add the attempt, ids being unique."""
+    tasks are `task_<job>_<n>`, its download tasks uuid4s); later attempts add the
+    attempt, ids being unique."""
     first = chunk.spec.get("task_id")
     if first:
         return first if attempt == 1 else f"{first}_a{attempt}"

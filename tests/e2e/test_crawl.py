@@ -2,6 +2,7 @@
 the real crawl worker processes reach through the address policy's test allow-list."""
 
 import time
+import uuid
 from typing import Any
 
 import httpx
@@ -31,6 +32,7 @@ def test_web_crawl_flow_as_the_seed_shows_it(api: httpx.Client, user: User,
     body = started.json()
     assert body["job_id"] == job["id"] and body["status"] == "running"
     assert body["total_chunks"] == 1 and len(body["task_ids"]) == 1
+    assert uuid.UUID(body["task_ids"][0]).version == 4  # seed 004's download task ids
     assert body["message"] == "Job started with 1 tasks"
 
     progress = wait_for_status(api, user, job["id"], statuses={"completed", "failed"},

@@ -58,7 +58,7 @@ def test_cancel_mid_run_stops_workers_and_refunds_once(api, stack, fake_gemini):
     assert cancelled.status_code == 200, cancelled.text
     body = cancelled.json()
     assert body["status"] == "cancelled" and body["revoked_tasks"] == 2
-    assert body["message"].startswith("Job cancelled successfully")
+    assert body["message"] == "Job cancelled successfully"
 
     stopped_at = _calls_settle(fake_gemini)
     assert stopped_at - before < 20  # far fewer than the 50 calls the job needed

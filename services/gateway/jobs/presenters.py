@@ -116,8 +116,7 @@ def _eta(job: JobView) -> str | None:
 
 
 def cancel_document(view: CancelView) -> dict[str, Any]:
-    revoked = view.revoked_tasks
-    return {"job_id": view.job.id,
+    """Seed 001's answer, word for word, then how many tasks were revoked."""
+    return {"message": "Job cancelled successfully", "job_id": view.job.id,
             "status": public_status(view.job.status, Vocabulary.V1_JOBS),
-            "revoked_tasks": revoked,
-            "message": f"Job cancelled successfully. {revoked} task(s) revoked."}
+            "revoked_tasks": view.revoked_tasks}

@@ -11,7 +11,7 @@ from services.gateway.pdf.schemas import ConfirmOut, PdfOptions
 from services.gateway.settings import GatewaySettings
 from services.gateway.uploads import store_upload, upload_blocks
 from shared import storage
-from shared.errors import ConveyorError, ErrorCode
+from shared.errors import ConveyorError, ErrorCode, too_large
 from shared.jobs.contract import CreateJob, JobView
 from shared.jobs.models import JobKind
 
@@ -77,7 +77,6 @@ async def _sha256_of(upload: UploadFile, max_bytes: int) -> str:
     async for block in upload_blocks(upload):
         size += len(block)
         if size > max_bytes:
-            raise ConveyorError(ErrorCode.INPUT_TOO_LARGE,
-                                f"the file is larger than {max_bytes} bytes")
+            raise too_large(max_bytes)
         digest.update(block)
     return digest.hexdigest()

@@ -19,6 +19,7 @@ from services.gateway.receipts.schemas import (
     ReceiptSubmitted,
 )
 from services.gateway.settings import get_gateway_settings
+from shared.errors import ErrorCode
 
 router = APIRouter(prefix="/api/v3/receipts", tags=["receipts v3"])
 RECEIPT_UPLOAD_PATH = "/api/v3/receipts/process"
@@ -59,5 +60,9 @@ async def health(_user_id: UserIdDep) -> JSONResponse:
     """Receipt workers seen, the receipt task registered, receipts being read right now
     (503 when no worker could take a receipt; `unknown` on the embedded default)."""
     report = await run_in_threadpool(receipt_health)
-    code = 503 if report.status == "unhealthy" else 200
-    return envelope_response(code, "Receipt processing system health check", report)
+    if report.status != "unhealthy":
+        return envelope_response(200, "Receipt processing system health check", report)
+    # A 503 is an error answer: its data names the error, as every v3 error's does.
+    data = {**report.model_dump(), "error_type": ErrorCode.UPSTREAM_UNAVAILABLE.name,
+            "retryable": ErrorCode.UPSTREAM_UNAVAILABLE.retryable}
+    return envelope_response(503, "Receipt processing system health check", data)

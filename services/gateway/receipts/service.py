@@ -75,7 +75,7 @@ def status_document(view: JobView, *, result: dict[str, Any] | None) -> ReceiptS
 
 async def cancel_receipt(jobs: JobsClient, *, user_id: int, job_uuid: str) -> ReceiptCancelled:
     view = await receipt_job(jobs, user_id=user_id, job_uuid=job_uuid)
-    cancelled = await jobs.cancel(user_id, view.id)
+    cancelled = await jobs.cancel(user_id, view.id, vocabulary=Vocabulary.V3_RECEIPTS)
     job = cancelled.job
     return ReceiptCancelled(job_id=job.uuid, status=_word(job),
                             cancelled_at=job.finished_at or utcnow(),

@@ -12,6 +12,7 @@ from sqlalchemy import text
 from services.gateway.system.probe import probe_app
 from shared.celery_app import Queue
 from shared.db import session_scope
+from shared.errors import ErrorCode, error_body
 
 router = APIRouter(tags=["system"])
 _INSPECT_TIMEOUT = 1.0
@@ -31,6 +32,9 @@ async def ready() -> JSONResponse:
     ok = database == "ok" and broker == "ok"
     body: dict[str, Any] = {"status": "ready" if ok else "unavailable", "database": database,
                             "broker": broker, "workers": workers}
+    if not ok:  # an error answer like any other: coded
+        body.update(error_body(ErrorCode.UPSTREAM_UNAVAILABLE, "the database or the broker "
+                               "is unreachable"))
     return JSONResponse(body, status_code=200 if ok else 503)
 
 

@@ -23,7 +23,7 @@ from shared.jobs.contract import (
 )
 from shared.jobs.models import JobKind, JobStatus
 from shared.jobs.outbox import revoke_quietly
-from shared.jobs.states import TERMINAL
+from shared.jobs.states import TERMINAL, Vocabulary
 
 router = APIRouter(prefix="/internal")
 JOB = "/users/{user_id}/jobs/{job_id}"
@@ -98,11 +98,13 @@ async def start_job(user_id: int, job_id: int, body: StartJob) -> JobView:
 
 
 @router.post(JOB + "/cancel")
-async def cancel_job(user_id: int, job_id: int, background: BackgroundTasks) -> CancelView:
+async def cancel_job(user_id: int, job_id: int, background: BackgroundTasks,
+                     vocabulary: Vocabulary = Vocabulary.V1_JOBS) -> CancelView:
     """Cancel a pending or running job, revoke its tasks and release its reservation (a
-    crawl or page task is charged for the units it delivered)."""
+    crawl or page task is charged for the units it delivered). `vocabulary`: the status
+    words of the API that asks, for the refusal's message."""
     view, task_ids = await in_transaction_thread(service.cancel_job, user_id=user_id,
-                                                 job_id=job_id)
+                                                 job_id=job_id, vocabulary=vocabulary)
     background.add_task(revoke_quietly, task_ids)
     return view
 

@@ -21,6 +21,7 @@ from shared.jobs.contract import (
     StartJob,
 )
 from shared.jobs.models import PAGE_KINDS, Job, JobKind, JobStatus
+from shared.jobs.states import Vocabulary, public_status
 from shared.pages import repository as pages_repo
 from shared.pages.params import PageTaskParams
 
@@ -151,12 +152,15 @@ def _start(session: Session, job: Job, plan: WorkPlan) -> JobView:
     return views.job_view(session, job, chunks=chunks)
 
 
-def cancel_job(session: Session, *, user_id: int, job_id: int) -> tuple[CancelView, list[str]]:
+def cancel_job(session: Session, *, user_id: int, job_id: int,
+               vocabulary: Vocabulary = Vocabulary.V1_JOBS) -> tuple[CancelView, list[str]]:
+    """The refusal names the job's status in `vocabulary`, the words of the API that asks
+    (a v3 client knows SUCCESS, not completed)."""
     job = owned_job(session, user_id=user_id, job_id=job_id, for_update=True)
     task_ids = lifecycle.cancel_job(session, job)
     if task_ids is None:
-        raise ConveyorError(ErrorCode.INVALID_STATE,
-                            f"Cannot cancel job with status: {views.v1_word(job)}")
+        word = public_status(job.status, vocabulary, progress=job.progress_percent)
+        raise ConveyorError(ErrorCode.INVALID_STATE, f"Cannot cancel job with status: {word}")
     return CancelView(job=views.job_view(session, job), revoked_tasks=len(task_ids)), task_ids
 
 
