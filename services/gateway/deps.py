@@ -3,7 +3,7 @@
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.orm import Session
 
@@ -63,3 +63,11 @@ UserDep = Annotated[User, Depends(current_user)]
 AdminDep = Annotated[User, Depends(admin_user)]
 JobsDep = Annotated[JobsClient, Depends(jobs_client)]
 SettingsDep = Annotated[GatewaySettings, Depends(_settings)]
+
+# A row id in a path: past Postgres' bigint it names nothing, and is refused as invalid
+# (422) before any query, rather than failing in the database.
+MAX_ROW_ID = 2**63 - 1
+JobId = Annotated[int, Path(ge=1, le=MAX_ROW_ID, description="the job's id", examples=[42])]
+ProjectId = Annotated[int, Path(ge=1, le=MAX_ROW_ID, description="the project's id",
+                                examples=[1])]
+PageId = Annotated[int, Path(ge=1, le=MAX_ROW_ID, description="the page's id", examples=[3])]

@@ -111,3 +111,11 @@ def test_job_service_docs_need_the_service_token(stack: Stack) -> None:
             assert jobs.get(path, headers=SERVICE_TOKEN).status_code == 200, path
         schema = jobs.get("/openapi.json", headers=SERVICE_TOKEN).json()
         assert schema["info"]["title"] == "Conveyor job service"
+
+
+def test_a_path_id_past_64_bits_is_invalid_not_a_crash(api: httpx.Client, user: User) -> None:
+    for path in ("/api/v1/jobs/18446744073709551616", "/api/v1/projects/9223372036854775808",
+                 "/api/v1/jobs/0/progress"):
+        response = api.get(path, headers=user.headers)
+        assert response.status_code == 422, (path, response.text)
+        assert response.json()["error_type"] == "INPUT_INVALID"

@@ -26,10 +26,11 @@ from services.gateway.color.schemas import (
     UploadOut,
 )
 from services.gateway.deps import JobsDep, SessionDep, SettingsDep, UserIdDep
+from services.gateway.openapi import errors
 from services.gateway.ratelimit import limiter
 from services.gateway.settings import get_gateway_settings
 
-router = APIRouter(prefix="/api/v1")
+router = APIRouter(prefix="/api/v1", responses=errors(500, 503))
 COLOR_UPLOAD_PATH = "/api/v1/upload"
 
 

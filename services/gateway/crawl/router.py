@@ -6,17 +6,19 @@ from typing import Any
 from fastapi import APIRouter, Request
 
 from services.gateway.crawl.service import start_validation
-from services.gateway.deps import JobsDep, UserIdDep
+from services.gateway.deps import JobId, JobsDep, UserIdDep
+from services.gateway.openapi import AUTHENTICATED, errors
 from services.gateway.ratelimit import limiter
 from services.gateway.settings import get_gateway_settings
 from shared.crawl.params import ValidationRequest
 
-router = APIRouter(prefix="/api/v1/validation", tags=["crawl"])
+router = APIRouter(prefix="/api/v1/validation", tags=["crawl"],
+                   responses=errors(*AUTHENTICATED))
 
 
 @router.post("/job/{job_id}/")
 @limiter.limit(get_gateway_settings().rate_limit_validation)
-async def validate_job_images(request: Request, job_id: int, body: ValidationRequest,
+async def validate_job_images(request: Request, job_id: JobId, body: ValidationRequest,
                               user_id: UserIdDep, jobs: JobsDep) -> dict[str, Any]:
     """Validate every image of a crawl job at `level` fast, medium (default) or slow; each
     image gets a verdict and reasons, listed by GET /api/v1/jobs/{job_id}/images. 404 when

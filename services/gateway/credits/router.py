@@ -8,8 +8,9 @@ from pydantic import BaseModel, EmailStr, Field
 from services.gateway.credits import service
 from services.gateway.credits.schemas import CreditsOut
 from services.gateway.deps import AdminDep, SessionDep, UserIdDep
+from services.gateway.openapi import AUTHENTICATED, errors
 
-router = APIRouter(prefix="/api/v1", tags=["credits"])
+router = APIRouter(prefix="/api/v1", tags=["credits"], responses=errors(*AUTHENTICATED))
 
 
 class GrantIn(BaseModel):

@@ -7,12 +7,13 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 
 from services.gateway.crawl.service import create_crawl_job
 from services.gateway.crawl.service import job_images as job_images_of
-from services.gateway.deps import JobsDep, UserIdDep
+from services.gateway.deps import JobId, JobsDep, UserIdDep
 from services.gateway.jobs.presenters import (
     cancel_document,
     progress_document,
     status_document,
 )
+from services.gateway.openapi import AUTHENTICATED, errors
 from services.gateway.ratelimit import limiter
 from services.gateway.settings import get_gateway_settings
 from shared.crawl.params import CrawlRequest
@@ -20,7 +21,7 @@ from shared.errors import ConveyorError, ErrorCode
 from shared.jobs.models import JobKind
 from shared.jobs.states import Vocabulary, public_status, statuses_for
 
-router = APIRouter(prefix="/api/v1/jobs", tags=["jobs"])
+router = APIRouter(prefix="/api/v1/jobs", tags=["jobs"], responses=errors(*AUTHENTICATED))
 
 # Filters accept the words of both v1 job vocabularies (001's "processing", 004's "running").
 _FILTER_VOCABULARIES = (Vocabulary.V1_JOBS, Vocabulary.V1_CRAWL)
@@ -53,19 +54,19 @@ async def create_job(body: CrawlRequest, user_id: UserIdDep, jobs: JobsDep) -> d
 
 
 @router.get("/{job_id}")
-async def get_job(job_id: int, user_id: UserIdDep, jobs: JobsDep) -> dict[str, Any]:
+async def get_job(job_id: JobId, user_id: UserIdDep, jobs: JobsDep) -> dict[str, Any]:
     """A job's status document: progress, chunks, metrics, errors."""
     return status_document(await jobs.get(user_id, job_id))
 
 
 @router.get("/{job_id}/progress")
-async def job_progress(job_id: int, user_id: UserIdDep, jobs: JobsDep) -> dict[str, Any]:
+async def job_progress(job_id: JobId, user_id: UserIdDep, jobs: JobsDep) -> dict[str, Any]:
     """Chunk statistics of a job."""
     return progress_document(await jobs.get(user_id, job_id))
 
 
 @router.get("/{job_id}/events")
-async def job_events(job_id: int, user_id: UserIdDep, jobs: JobsDep,
+async def job_events(job_id: JobId, user_id: UserIdDep, jobs: JobsDep,
                      limit: Annotated[int, Query(ge=1, le=1000)] = 200,
                      offset: Annotated[int, Query(ge=0)] = 0) -> dict[str, Any]:
     """Every state change, attempt and credit movement of a job, oldest first."""
@@ -74,7 +75,7 @@ async def job_events(job_id: int, user_id: UserIdDep, jobs: JobsDep,
 
 
 @router.get("/{job_id}/images")
-async def job_images(job_id: int, user_id: UserIdDep, jobs: JobsDep,
+async def job_images(job_id: JobId, user_id: UserIdDep, jobs: JobsDep,
                      verdict: Annotated[str | None, Query(
                          pattern="^(valid|invalid|unvalidated)$")] = None,
                      keyword: str | None = None, engine: str | None = None,
@@ -89,7 +90,7 @@ async def job_images(job_id: int, user_id: UserIdDep, jobs: JobsDep,
 
 @router.post("/{job_id}/start")
 @limiter.limit(get_gateway_settings().rate_limit_job_start)
-async def start_job(request: Request, job_id: int, user_id: UserIdDep,
+async def start_job(request: Request, job_id: JobId, user_id: UserIdDep,
                     jobs: JobsDep) -> dict[str, Any]:
     """Start a pending job: one task per chunk (400 unless pending)."""
     view = await jobs.start(user_id, job_id)
@@ -99,14 +100,14 @@ async def start_job(request: Request, job_id: int, user_id: UserIdDep,
 
 
 @router.post("/{job_id}/cancel")
-async def cancel_job(job_id: int, user_id: UserIdDep, jobs: JobsDep) -> dict[str, Any]:
+async def cancel_job(job_id: JobId, user_id: UserIdDep, jobs: JobsDep) -> dict[str, Any]:
     """Cancel a pending or processing job; its reserved credits are refunded (a crawl or
     page task is charged for the images or pages it delivered)."""
     return cancel_document(await jobs.cancel(user_id, job_id))
 
 
 @router.post("/{job_id}/finalize")
-async def finalize_job(job_id: int, user_id: UserIdDep, jobs: JobsDep) -> dict[str, Any]:
+async def finalize_job(job_id: JobId, user_id: UserIdDep, jobs: JobsDep) -> dict[str, Any]:
     """Settle a completed job: charge what it used, release the rest of the reservation."""
     view = await jobs.finalize(user_id, job_id)
     charged = view.charged_credits or 0
@@ -118,7 +119,7 @@ async def finalize_job(job_id: int, user_id: UserIdDep, jobs: JobsDep) -> dict[s
 
 
 @router.get("/{job_id}/result", response_model=None)
-async def job_result(job_id: int, user_id: UserIdDep, jobs: JobsDep,
+async def job_result(job_id: JobId, user_id: UserIdDep, jobs: JobsDep,
                      format: Annotated[str, Query(pattern="^(json|txt)$")] = "json"
                      ) -> JSONResponse | PlainTextResponse:
     """Download a completed job's result as JSON or plain text (one sentence a line)."""

@@ -5,7 +5,8 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
-from services.gateway.deps import JobsDep, SessionDep, SettingsDep, UserIdDep
+from services.gateway.deps import JobsDep, PageId, ProjectId, SessionDep, SettingsDep, UserIdDep
+from services.gateway.openapi import AUTHENTICATED, errors
 from services.gateway.pages import service
 from services.gateway.pages.schemas import (
     BatchIn,
@@ -23,8 +24,10 @@ from services.gateway.settings import get_gateway_settings
 from shared.jobs.models import JobKind
 from shared.pages.models import PageStatus
 
-router = APIRouter(prefix="/api/v1/projects", tags=["pages"])
-tasks_router = APIRouter(prefix="/api/v1/tasks", tags=["pages"])
+router = APIRouter(prefix="/api/v1/projects", tags=["pages"],
+                   responses=errors(*AUTHENTICATED))
+tasks_router = APIRouter(prefix="/api/v1/tasks", tags=["pages"],
+                         responses=errors(*AUTHENTICATED))
 _TASK_LIMIT = get_gateway_settings().rate_limit_page_tasks
 
 
@@ -36,14 +39,14 @@ def create_project(body: ProjectIn, user_id: UserIdDep, session: SessionDep) -> 
 
 
 @router.get("/{project_id}")
-def get_project(project_id: int, user_id: UserIdDep, session: SessionDep) -> ProjectOut:
+def get_project(project_id: ProjectId, user_id: UserIdDep, session: SessionDep) -> ProjectOut:
     """The project with its page count per OCR status."""
     project = service.owned_project(session, project_id=project_id, user_id=user_id)
     return service.project_out(session, project)
 
 
 @router.post("/{project_id}/pages", status_code=201)
-async def upload_pages(project_id: int, user_id: UserIdDep, settings: SettingsDep,
+async def upload_pages(project_id: ProjectId, user_id: UserIdDep, settings: SettingsDep,
                        file: Annotated[UploadFile, File()],
                        page_number: Annotated[int, Form(ge=1, le=100_000)]) -> PageList:
     """Add a page (JPEG, PNG, WebP, TIFF) or a PDF (one page per PDF page, numbered on
@@ -53,7 +56,7 @@ async def upload_pages(project_id: int, user_id: UserIdDep, settings: SettingsDe
 
 
 @router.get("/{project_id}/pages")
-def list_pages(project_id: int, user_id: UserIdDep, session: SessionDep,
+def list_pages(project_id: ProjectId, user_id: UserIdDep, session: SessionDep,
                status: PageStatus | None = None) -> PageList:
     """The project's pages in page order with their OCR status; filter by `status`."""
     return service.list_pages(session, user_id=user_id, project_id=project_id,
@@ -61,7 +64,7 @@ def list_pages(project_id: int, user_id: UserIdDep, session: SessionDep,
 
 
 @router.get("/{project_id}/pages/{page_id}")
-def get_page(project_id: int, page_id: int, user_id: UserIdDep, session: SessionDep
+def get_page(project_id: ProjectId, page_id: PageId, user_id: UserIdDep, session: SessionDep
              ) -> PageOut:
     """One page and its OCR status."""
     return service.page_out(service.owned_page(session, user_id=user_id,
@@ -69,7 +72,7 @@ def get_page(project_id: int, page_id: int, user_id: UserIdDep, session: Session
 
 
 @router.get("/{project_id}/pages/{page_id}/result", response_model=None)
-def page_result(project_id: int, page_id: int, user_id: UserIdDep, session: SessionDep,
+def page_result(project_id: ProjectId, page_id: PageId, user_id: UserIdDep, session: SessionDep,
                 format: Annotated[Literal["json", "txt", "hocr"], Query()] = "json"
                 ) -> Response:
     """The page's OCR: `json` (text, mean confidence, words with boxes), `txt`, `hocr`.
@@ -99,7 +102,7 @@ def _attachment(filename: str) -> dict[str, str]:
 
 @tasks_router.post("/projects/{project_id}/process-page/{page_id}", status_code=202)
 @limiter.limit(_TASK_LIMIT)
-async def process_page(request: Request, project_id: int, page_id: int, user_id: UserIdDep,
+async def process_page(request: Request, project_id: ProjectId, page_id: PageId, user_id: UserIdDep,
                        jobs: JobsDep) -> PageQueued:
     """OCR one page in the background (a credit per page); follow GET /tasks/status/{id}."""
     view = await service.queue_pages(jobs, user_id=user_id, project_id=project_id,
@@ -109,7 +112,7 @@ async def process_page(request: Request, project_id: int, page_id: int, user_id:
 
 @tasks_router.post("/projects/{project_id}/process-batch", status_code=202)
 @limiter.limit(_TASK_LIMIT)
-async def process_batch(request: Request, project_id: int, body: BatchIn,
+async def process_batch(request: Request, project_id: ProjectId, body: BatchIn,
                         user_id: UserIdDep, jobs: JobsDep) -> BatchQueued:
     """OCR several pages; each page is its own unit of work, so one bad page fails alone."""
     view = await service.queue_pages(jobs, user_id=user_id, project_id=project_id,

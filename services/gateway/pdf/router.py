@@ -8,6 +8,7 @@ from pydantic import ValidationError
 
 from services.gateway.deps import JobsDep, SettingsDep, UserIdDep
 from services.gateway.jobs.presenters import status_document
+from services.gateway.openapi import AUTHENTICATED, errors
 from services.gateway.pdf import service
 from services.gateway.pdf.schemas import AsyncStartOut, ConfirmOut, OcrChoice, PdfOptions
 from services.gateway.ratelimit import limiter
@@ -15,7 +16,7 @@ from services.gateway.settings import get_gateway_settings
 from shared.errors import ConveyorError, ErrorCode
 from shared.jobs.models import JobStatus
 
-router = APIRouter(prefix="/api/v1", tags=["pdf"])
+router = APIRouter(prefix="/api/v1", tags=["pdf"], responses=errors(*AUTHENTICATED))
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=255)]
 OcrForm = Annotated[OcrChoice, Form(description="auto (default): OCR the scanned pages; "
                                      "always: OCR every page; never: the text layer only")]

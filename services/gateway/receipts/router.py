@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 
 from services.gateway.deps import JobsDep, SettingsDep, UserIdDep
 from services.gateway.envelope import Envelope, envelope_response
+from services.gateway.openapi import V3_AUTHENTICATED, errors
 from services.gateway.ratelimit import limiter
 from services.gateway.receipts import service
 from services.gateway.receipts.health import receipt_health
@@ -21,7 +22,8 @@ from services.gateway.receipts.schemas import (
 from services.gateway.settings import get_gateway_settings
 from shared.errors import ErrorCode
 
-router = APIRouter(prefix="/api/v3/receipts", tags=["receipts v3"])
+router = APIRouter(prefix="/api/v3/receipts", tags=["receipts v3"],
+                   responses=errors(*V3_AUTHENTICATED, v3=True))
 RECEIPT_UPLOAD_PATH = "/api/v3/receipts/process"
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=255)]
 
