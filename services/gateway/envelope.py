@@ -16,6 +16,13 @@ class Envelope(BaseModel, Generic[T]):
     data: T
 
 
+def enveloped(status_code: int, message: str, data: type[BaseModel]) -> dict[int | str, Any]:
+    """`responses=` for a v3 success: the envelope with `data`'s own first example."""
+    example = data.model_json_schema().get("examples", [None])[0]
+    return {status_code: {"content": {"application/json": {"example": {
+        "status_code": status_code, "message": message, "data": example}}}}}
+
+
 def is_v3(path: str) -> bool:
     return path == V3_PREFIX or path.startswith(V3_PREFIX + "/")
 

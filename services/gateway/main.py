@@ -2,6 +2,7 @@
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse, JSONResponse
@@ -16,6 +17,7 @@ from services.gateway.jobs.router import router as jobs_router
 from services.gateway.jobs_client import JobsClient
 from services.gateway.limits import BodySizeLimit
 from services.gateway.notifications.router import router as notifications_router
+from services.gateway.openapi import with_response_examples, without_v3_validation_422
 from services.gateway.pages.router import router as pages_router
 from services.gateway.pages.router import tasks_router as page_tasks_router
 from services.gateway.pdf.router import router as pdf_router
@@ -74,7 +76,22 @@ def create_app() -> FastAPI:
                    color_router, crawl_router):
         app.include_router(router)
     _add_docs(app)
+    _post_process_openapi(app)
     return app
+
+
+def _post_process_openapi(app: FastAPI) -> None:
+    """The generated document, once, with each response's example beside it."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        fresh = app.openapi_schema is None
+        document = generate()
+        if fresh:
+            with_response_examples(without_v3_validation_422(document))
+        return document
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def _add_docs(app: FastAPI) -> None:

@@ -3,7 +3,10 @@
 Counters live in Redis when REDIS_URL is set, so every gateway replica shares them.
 """
 
+import inspect
 import time
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from fastapi import Request
 from slowapi import Limiter
@@ -43,3 +46,19 @@ def retry_after_seconds(request: Request) -> int:
     limit_item, args = request.state.view_rate_limit
     reset_at, _remaining = limiter.limiter.get_window_stats(limit_item, *args)
     return max(1, int(reset_at - time.time()) + 1)
+
+
+Route = TypeVar("Route", bound=Callable[..., Any])
+
+
+def limited(setting: str) -> Callable[[Route], Route]:
+    """Limit a route by the gateway setting of that name ("rate_limit_receipts"), and say
+    so in its OpenAPI description, so that the documented limit is the one applied."""
+    limit = getattr(get_gateway_settings(), setting)
+
+    def decorate(route: Route) -> Route:
+        route.__doc__ = (f"{inspect.cleandoc(route.__doc__ or '')}\n\nRate limit: {limit} per user "
+                         f"(setting `{setting.upper()}`); past it, 429 with `Retry-After`.")
+        return limiter.limit(limit)(route)  # type: ignore[no-any-return]
+
+    return decorate

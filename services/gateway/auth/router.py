@@ -7,12 +7,11 @@ from pydantic import ValidationError
 from services.gateway.auth import service
 from services.gateway.auth.schemas import Credentials, TokenOut, UserOut
 from services.gateway.deps import SessionDep, SettingsDep, UserDep
-from services.gateway.ratelimit import limiter
-from services.gateway.settings import get_gateway_settings
+from services.gateway.openapi import errors
+from services.gateway.ratelimit import limited
 from shared.errors import ConveyorError, ErrorCode
 
-router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
-_AUTH_LIMIT = get_gateway_settings().rate_limit_auth
+router = APIRouter(prefix="/api/v1/auth", tags=["auth"], responses=errors(500, 503))
 
 _LOGIN_BODY = {
     "requestBody": {"content": {
@@ -20,21 +19,22 @@ _LOGIN_BODY = {
         "application/x-www-form-urlencoded": {"schema": {
             "type": "object", "required": ["username", "password"],
             "properties": {"username": {"type": "string", "description": "your email"},
-                           "password": {"type": "string", "format": "password"}}}},
+                           "password": {"type": "string", "format": "password"}}},
+            "example": {"username": "ada@example.com", "password": "correct horse battery"}},
     }, "required": True},
 }
 
 
-@router.post("/register", status_code=201)
-@limiter.limit(_AUTH_LIMIT)
+@router.post("/register", status_code=201, responses=errors(409, 422, 429))
+@limited("rate_limit_auth")
 def register(request: Request, body: Credentials, session: SessionDep,
              settings: SettingsDep) -> UserOut:
     """Create an account; it starts with SIGNUP_CREDITS credits."""
     return service.register(session, settings, email=body.email, password=body.password)
 
 
-@router.post("/login", openapi_extra=_LOGIN_BODY)
-@limiter.limit(_AUTH_LIMIT)
+@router.post("/login", openapi_extra=_LOGIN_BODY, responses=errors(401, 429))
+@limited("rate_limit_auth")
 async def login(request: Request, session: SessionDep, settings: SettingsDep) -> TokenOut:
     """Exchange email and password for a bearer token (JSON, or the OAuth2 form)."""
     credentials = await _read_credentials(request)
@@ -54,7 +54,7 @@ async def _read_credentials(request: Request) -> Credentials:
         raise ConveyorError(ErrorCode.UNAUTHORIZED, "Incorrect email or password") from exc
 
 
-@router.get("/me")
+@router.get("/me", responses=errors(401))
 def me(user: UserDep, session: SessionDep) -> UserOut:
     """The signed-in user and their credit balance."""
     return service.user_out(session, user)

@@ -26,15 +26,14 @@ from services.gateway.color.schemas import (
     UploadOut,
 )
 from services.gateway.deps import JobsDep, SessionDep, SettingsDep, UserIdDep
-from services.gateway.openapi import errors
-from services.gateway.ratelimit import limiter
-from services.gateway.settings import get_gateway_settings
+from services.gateway.openapi import errors, upload_example
+from services.gateway.ratelimit import limited
 
 router = APIRouter(prefix="/api/v1", responses=errors(500, 503))
 COLOR_UPLOAD_PATH = "/api/v1/upload"
 
 
-@router.get("/palette", tags=["palette"])
+@router.get("/palette", tags=["palette"], responses=errors(401, 422))
 async def palette(_: UserIdDep, group: Group | None = None,
                   name: Annotated[str | None, Query(max_length=100)] = None) -> PaletteOut:
     """The RAL Classic colours (reference L*a*b* D65/10°, derived sRGB); filter by group or
@@ -42,25 +41,26 @@ async def palette(_: UserIdDep, group: Group | None = None,
     return service.palette(group, name)
 
 
-@router.get("/palette/{ral_code}", tags=["palette"])
+@router.get("/palette/{ral_code}", tags=["palette"], responses=errors(401, 404, 422))
 async def palette_colour(ral_code: str, _: UserIdDep) -> PaletteColourOut:
     """One RAL colour: 'RAL 3000', 'ral3000' and '3000' all work; 404 if unknown."""
     return service.palette_colour(ral_code)
 
 
-@router.post("/color/match", tags=["color-matching"])
+@router.post("/color/match", tags=["color-matching"], responses=errors(400, 401, 422))
 async def match(body: MatchIn, _: UserIdDep) -> MatchOut:
     """The RAL colours nearest to an rgb, hex, lab or ral colour, with their Delta E."""
     return service.match(body)
 
 
-@router.post("/color/delta-e", tags=["color-matching"])
+@router.post("/color/delta-e", tags=["color-matching"], responses=errors(400, 401, 422))
 async def delta_e(body: DeltaEIn, _: UserIdDep) -> DeltaEOut:
     """The difference between two colours (CIEDE2000, CIE94 or CIE76)."""
     return service.difference(body)
 
 
-@router.post("/upload", tags=["image-processing"], status_code=201)
+@router.post("/upload", tags=["image-processing"], status_code=201,
+             responses=errors(400, 401, 413, 422), openapi_extra=upload_example(file="door.jpg"))
 async def upload(user_id: UserIdDep, settings: SettingsDep, file: Annotated[UploadFile, File()]
                  ) -> UploadOut:
     """Upload an image (JPEG, PNG, WebP or TIFF, by content; at most 25 MB and 50
@@ -69,7 +69,8 @@ async def upload(user_id: UserIdDep, settings: SettingsDep, file: Annotated[Uplo
     return await images.upload_image(user_id=user_id, upload=file, settings=settings)
 
 
-@router.post("/process/reinhard", tags=["image-processing"])
+@router.post("/process/reinhard", tags=["image-processing"],
+             responses=errors(400, 401, 402, 404, 422, 504))
 async def process_reinhard(body: TransferIn, user_id: UserIdDep, jobs: JobsDep,
                            settings: SettingsDep) -> SyncTransferOut:
     """Recolour an upload toward a RAL colour and wait for the result (up to 60 s, then 504
@@ -79,17 +80,18 @@ async def process_reinhard(body: TransferIn, user_id: UserIdDep, jobs: JobsDep,
                                           timeout=settings.sync_color_wait_seconds)
 
 
-@router.post("/process/async", tags=["async-tasks"], status_code=202)
-@limiter.limit(get_gateway_settings().rate_limit_color_async)
+@router.post("/process/async", tags=["async-tasks"], status_code=202,
+             responses=errors(400, 401, 402, 404, 422, 429))
+@limited("rate_limit_color_async")
 async def process_async(request: Request, body: TransferIn, user_id: UserIdDep,
                         jobs: JobsDep) -> TaskAccepted:
-    """Queue a colour transfer; 202 with the `task_id` to poll at `status_url`. At most 5 a
-    minute per user. Costs 2 credits, refunded if it fails or is cancelled."""
+    """Queue a colour transfer; 202 with the `task_id` to poll at `status_url`. Costs 2
+    credits, refunded if it fails or is cancelled."""
     view = await images.submit_transfer(jobs, user_id=user_id, body=body)
     return TaskAccepted(task_id=view.uuid, status_url=images.status_url(view.uuid))
 
 
-@router.get("/task/{task_id}", tags=["async-tasks"])
+@router.get("/task/{task_id}", tags=["async-tasks"], responses=errors(401, 404, 422))
 async def task(task_id: str, user_id: UserIdDep, jobs: JobsDep,
                wait_seconds: Annotated[float, Query(
                    ge=0, le=images.MAX_TASK_WAIT_SECONDS,
@@ -104,8 +106,10 @@ async def task(task_id: str, user_id: UserIdDep, jobs: JobsDep,
                                      wait_seconds=wait_seconds)
 
 
-@router.get("/download/{filename}", tags=["image-processing"],
-            response_class=FileResponse)
+@router.get("/download/{filename}", tags=["image-processing"], response_class=FileResponse,
+            responses={200: {"content": {"image/png": {}, "image/jpeg": {}},
+                             "description": "the result image, or its before/after preview"},
+                       **errors(401, 404, 422)})
 def download(filename: str, user_id: UserIdDep, session: SessionDep) -> FileResponse:
     """A result of yours: `<result_job_id>.png`, or `<result_job_id>_preview.jpg` (the
     before/after preview). Anyone else's, or anything else, is 404."""

@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Annotated, Any, Literal, Self
 
-from pydantic import BaseModel, BeforeValidator, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from shared.color.delta_e import Formula
 
@@ -73,6 +73,15 @@ class RalMatch(RalColourOut):
 
 
 class PaletteOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "success": True, "collection": "RAL Classic", "count": 1,
+        "lab_reference": {"space": "CIE 1976 L*a*b*", "illuminant": "D65",
+                          "observer": "CIE 1964 10°"},
+        "source": "The L*a*b* column of the English Wikipedia article 'List of RAL colours'",
+        "not_included": "RAL 2017 (RAL orange) and RAL 9012 (Cleanroom white)",
+        "colors": [{"lab": [37.687, 50.439, 36.563], "rgb": [167, 41, 32], "hex": "#A72920",
+               "in_srgb_gamut": True, "code": "RAL 3000", "name": "Flame red", "group": "red"}]}]})
+
     success: bool = True
     collection: str
     count: int
@@ -83,11 +92,23 @@ class PaletteOut(BaseModel):
 
 
 class PaletteColourOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"success": True, "color": {
+        "lab": [37.687, 50.439, 36.563], "rgb": [167, 41, 32], "hex": "#A72920",
+        "in_srgb_gamut": True, "code": "RAL 3000", "name": "Flame red", "group": "red"}}]})
+
     success: bool = True
     color: RalColourOut
 
 
 class MatchOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "success": True, "formula": "CIEDE2000",
+        "input": {"lab": [53.2518, 80.3992, 67.2492], "rgb": [255, 0, 0], "hex": "#FF0000",
+                  "in_srgb_gamut": True},
+        "matches": [{"lab": [61.253, 83.212, 65.195], "rgb": [255, 45, 33], "hex": "#FF2D21",
+                     "in_srgb_gamut": False, "code": "RAL 3024", "name": "Luminous red",
+                     "group": "red", "rank": 1, "delta_e": 7.4927}]}]})
+
     success: bool = True
     input: ColourOut
     formula: Formula
@@ -95,6 +116,15 @@ class MatchOut(BaseModel):
 
 
 class DeltaEOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "success": True, "formula": "CIEDE2000", "delta_e": 1.5232,
+        "perception": "perceptible through close observation",
+        "color1": {"lab": [37.687, 50.439, 36.563], "rgb": [167, 41, 32], "hex": "#A72920",
+                   "in_srgb_gamut": True},
+        "color2": {"lab": [36.1937, 52.557, 38.8283], "rgb": [165, 32, 25], "hex": "#A52019",
+                   "in_srgb_gamut": True},
+        "details": {"delta_l": -1.4933}}]})
+
     success: bool = True
     formula: Formula
     delta_e: float
@@ -121,6 +151,14 @@ class DominantColourOut(BaseModel):
 
 
 class UploadOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "success": True, "job_id": "20261204_093000_a1b2c3d4", "filename": "door.jpg",
+        "format": "JPEG", "width": 1920, "height": 1280, "size_bytes": 412345,
+        "dominant_colors": [{"ral_code": "RAL 7016", "name": "Anthracite grey",
+                             "hex": "#373F43", "share": 0.46, "delta_e": 3.1,
+                             "mean_hex": "#3A4145"}],
+        "expires_at": "2026-12-05T09:30:00Z", "message": "Image uploaded successfully"}]})
+
     success: bool = True
     job_id: str = Field(description="the upload id; pass it as `job_id` to /process/*")
     filename: str | None
@@ -149,6 +187,11 @@ class TransferIn(BaseModel):
 
 
 class TaskAccepted(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "success": True, "task_id": "3c9d8e7f-6a5b-4c3d-2e1f-0a9b8c7d6e5f",
+        "status_url": "/api/v1/task/3c9d8e7f-6a5b-4c3d-2e1f-0a9b8c7d6e5f",
+        "message": "Task accepted for processing"}]})
+
     success: bool = True
     task_id: str
     status_url: str
@@ -170,6 +213,10 @@ class TransferResult(BaseModel):
 
 
 class TaskStatusOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "success": True, "task_id": "3c9d8e7f-6a5b-4c3d-2e1f-0a9b8c7d6e5f",
+        "state": "STARTED", "progress": 30, "status": "Transferring the colour"}]})
+
     success: bool = True
     task_id: str
     state: str = Field(description="PENDING, STARTED, SUCCESS, FAILURE, RETRY or REVOKED")
@@ -181,4 +228,14 @@ class TaskStatusOut(BaseModel):
 
 
 class SyncTransferOut(TransferResult):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "success": True, "task_id": "3c9d8e7f-6a5b-4c3d-2e1f-0a9b8c7d6e5f",
+        "result_job_id": "20261204_093005_e5f6a7b8",
+        "source_job_id": "20261204_093000_a1b2c3d4",
+        "ral_info": {"code": "RAL 3000", "name": "Flame red", "hex": "#A72920"},
+        "qc_report": {"delta_e_mean": 2.1, "verdict": "pass"}, "width": 1920, "height": 1280,
+        "downloads": {"result": "/api/v1/download/20261204_093005_e5f6a7b8.png",
+                      "preview": "/api/v1/download/20261204_093005_e5f6a7b8_preview.jpg"},
+        "expires_at": "2026-12-05T09:30:05Z", "files_removed_at": None}]})
+
     task_id: str

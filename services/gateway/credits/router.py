@@ -3,7 +3,7 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, EmailStr, Field
+from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 from services.gateway.credits import service
 from services.gateway.credits.schemas import CreditsOut
@@ -14,6 +14,9 @@ router = APIRouter(prefix="/api/v1", tags=["credits"], responses=errors(*AUTHENT
 
 
 class GrantIn(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"email": "ada@example.com", "amount": 50, "note": "conference voucher"}]})
+
     email: EmailStr
     amount: int = Field(gt=0, le=10_000_000)
     note: str | None = Field(default=None, max_length=500)
@@ -27,7 +30,7 @@ def credits(user_id: UserIdDep, session: SessionDep,
     return service.credits_of(session, user_id=user_id, limit=limit, offset=offset)
 
 
-@router.post("/admin/credits")
+@router.post("/admin/credits", responses=errors(403, 404))
 def grant_credits(body: GrantIn, admin: AdminDep, session: SessionDep) -> CreditsOut:
     """Grant credits to a user (administrators only)."""
     return service.grant(session, email=body.email, amount=body.amount,

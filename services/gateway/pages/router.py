@@ -1,26 +1,27 @@
 """Projects of scanned pages and their OCR (seed 003)."""
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi import APIRouter, File, Form, Path, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
 from services.gateway.deps import JobsDep, PageId, ProjectId, SessionDep, SettingsDep, UserIdDep
-from services.gateway.openapi import AUTHENTICATED, errors
+from services.gateway.openapi import AUTHENTICATED, errors, upload_example
 from services.gateway.pages import service
 from services.gateway.pages.schemas import (
     BatchIn,
     BatchQueued,
+    PageImageSize,
     PageList,
     PageOut,
     PageQueued,
+    PageResult,
     ProjectIn,
     ProjectOut,
     TaskCancelled,
     TaskStatus,
 )
-from services.gateway.ratelimit import limiter
-from services.gateway.settings import get_gateway_settings
+from services.gateway.ratelimit import limited
 from shared.jobs.models import JobKind
 from shared.pages.models import PageStatus
 
@@ -28,7 +29,9 @@ router = APIRouter(prefix="/api/v1/projects", tags=["pages"],
                    responses=errors(*AUTHENTICATED))
 tasks_router = APIRouter(prefix="/api/v1/tasks", tags=["pages"],
                          responses=errors(*AUTHENTICATED))
-_TASK_LIMIT = get_gateway_settings().rate_limit_page_tasks
+TaskId = Annotated[str, Path(description="the task_id that process-page or process-batch "
+                                        "answered",
+                             examples=["0b8e5c1a-2f3d-4e5f-9a6b-7c8d9e0f1a2b"])]
 
 
 @router.post("", status_code=201)
@@ -38,14 +41,15 @@ def create_project(body: ProjectIn, user_id: UserIdDep, session: SessionDep) -> 
                                   description=body.description)
 
 
-@router.get("/{project_id}")
+@router.get("/{project_id}", responses=errors(404))
 def get_project(project_id: ProjectId, user_id: UserIdDep, session: SessionDep) -> ProjectOut:
     """The project with its page count per OCR status."""
     project = service.owned_project(session, project_id=project_id, user_id=user_id)
     return service.project_out(session, project)
 
 
-@router.post("/{project_id}/pages", status_code=201)
+@router.post("/{project_id}/pages", status_code=201, responses=errors(400, 404, 409, 413),
+             openapi_extra=upload_example(file="page28.jpg", page_number=28))
 async def upload_pages(project_id: ProjectId, user_id: UserIdDep, settings: SettingsDep,
                        file: Annotated[UploadFile, File()],
                        page_number: Annotated[int, Form(ge=1, le=100_000)]) -> PageList:
@@ -55,7 +59,7 @@ async def upload_pages(project_id: ProjectId, user_id: UserIdDep, settings: Sett
                                       page_number=page_number, settings=settings)
 
 
-@router.get("/{project_id}/pages")
+@router.get("/{project_id}/pages", responses=errors(404))
 def list_pages(project_id: ProjectId, user_id: UserIdDep, session: SessionDep,
                status: PageStatus | None = None) -> PageList:
     """The project's pages in page order with their OCR status; filter by `status`."""
@@ -63,7 +67,7 @@ def list_pages(project_id: ProjectId, user_id: UserIdDep, session: SessionDep,
                               status=status.value if status else None)
 
 
-@router.get("/{project_id}/pages/{page_id}")
+@router.get("/{project_id}/pages/{page_id}", responses=errors(404))
 def get_page(project_id: ProjectId, page_id: PageId, user_id: UserIdDep, session: SessionDep
              ) -> PageOut:
     """One page and its OCR status."""
@@ -71,7 +75,13 @@ def get_page(project_id: ProjectId, page_id: PageId, user_id: UserIdDep, session
                                                project_id=project_id, page_id=page_id))
 
 
-@router.get("/{project_id}/pages/{page_id}/result", response_model=None)
+@router.get("/{project_id}/pages/{page_id}/result", response_model=PageResult, responses={
+    200: {"content": {"text/plain": {"schema": {"type": "string"},
+                                     "example": "Annual report\nRevenue grew by 12%."},
+                      "text/html": {"schema": {"type": "string"},
+                                    "example": "<div class='ocr_page'>...</div>"}},
+          "description": "`json`: the model; `txt`: the text; `hocr`: hOCR (text/html)."},
+    **errors(400, 404)})
 def page_result(project_id: ProjectId, page_id: PageId, user_id: UserIdDep, session: SessionDep,
                 format: Annotated[Literal["json", "txt", "hocr"], Query()] = "json"
                 ) -> Response:
@@ -85,23 +95,20 @@ def page_result(project_id: ProjectId, page_id: PageId, user_id: UserIdDep, sess
     if format == "hocr":
         return Response(page.ocr_hocr or "", media_type="text/html; charset=utf-8",
                         headers=_attachment(f"{stem}.hocr"))
-    body: dict[str, Any] = {"page_id": page.id, "page_number": page.page_number,
-                            "text": page.ocr_text, "mean_confidence": page.ocr_confidence,
-                            "word_count": page.word_count,
-                            # Boxes are pixels of the page as it was read (cropped to the
-                            # paper, scaled, straightened): this size.
-                            "image_size": {"width": page.ocr_width, "height": page.ocr_height},
-                            "turned_degrees": page.ocr_turned_degrees,
-                            "words": page.ocr_words or []}
-    return JSONResponse(body, headers=_attachment(f"{stem}.json"))
+    body = PageResult(page_id=page.id, page_number=page.page_number, text=page.ocr_text,
+                      mean_confidence=page.ocr_confidence, word_count=page.word_count,
+                      image_size=PageImageSize(width=page.ocr_width, height=page.ocr_height),
+                      turned_degrees=page.ocr_turned_degrees, words=page.ocr_words or [])
+    return JSONResponse(body.model_dump(mode="json"), headers=_attachment(f"{stem}.json"))
 
 
 def _attachment(filename: str) -> dict[str, str]:
     return {"Content-Disposition": f'attachment; filename="{filename}"'}
 
 
-@tasks_router.post("/projects/{project_id}/process-page/{page_id}", status_code=202)
-@limiter.limit(_TASK_LIMIT)
+@tasks_router.post("/projects/{project_id}/process-page/{page_id}", status_code=202,
+                   responses=errors(400, 402, 404, 429))
+@limited("rate_limit_page_tasks")
 async def process_page(request: Request, project_id: ProjectId, page_id: PageId, user_id: UserIdDep,
                        jobs: JobsDep) -> PageQueued:
     """OCR one page in the background (a credit per page); follow GET /tasks/status/{id}."""
@@ -110,8 +117,9 @@ async def process_page(request: Request, project_id: ProjectId, page_id: PageId,
     return service.page_queued(view)
 
 
-@tasks_router.post("/projects/{project_id}/process-batch", status_code=202)
-@limiter.limit(_TASK_LIMIT)
+@tasks_router.post("/projects/{project_id}/process-batch", status_code=202,
+                   responses=errors(400, 402, 404, 429))
+@limited("rate_limit_page_tasks")
 async def process_batch(request: Request, project_id: ProjectId, body: BatchIn,
                         user_id: UserIdDep, jobs: JobsDep) -> BatchQueued:
     """OCR several pages; each page is its own unit of work, so one bad page fails alone."""
@@ -120,15 +128,16 @@ async def process_batch(request: Request, project_id: ProjectId, body: BatchIn,
     return service.batch_queued(view)
 
 
-@tasks_router.get("/status/{task_id}", response_model_exclude_none=True)
-async def task_status(task_id: str, user_id: UserIdDep, jobs: JobsDep) -> TaskStatus:
+@tasks_router.get("/status/{task_id}", response_model_exclude_none=True,
+                  responses=errors(404))
+async def task_status(task_id: TaskId, user_id: UserIdDep, jobs: JobsDep) -> TaskStatus:
     """`current`/`total` pages while processing; `{total, completed, failed, results}` at
     the end."""
     return await service.task_status(jobs, user_id=user_id, task_id=task_id)
 
 
-@tasks_router.post("/cancel/{task_id}")
-async def cancel_task(task_id: str, user_id: UserIdDep, jobs: JobsDep) -> TaskCancelled:
+@tasks_router.post("/cancel/{task_id}", responses=errors(400, 404))
+async def cancel_task(task_id: TaskId, user_id: UserIdDep, jobs: JobsDep) -> TaskCancelled:
     """Cancel a page task that has not finished: the pages it read keep their results and
     are charged, the rest of its reservation is released."""
     return await service.cancel_task(jobs, user_id=user_id, task_id=task_id)

@@ -1,17 +1,27 @@
 """Projects, pages and page-OCR tasks as seed 003 shows them."""
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
+
+_MAX_ROW_ID = 2**63 - 1
 
 
 class ProjectIn(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"name": "Annual report 2025", "description": "scanned in the archive"}]})
+
     name: str = Field(min_length=1, max_length=200)
     description: str | None = Field(default=None, max_length=5000)
 
 
 class ProjectOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"id": 1, "name": "Annual report 2025", "description": "scanned in the archive",
+         "created_at": "2026-12-04T09:30:00Z", "page_count": 3,
+         "pages_by_status": {"completed": 2, "pending": 1}}]})
+
     id: int
     name: str
     description: str | None
@@ -21,6 +31,13 @@ class ProjectOut(BaseModel):
 
 
 class PageOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "id": 3, "project_id": 1, "page_number": 28, "original_filename": "page28.jpg",
+        "source": "image", "width": 2480, "height": 3508, "ocr_status": "completed",
+        "ocr_confidence": 91.4, "word_count": 412, "ocr_error": None, "ocr_error_type": None,
+        "task_id": "0b8e5c1a-2f3d-4e5f-9a6b-7c8d9e0f1a2b",
+        "ocr_finished_at": "2026-12-04T09:31:10Z", "created_at": "2026-12-04T09:30:00Z"}]})
+
     id: int
     project_id: int
     page_number: int
@@ -39,16 +56,31 @@ class PageOut(BaseModel):
 
 
 class PageList(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "project_id": 1, "total": 1, "pages": [{
+            "id": 3, "project_id": 1, "page_number": 28, "original_filename": "page28.jpg",
+            "source": "image", "width": 2480, "height": 3508, "ocr_status": "completed",
+            "ocr_confidence": 91.4, "word_count": 412, "ocr_error": None,
+            "ocr_error_type": None, "task_id": "0b8e5c1a-2f3d-4e5f-9a6b-7c8d9e0f1a2b",
+            "ocr_finished_at": "2026-12-04T09:31:10Z", "created_at": "2026-12-04T09:30:00Z"}]}]})
+
     project_id: int
     total: int
     pages: list[PageOut]
 
 
 class BatchIn(BaseModel):
-    page_ids: list[int] = Field(min_length=1, max_length=500)
+    model_config = ConfigDict(json_schema_extra={"examples": [{"page_ids": [1, 2, 3]}]})
+
+    page_ids: list[Annotated[int, Field(ge=1, le=_MAX_ROW_ID)]] = Field(min_length=1,
+                                                                       max_length=500)
 
 
 class PageQueued(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"task_id": "0b8e5c1a-2f3d-4e5f-9a6b-7c8d9e0f1a2b", "status": "queued", "page_id": 3,
+         "page_number": 28}]})
+
     task_id: str
     status: str
     page_id: int
@@ -56,6 +88,10 @@ class PageQueued(BaseModel):
 
 
 class BatchQueued(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"task_id": "0b8e5c1a-2f3d-4e5f-9a6b-7c8d9e0f1a2b", "status": "queued",
+         "total_pages": 3, "page_ids": [1, 2, 3]}]})
+
     task_id: str
     status: str
     total_pages: int
@@ -63,6 +99,18 @@ class BatchQueued(BaseModel):
 
 
 class TaskStatus(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"task_id": "0b8e5c1a-2f3d-4e5f-9a6b-7c8d9e0f1a2b", "status": "processing",
+         "current": 3, "total": 10},
+        {"task_id": "0b8e5c1a-2f3d-4e5f-9a6b-7c8d9e0f1a2b", "status": "completed",
+         "current": 2, "total": 2,
+         "result": {"total": 2, "completed": 1, "failed": 1, "results": [
+             {"page_id": 1, "page_number": 1, "status": "completed", "text": "...",
+              "mean_confidence": 92.1, "word_count": 301},
+             {"page_id": 2, "page_number": 2, "status": "failed",
+              "error": "No readable text found in the image",
+              "error_type": "PROCESSING_FAILED"}]}}]})
+
     task_id: str
     status: str
     current: int
@@ -73,6 +121,35 @@ class TaskStatus(BaseModel):
 
 
 class TaskCancelled(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"task_id": "0b8e5c1a-2f3d-4e5f-9a6b-7c8d9e0f1a2b", "status": "cancelled",
+         "revoked_tasks": 2}]})
+
     task_id: str
     status: str
     revoked_tasks: int
+
+
+class PageImageSize(BaseModel):
+    width: int | None
+    height: int | None
+
+
+class PageResult(BaseModel):
+    """A page's OCR as JSON. Word boxes are pixels of the page as it was read (cropped to
+    the paper, scaled, straightened): `image_size`."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "page_id": 3, "page_number": 28, "text": "Annual report\nRevenue grew by 12%.",
+        "mean_confidence": 91.4, "word_count": 6,
+        "image_size": {"width": 2480, "height": 3508}, "turned_degrees": 0,
+        "words": [{"text": "Annual", "confidence": 96.1, "bbox": [212, 180, 310, 64]}]}]})
+
+    page_id: int
+    page_number: int
+    text: str | None
+    mean_confidence: float | None
+    word_count: int | None
+    image_size: PageImageSize
+    turned_degrees: int | None
+    words: list[dict[str, Any]]

@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy import text
 
 from services.gateway.system.probe import probe_app
@@ -18,13 +19,47 @@ router = APIRouter(tags=["system"])
 _INSPECT_TIMEOUT = 1.0
 
 
+class Liveness(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"status": "ok"}]})
+
+    status: str
+
+
+class Readiness(BaseModel):
+    """`workers`: live workers per queue, or "unknown" where the broker cannot be asked
+    (the embedded default)."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"status": "ready", "database": "ok", "broker": "ok",
+         "workers": {"pdf": 2, "ocr": 1, "color": 1, "crawl": 1}}]})
+
+    status: str
+    database: str
+    broker: str
+    workers: dict[str, int] | str
+
+
+class NotReady(Readiness):
+    """Readiness refused: an error answer like any other, so coded."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"status": "unavailable", "database": "ok", "broker": "error: OperationalError",
+         "workers": {}, "detail": "the database or the broker is unreachable",
+         "error_type": "UPSTREAM_UNAVAILABLE", "retryable": True}]})
+
+    detail: str
+    error_type: str
+    retryable: bool
+
+
 @router.get("/health")
-async def health() -> dict[str, str]:
+async def health() -> Liveness:
     """Liveness: the gateway process answers."""
-    return {"status": "ok"}
+    return Liveness(status="ok")
 
 
-@router.get("/health/ready", response_model=None)
+@router.get("/health/ready", response_model=Readiness, responses={
+    503: {"model": NotReady, "description": "The database or the broker is unreachable."}})
 async def ready() -> JSONResponse:
     """Readiness: database and broker reachable, and live workers per queue."""
     database, (broker, workers) = await asyncio.gather(
