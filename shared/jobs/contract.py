@@ -148,6 +148,15 @@ class EventView(BaseModel):
     created_at: datetime
 
 
+class StepDetail(BaseModel):
+    """What a `step` event says: the worker's step code and the job's progress."""
+
+    model_config = ConfigDict(extra="allow")
+
+    step: str | None = None
+    progress: int | None = None
+
+
 class FeedEvent(BaseModel):
     id: int
     job_id: int
@@ -157,6 +166,9 @@ class FeedEvent(BaseModel):
     to_status: str | None
     detail: dict[str, Any]
     created_at: datetime
+
+    def step_detail(self) -> StepDetail:
+        return StepDetail.model_validate(self.detail)
 
 
 class EventFeed(BaseModel):

@@ -1,5 +1,6 @@
-"""A page-OCR task's parameters: written by the gateway when it queues the pages, read by
-the job service's planner (a chunk per page) and by the gateway's task documents."""
+"""A page-OCR task's parameters, written by the gateway when it queues the pages and read
+by the job service's planner (a chunk per page); and what the worker gives back for each
+page it read, which the gateway's task documents list."""
 
 from pydantic import BaseModel
 
@@ -14,3 +15,15 @@ class PageSpec(BaseModel):
 class PageTaskParams(BaseModel):
     project_id: int
     pages: list[PageSpec]
+
+
+class PageReadItem(BaseModel):
+    """One page read by a task: its result item, as the task's status lists it."""
+
+    page_id: int
+    page_number: int
+    status: str = "completed"
+    text: str
+    mean_confidence: float
+    word_count: int
+    turned_degrees: int

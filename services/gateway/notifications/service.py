@@ -46,11 +46,11 @@ async def _receipt_message(jobs: JobsClient, *, user_id: int, event: FeedEvent
                            ) -> dict[str, Any] | None:
     base = {"task_id": event.job_uuid, "job_id": event.job_uuid}
     if event.event_type == "step":
-        step_code = event.detail.get("step")
-        step = STEPS.get(step_code or "")
+        detail = event.step_detail()
+        step = STEPS.get(detail.step or "")
         return {"event_type": "receipt_progress",
-                "data": {**base, "status": "PROGRESS", "step": step_code,
-                         "progress": event.detail.get("progress"),
+                "data": {**base, "status": "PROGRESS", "step": detail.step,
+                         "progress": detail.progress,
                          "message": step.message if step else None}}
     if event.to_status is None:
         return None

@@ -29,7 +29,7 @@ from shared.jobs.models import PAGE_KINDS, JobKind
 from shared.jobs.states import TERMINAL, Vocabulary, public_status
 from shared.pages import repository as repo
 from shared.pages.models import Page, Project
-from shared.pages.params import PageSpec, PageTaskParams
+from shared.pages.params import PageReadItem, PageSpec, PageTaskParams
 
 MAX_PDF_PAGES = 500
 PAGES_AREA = "pages"  # kept as long as the project: not swept like job uploads
@@ -203,7 +203,7 @@ async def task_status(jobs: JobsClient, *, user_id: int, task_id: str) -> TaskSt
 
 def _batch_result(view: JobView, items: list[dict[str, Any]]) -> dict[str, Any]:
     """Seed 003's {total, completed, failed, results}, one entry per page in task order."""
-    done = {item["page_id"]: item for item in items}
+    done = {PageReadItem.model_validate(item).page_id: item for item in items}
     failed = {page_id: chunk for chunk in view.failed_chunks
               if (page_id := chunk.spec_value("page_id")) is not None}
     results = []

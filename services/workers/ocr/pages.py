@@ -22,6 +22,7 @@ from shared.ocr import tesseract
 from shared.ocr.rasterise import render_pdf_page
 from shared.ocr.reading import read_upright
 from shared.pages import repository as pages
+from shared.pages.params import PageReadItem
 from shared.settings import get_settings
 
 # Pages are laid out freely (columns, headings): Tesseract's automatic segmentation.
@@ -43,13 +44,13 @@ def process_page(context: ChunkContext) -> ChunkOutput:
     hocr = to_hocr(ocr, width=width, height=height, title=f"page {page_number}")
     read = {**_success(ocr, hocr=hocr), "ocr_width": width, "ocr_height": height,
             "ocr_turned_degrees": reading.turned_degrees}
-    item = {"page_id": page_id, "page_number": page_number, "status": "completed",
-            "text": ocr.text, "mean_confidence": round(ocr.mean_confidence, 1),
-            "word_count": len(ocr.words), "turned_degrees": reading.turned_degrees}
+    item = PageReadItem(page_id=page_id, page_number=page_number, text=ocr.text,
+                        mean_confidence=round(ocr.mean_confidence, 1),
+                        word_count=len(ocr.words), turned_degrees=reading.turned_degrees)
 
     def store(session: Session) -> dict[str, Any]:
         pages.save_read(session, page_id=page_id, job_id=context.job_id, values=read)
-        return {"items": [item]}
+        return {"items": [item.model_dump()]}
 
     return ChunkOutput(store=store, metrics={"ocr_words": len(ocr.words)})
 
