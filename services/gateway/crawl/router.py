@@ -1,25 +1,28 @@
 """Validation of a crawl job's images (seed 004); the crawl jobs themselves use the
 generic job routes (services.gateway.jobs.router)."""
 
-from typing import Any
+from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Body, Request
 
+from services.gateway.crawl.schemas import VALIDATION_REQUEST_EXAMPLES, ValidationStarted
 from services.gateway.crawl.service import start_validation
 from services.gateway.deps import JobId, JobsDep, UserIdDep
 from services.gateway.openapi import AUTHENTICATED, errors
-from services.gateway.ratelimit import limiter
-from services.gateway.settings import get_gateway_settings
+from services.gateway.ratelimit import limited
 from shared.crawl.params import ValidationRequest
 
 router = APIRouter(prefix="/api/v1/validation", tags=["crawl"],
                    responses=errors(*AUTHENTICATED))
 
 
-@router.post("/job/{job_id}/")
-@limiter.limit(get_gateway_settings().rate_limit_validation)
-async def validate_job_images(request: Request, job_id: JobId, body: ValidationRequest,
-                              user_id: UserIdDep, jobs: JobsDep) -> dict[str, Any]:
+# 404: not the caller's job, or it has no images; 409: a run on it is unfinished.
+@router.post("/job/{job_id}/", responses=errors(404, 409, 413, 429))
+@limited("rate_limit_validation")
+async def validate_job_images(
+        request: Request, job_id: JobId,
+        body: Annotated[ValidationRequest, Body(openapi_examples=VALIDATION_REQUEST_EXAMPLES)],
+        user_id: UserIdDep, jobs: JobsDep) -> ValidationStarted:
     """Validate every image of a crawl job at `level` fast, medium (default) or slow; each
     image gets a verdict and reasons, listed by GET /api/v1/jobs/{job_id}/images. 404 when
     the job has no images, 409 while an earlier run on it is unfinished."""

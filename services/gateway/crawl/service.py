@@ -7,6 +7,13 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from services.gateway.crawl.schemas import (
+    CrawlImageDocument,
+    ImageReason,
+    JobImages,
+    ValidationStarted,
+    VerdictCounts,
+)
 from services.gateway.jobs_client import JobsClient
 from shared.crawl import repository as crawl_repo
 from shared.crawl.models import CrawlImage
@@ -26,7 +33,7 @@ async def create_crawl_job(jobs: JobsClient, *, user_id: int, request: CrawlRequ
 
 
 async def start_validation(jobs: JobsClient, *, user_id: int, job_id: int,
-                           level: ValidationLevel) -> dict[str, Any]:
+                           level: ValidationLevel) -> ValidationStarted:
     """A validation job over the crawl job's images, queued at once (seed 004's answer)."""
     await jobs.get(user_id, job_id)  # 404 unless it is the caller's job
     params = ValidationParams(crawl_job_id=job_id, level=level)
@@ -35,20 +42,21 @@ async def start_validation(jobs: JobsClient, *, user_id: int, job_id: int,
                                        original_filename=f"validation of job {job_id}",
                                        params=params.model_dump(mode="json")))
     count = view.chunks.units_total
-    return {"job_id": job_id, "images_count": count, "validation_level": level.value,
-            "task_ids": view.task_ids, "message": f"Validation started for {count} images",
-            "validation_job_id": view.id,
-            "progress_url": f"/api/v1/jobs/{view.id}/progress"}
+    return ValidationStarted(job_id=job_id, images_count=count, validation_level=level,
+                             task_ids=view.task_ids,
+                             message=f"Validation started for {count} images",
+                             validation_job_id=view.id,
+                             progress_url=f"/api/v1/jobs/{view.id}/progress")
 
 
 async def job_images(jobs: JobsClient, *, user_id: int, job_id: int,
-                     filters: dict[str, Any]) -> dict[str, Any]:
+                     filters: dict[str, Any]) -> JobImages:
     await jobs.get(user_id, job_id)  # 404 unless it is the caller's job
     rows, total, verdicts = await in_transaction_thread(_images, job_id=job_id,
                                                         filters=filters)
-    return {"job_id": job_id, "total": total, "limit": filters["limit"],
-            "offset": filters["offset"], "verdicts": verdicts,
-            "images": [image_document(row) for row in rows]}
+    return JobImages(job_id=job_id, total=total, limit=filters["limit"],
+                     offset=filters["offset"], verdicts=VerdictCounts(**verdicts),
+                     images=[image_document(row) for row in rows])
 
 
 def _images(session: Session, *, job_id: int, filters: dict[str, Any]
@@ -57,12 +65,14 @@ def _images(session: Session, *, job_id: int, filters: dict[str, Any]
     return rows, total, crawl_repo.verdict_counts(session, job_id)
 
 
-def image_document(image: CrawlImage) -> dict[str, Any]:
-    return {"id": image.id, "keyword": image.keyword, "engine": image.engine,
-            "source_url": image.source_url, "page_url": image.page_url,
-            "alt_text": image.alt_text, "relevance": round(image.relevance, 3),
-            "sha256": image.sha256, "size_bytes": image.size_bytes,
-            "declared_type": image.declared_type, "format": image.detected_format,
-            "width": image.width, "height": image.height, "created_at": image.created_at,
-            "validation_level": image.validation_level, "verdict": image.verdict,
-            "reasons": image.reasons or [], "validated_at": image.validated_at}
+def image_document(image: CrawlImage) -> CrawlImageDocument:
+    return CrawlImageDocument(
+        id=image.id, keyword=image.keyword, engine=image.engine,
+        source_url=image.source_url, page_url=image.page_url, alt_text=image.alt_text,
+        relevance=round(image.relevance, 3), sha256=image.sha256,
+        size_bytes=image.size_bytes, declared_type=image.declared_type,
+        format=image.detected_format, width=image.width, height=image.height,
+        created_at=image.created_at, validation_level=image.validation_level,
+        verdict=image.verdict,
+        reasons=[ImageReason.model_validate(reason) for reason in image.reasons or []],
+        validated_at=image.validated_at)

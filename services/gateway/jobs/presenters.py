@@ -2,11 +2,25 @@
 
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
+from services.gateway.jobs.schemas import (
+    CrawlJobProgressDocument,
+    CrawlResultSummary,
+    FailedChunkDocument,
+    JobCancelled,
+    JobProgressDocument,
+    JobStatusDocument,
+    PdfJobStatusDocument,
+    PdfResultSummary,
+    ResultDownloads,
+    ResultSummary,
+    TaskInfo,
+    TaskState,
+    ValidationResultSummary,
+)
 from services.gateway.pdf.results import page_notes
 from shared.crawl.params import ValidationParams
-from shared.jobs.contract import CancelView, JobSummary, JobView
+from shared.jobs.contract import CancelView, FailedChunk, JobSummary, JobView
 from shared.jobs.models import JobKind, JobStatus
 from shared.jobs.states import Vocabulary, public_status
 
@@ -14,47 +28,48 @@ MODEL_NAMES = {"balanced": "gemini-2.5-flash", "quality": "gemini-2.5-pro",
                "speed": "gemini-2.5-flash-lite"}
 
 
-def status_document(job: JobView) -> dict[str, Any]:
+def status_document(job: JobView) -> JobStatusDocument:
     """Seed 001's `GET /api/v1/jobs/{job_id}` document, plus failure and credit details;
     the PDF's model and Gemini usage on PDF jobs only."""
+    return pdf_status_document(job) if job.kind == JobKind.PDF else _status_of_any(job)
+
+
+def pdf_status_document(job: JobView) -> PdfJobStatusDocument:
+    return PdfJobStatusDocument(
+        **dict(_status_of_any(job)),
+        model=MODEL_NAMES.get(job.params.get("gemini_model") or "balanced"),
+        gemini_api_calls=job.metrics.get("gemini_api_calls", 0),
+        gemini_tokens_used=job.metrics.get("gemini_tokens_used", 0))
+
+
+def _status_of_any(job: JobView) -> JobStatusDocument:
     chunks = job.chunks
-    document: dict[str, Any] = {
-        "id": job.id, "uuid": job.uuid, "user_id": job.user_id, "kind": job.kind,
-        "status": public_status(job.status, Vocabulary.V1_JOBS),
-        "original_filename": job.original_filename,
-        "page_count": job.page_count,
-        "estimated_credits": job.estimated_credits,
-        "reserved_credits": job.reserved_credits,
-        "charged_credits": job.charged_credits,
-        "finalized": job.finalized_at is not None,
-        "created_at": job.created_at, "started_at": job.started_at,
-        "finished_at": job.finished_at, "updated_at": job.updated_at,
-        "progress_percent": job.progress_percent, "current_step": job.current_step,
-        "total_chunks": chunks.total, "processed_chunks": chunks.completed,
-        "active_chunks": chunks.active,
-        "failed_chunks": [chunk.model_dump() for chunk in job.failed_chunks],
-        "failed_chunk_count": chunks.failed,
-        "celery_task_id": job.celery_task_id,
-        "task_state": {"state": public_status(job.status, Vocabulary.V3_RECEIPTS,
-                                              progress=job.progress_percent),
-                       "info": {"current": chunks.completed + chunks.failed,
-                                "total": chunks.total}},
-        "processing_time_seconds": job.processing_time_seconds,
-        "error": job.error, "error_type": job.error_type, "retryable": job.retryable,
-        "result": _result_summary(job),
-    }
-    if job.kind == JobKind.PDF:
-        document.update(_pdf_fields(job))
-    return document
+    return JobStatusDocument(
+        id=job.id, uuid=job.uuid, user_id=job.user_id, kind=job.kind,
+        status=public_status(job.status, Vocabulary.V1_JOBS),
+        original_filename=job.original_filename, page_count=job.page_count,
+        estimated_credits=job.estimated_credits, reserved_credits=job.reserved_credits,
+        charged_credits=job.charged_credits, finalized=job.finalized_at is not None,
+        created_at=job.created_at, started_at=job.started_at, finished_at=job.finished_at,
+        updated_at=job.updated_at, progress_percent=job.progress_percent,
+        current_step=job.current_step, total_chunks=chunks.total,
+        processed_chunks=chunks.completed, active_chunks=chunks.active,
+        failed_chunks=failed_chunk_documents(job.failed_chunks),
+        failed_chunk_count=chunks.failed, celery_task_id=job.celery_task_id,
+        task_state=TaskState(
+            state=public_status(job.status, Vocabulary.V3_RECEIPTS,
+                                progress=job.progress_percent),
+            info=TaskInfo(current=chunks.completed + chunks.failed, total=chunks.total)),
+        processing_time_seconds=job.processing_time_seconds, error=job.error,
+        error_type=job.error_type, retryable=job.retryable, result=_result_summary(job))
 
 
-def _pdf_fields(job: JobView) -> dict[str, Any]:
-    return {"model": MODEL_NAMES.get(job.params.get("gemini_model") or "balanced"),
-            "gemini_api_calls": job.metrics.get("gemini_api_calls", 0),
-            "gemini_tokens_used": job.metrics.get("gemini_tokens_used", 0)}
+def failed_chunk_documents(chunks: list[FailedChunk]) -> list[FailedChunkDocument]:
+    """The chunks with their specs (extra fields) as the job service reported them."""
+    return [FailedChunkDocument.model_validate(chunk.model_dump()) for chunk in chunks]
 
 
-def _result_summary(job: JobView) -> dict[str, Any] | None:
+def _result_summary(job: JobView) -> ResultSummary | None:
     """What a completed job produced, in its kind's terms, and where to fetch it."""
     if job.status != JobStatus.COMPLETED or job.result is None:
         return None
@@ -62,48 +77,48 @@ def _result_summary(job: JobView) -> dict[str, Any] | None:
     return summarise(job, job.result) if summarise else None
 
 
-def _pdf_result(job: JobView, summary: JobSummary) -> dict[str, Any]:
+def _pdf_result(job: JobView, summary: JobSummary) -> PdfResultSummary:
     base = f"/api/v1/jobs/{job.id}/result"
-    return {"sentence_count": summary.item_count,
-            "downloads": {"json": f"{base}?format=json", "text": f"{base}?format=txt"},
-            **page_notes(job)}
+    return PdfResultSummary(
+        sentence_count=summary.item_count,
+        downloads=ResultDownloads(json=f"{base}?format=json", text=f"{base}?format=txt"),
+        **page_notes(job))
 
 
-def _crawl_result(job: JobView, summary: JobSummary) -> dict[str, Any]:
-    return {"downloaded_images": summary.completed_units,
-            "images_url": f"/api/v1/jobs/{job.id}/images",
-            "validate_url": f"/api/v1/validation/job/{job.id}/"}
+def _crawl_result(job: JobView, summary: JobSummary) -> CrawlResultSummary:
+    return CrawlResultSummary(downloaded_images=summary.completed_units,
+                              images_url=f"/api/v1/jobs/{job.id}/images",
+                              validate_url=f"/api/v1/validation/job/{job.id}/")
 
 
-def _validation_result(job: JobView, summary: JobSummary) -> dict[str, Any]:
+def _validation_result(job: JobView, summary: JobSummary) -> ValidationResultSummary:
     """The verdicts themselves, and their counts, are listed with the crawl job's images
     (a slow run's later batches can still mark an earlier batch's image a duplicate)."""
     params = job.params_as(ValidationParams)
-    return {"crawl_job_id": params.crawl_job_id, "validation_level": params.level,
-            "validated_images": summary.completed_units,
-            "images_url": f"/api/v1/jobs/{params.crawl_job_id}/images"}
+    return ValidationResultSummary(crawl_job_id=params.crawl_job_id,
+                                   validation_level=params.level,
+                                   validated_images=summary.completed_units,
+                                   images_url=f"/api/v1/jobs/{params.crawl_job_id}/images")
 
 
-_RESULT_SUMMARIES: dict[JobKind, Callable[[JobView, JobSummary], dict[str, Any]]] = {
+_RESULT_SUMMARIES: dict[JobKind, Callable[[JobView, JobSummary], ResultSummary]] = {
     JobKind.PDF: _pdf_result, JobKind.CRAWL: _crawl_result,
     JobKind.VALIDATION: _validation_result}
 
 
-def progress_document(job: JobView) -> dict[str, Any]:
+def progress_document(job: JobView) -> JobProgressDocument:
     """Seed 004's chunk statistics; a crawl job's live count of the images it kept."""
     chunks = job.chunks
-    document: dict[str, Any] = {
-        "job_id": job.id,
-        "status": public_status(job.status, Vocabulary.V1_CRAWL),
-        "progress": job.progress_percent,
-        "total_chunks": chunks.total, "active_chunks": chunks.active,
-        "completed_chunks": chunks.completed, "failed_chunks": chunks.failed,
-        "estimated_completion": _eta(job),
-        "started_at": job.started_at, "updated_at": job.updated_at,
-    }
-    if job.kind == JobKind.CRAWL:  # each crawl chunk counts its kept images as it goes
-        document["downloaded_images"] = chunks.units_done
-    return document
+    document = JobProgressDocument(
+        job_id=job.id, status=public_status(job.status, Vocabulary.V1_CRAWL),
+        progress=job.progress_percent, total_chunks=chunks.total,
+        active_chunks=chunks.active, completed_chunks=chunks.completed,
+        failed_chunks=chunks.failed, estimated_completion=_eta(job),
+        started_at=job.started_at, updated_at=job.updated_at)
+    if job.kind != JobKind.CRAWL:
+        return document
+    # Each crawl chunk counts its kept images as it goes.
+    return CrawlJobProgressDocument(**dict(document), downloaded_images=chunks.units_done)
 
 
 def _eta(job: JobView) -> str | None:
@@ -115,8 +130,8 @@ def _eta(job: JobView) -> str | None:
     return (datetime.now(UTC) + timedelta(seconds=remaining)).isoformat()
 
 
-def cancel_document(view: CancelView) -> dict[str, Any]:
+def cancel_document(view: CancelView) -> JobCancelled:
     """Seed 001's answer, word for word, then how many tasks were revoked."""
-    return {"message": "Job cancelled successfully", "job_id": view.job.id,
-            "status": public_status(view.job.status, Vocabulary.V1_JOBS),
-            "revoked_tasks": view.revoked_tasks}
+    return JobCancelled(message="Job cancelled successfully", job_id=view.job.id,
+                        status=public_status(view.job.status, Vocabulary.V1_JOBS),
+                        revoked_tasks=view.revoked_tasks)

@@ -2,20 +2,32 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Body, Query, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
 
+from services.gateway.crawl.schemas import CRAWL_REQUEST_EXAMPLES, CrawlJobCreated, JobImages
 from services.gateway.crawl.service import create_crawl_job
 from services.gateway.crawl.service import job_images as job_images_of
 from services.gateway.deps import JobId, JobsDep, UserIdDep
 from services.gateway.jobs.presenters import (
     cancel_document,
+    failed_chunk_documents,
     progress_document,
     status_document,
 )
+from services.gateway.jobs.schemas import (
+    AnyJobProgressDocument,
+    AnyJobStatusDocument,
+    JobCancelled,
+    JobEvent,
+    JobEvents,
+    JobFinalized,
+    JobList,
+    JobResult,
+    JobStarted,
+)
 from services.gateway.openapi import AUTHENTICATED, errors
-from services.gateway.ratelimit import limiter
-from services.gateway.settings import get_gateway_settings
+from services.gateway.ratelimit import limited
 from shared.crawl.params import CrawlRequest
 from shared.errors import ConveyorError, ErrorCode
 from shared.jobs.models import JobKind
@@ -25,13 +37,25 @@ router = APIRouter(prefix="/api/v1/jobs", tags=["jobs"], responses=errors(*AUTHE
 
 # Filters accept the words of both v1 job vocabularies (001's "processing", 004's "running").
 _FILTER_VOCABULARIES = (Vocabulary.V1_JOBS, Vocabulary.V1_CRAWL)
+Limit = Annotated[int, Query(ge=1, le=200, examples=[20])]
+Offset = Annotated[int, Query(ge=0, examples=[0])]
+# The job service answers 404 for a job that is not the caller's; 400 when its state
+# does not allow the action.
+_OF_A_JOB = errors(404)
+_ACTION_ON_A_JOB = errors(400, 404)
+_RESULT_RESPONSES: dict[int | str, dict[str, Any]] = {200: {
+    "model": JobResult,
+    "description": "The result, as JSON (`format=json`) or one sentence a line (`format=txt`).",
+    "content": {"text/plain": {"schema": {"type": "string"}, "example":
+                               "It was a bright cold day in April.\n"
+                               "The clocks were striking thirteen.\n"}}}}
 
 
-@router.get("")
-async def list_jobs(user_id: UserIdDep, jobs: JobsDep, status: str | None = None,
-                    kind: JobKind | None = None,
-                    limit: Annotated[int, Query(ge=1, le=200)] = 20,
-                    offset: Annotated[int, Query(ge=0)] = 0) -> dict[str, Any]:
+@router.get("", responses=errors(400))  # 400: an unknown status word
+async def list_jobs(user_id: UserIdDep, jobs: JobsDep,
+                    status: Annotated[str | None, Query(examples=["completed"])] = None,
+                    kind: Annotated[JobKind | None, Query(examples=["pdf"])] = None,
+                    limit: Limit = 20, offset: Offset = 0) -> JobList:
     """Your jobs, newest first; filter by `status` (pending, processing, ...) and `kind`."""
     statuses = statuses_for(status, _FILTER_VOCABULARIES) if status else []
     if status and not statuses:
@@ -39,48 +63,55 @@ async def list_jobs(user_id: UserIdDep, jobs: JobsDep, status: str | None = None
                             "pending, processing (or running), completed, failed, cancelled")
     page = await jobs.list_jobs(user_id, statuses=statuses, kind=kind, limit=limit,
                                 offset=offset)
-    return {"jobs": [status_document(j) for j in page.items], "total": page.total,
-            "limit": limit, "offset": offset}
+    return JobList(jobs=[status_document(j) for j in page.items], total=page.total,
+                   limit=limit, offset=offset)
 
 
-@router.post("", status_code=201)
-async def create_job(body: CrawlRequest, user_id: UserIdDep, jobs: JobsDep) -> dict[str, Any]:
+@router.post("", status_code=201, responses=errors(402, 413))
+async def create_job(
+        body: Annotated[CrawlRequest, Body(openapi_examples=CRAWL_REQUEST_EXAMPLES)],
+        user_id: UserIdDep, jobs: JobsDep) -> CrawlJobCreated:
     """Create a crawl job (seed 004), `pending` until started; `max_images` credits are
     reserved now and only the images kept are charged."""
     view = await create_crawl_job(jobs, user_id=user_id, request=body)
-    return {**status_document(view), "name": body.name, "keywords": body.keywords,
-            "engines": [engine.value for engine in body.engines],
-            "max_images": body.max_images}
+    assert body.name is not None  # the request defaults it to the keywords
+    return CrawlJobCreated(**dict(status_document(view)), name=body.name,
+                           keywords=body.keywords, engines=body.engines,
+                           max_images=body.max_images)
 
 
-@router.get("/{job_id}")
-async def get_job(job_id: JobId, user_id: UserIdDep, jobs: JobsDep) -> dict[str, Any]:
-    """A job's status document: progress, chunks, metrics, errors."""
+@router.get("/{job_id}", responses=_OF_A_JOB)
+async def get_job(job_id: JobId, user_id: UserIdDep, jobs: JobsDep) -> AnyJobStatusDocument:
+    """A job's status document: progress, chunks, metrics, errors; a PDF job's also
+    names its model and Gemini usage."""
     return status_document(await jobs.get(user_id, job_id))
 
 
-@router.get("/{job_id}/progress")
-async def job_progress(job_id: JobId, user_id: UserIdDep, jobs: JobsDep) -> dict[str, Any]:
-    """Chunk statistics of a job."""
+@router.get("/{job_id}/progress", responses=_OF_A_JOB)
+async def job_progress(job_id: JobId, user_id: UserIdDep, jobs: JobsDep
+                       ) -> AnyJobProgressDocument:
+    """Chunk statistics of a job; a crawl job's also count the images kept so far."""
     return progress_document(await jobs.get(user_id, job_id))
 
 
-@router.get("/{job_id}/events")
+@router.get("/{job_id}/events", responses=_OF_A_JOB)
 async def job_events(job_id: JobId, user_id: UserIdDep, jobs: JobsDep,
-                     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
-                     offset: Annotated[int, Query(ge=0)] = 0) -> dict[str, Any]:
+                     limit: Annotated[int, Query(ge=1, le=1000, examples=[200])] = 200,
+                     offset: Offset = 0) -> JobEvents:
     """Every state change, attempt and credit movement of a job, oldest first."""
     events = await jobs.events(user_id, job_id, limit=limit, offset=offset)
-    return {"job_id": job_id, "events": [event.model_dump() for event in events]}
+    return JobEvents(job_id=job_id,
+                     events=[JobEvent.model_validate(event.model_dump()) for event in events])
 
 
-@router.get("/{job_id}/images")
+@router.get("/{job_id}/images", responses=_OF_A_JOB)
 async def job_images(job_id: JobId, user_id: UserIdDep, jobs: JobsDep,
                      verdict: Annotated[str | None, Query(
-                         pattern="^(valid|invalid|unvalidated)$")] = None,
-                     keyword: str | None = None, engine: str | None = None,
-                     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-                     offset: Annotated[int, Query(ge=0)] = 0) -> dict[str, Any]:
+                         pattern="^(valid|invalid|unvalidated)$", examples=["invalid"])] = None,
+                     keyword: Annotated[str | None, Query(examples=["laptop"])] = None,
+                     engine: Annotated[str | None, Query(examples=["bing"])] = None,
+                     limit: Annotated[int, Query(ge=1, le=500, examples=[100])] = 100,
+                     offset: Offset = 0) -> JobImages:
     """The images a crawl job kept, with their validation verdicts and reasons; filter by
     `verdict` (valid, invalid, unvalidated), `keyword` and `engine`."""
     return await job_images_of(jobs, user_id=user_id, job_id=job_id, filters={
@@ -88,46 +119,49 @@ async def job_images(job_id: JobId, user_id: UserIdDep, jobs: JobsDep,
         "offset": offset})
 
 
-@router.post("/{job_id}/start")
-@limiter.limit(get_gateway_settings().rate_limit_job_start)
+@router.post("/{job_id}/start", responses=errors(400, 404, 429))
+@limited("rate_limit_job_start")
 async def start_job(request: Request, job_id: JobId, user_id: UserIdDep,
-                    jobs: JobsDep) -> dict[str, Any]:
+                    jobs: JobsDep) -> JobStarted:
     """Start a pending job: one task per chunk (400 unless pending)."""
     view = await jobs.start(user_id, job_id)
     total = view.chunks.total
-    return {"job_id": view.id, "status": "running", "task_ids": view.task_ids,
-            "total_chunks": total, "message": f"Job started with {total} tasks"}
+    return JobStarted(job_id=view.id, status="running", task_ids=view.task_ids,
+                      total_chunks=total, message=f"Job started with {total} tasks")
 
 
-@router.post("/{job_id}/cancel")
-async def cancel_job(job_id: JobId, user_id: UserIdDep, jobs: JobsDep) -> dict[str, Any]:
+@router.post("/{job_id}/cancel", responses=_ACTION_ON_A_JOB)
+async def cancel_job(job_id: JobId, user_id: UserIdDep, jobs: JobsDep) -> JobCancelled:
     """Cancel a pending or processing job; its reserved credits are refunded (a crawl or
-    page task is charged for the images or pages it delivered)."""
+    page task is charged for the images or pages it delivered). 400 once it has ended."""
     return cancel_document(await jobs.cancel(user_id, job_id))
 
 
-@router.post("/{job_id}/finalize")
-async def finalize_job(job_id: JobId, user_id: UserIdDep, jobs: JobsDep) -> dict[str, Any]:
-    """Settle a completed job: charge what it used, release the rest of the reservation."""
+@router.post("/{job_id}/finalize", responses=_ACTION_ON_A_JOB)
+async def finalize_job(job_id: JobId, user_id: UserIdDep, jobs: JobsDep) -> JobFinalized:
+    """Settle a completed job: charge what it used, release the rest of the reservation
+    (400 unless completed; once settled, the same answer again)."""
     view = await jobs.finalize(user_id, job_id)
     charged = view.charged_credits or 0
-    return {"job_id": view.id,
-            "status": public_status(view.status, Vocabulary.V1_JOBS),
-            "reserved_credits": view.reserved_credits, "charged_credits": charged,
-            "released_credits": view.reserved_credits - charged, "finalized": True,
-            "message": "Job finalized"}
+    return JobFinalized(job_id=view.id, status=public_status(view.status, Vocabulary.V1_JOBS),
+                        reserved_credits=view.reserved_credits, charged_credits=charged,
+                        released_credits=view.reserved_credits - charged, finalized=True,
+                        message="Job finalized")
 
 
-@router.get("/{job_id}/result", response_model=None)
+@router.get("/{job_id}/result", response_model=None,
+            responses={**_RESULT_RESPONSES, **_ACTION_ON_A_JOB})
 async def job_result(job_id: JobId, user_id: UserIdDep, jobs: JobsDep,
-                     format: Annotated[str, Query(pattern="^(json|txt)$")] = "json"
+                     format: Annotated[str, Query(pattern="^(json|txt)$",
+                                                  examples=["txt"])] = "json"
                      ) -> JSONResponse | PlainTextResponse:
-    """Download a completed job's result as JSON or plain text (one sentence a line)."""
+    """Download a completed job's result as JSON or plain text (one sentence a line);
+    400 until it has completed."""
     result = await jobs.result(user_id, job_id)
     headers = {"Content-Disposition": f'attachment; filename="job_{job_id}.{format}"'}
     if format == "txt":
         return PlainTextResponse("\n".join(result.items) + "\n", headers=headers)
-    return JSONResponse({"job_id": job_id, "sentences": result.items,
-                         "sentence_count": len(result.items),
-                         "failed_chunks": [chunk.model_dump() for chunk in result.failed_chunks]},
-                        headers=headers)
+    document = JobResult(job_id=job_id, sentences=result.items,
+                         sentence_count=len(result.items),
+                         failed_chunks=failed_chunk_documents(result.failed_chunks))
+    return JSONResponse(document.model_dump(mode="json"), headers=headers)

@@ -1,25 +1,48 @@
 """PDF routes of seed 001: confirm (create + reserve), async processing, sync processing."""
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Header, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
-from services.gateway.deps import JobsDep, SettingsDep, UserIdDep
-from services.gateway.jobs.presenters import status_document
+from services.gateway.deps import MAX_ROW_ID, JobsDep, SettingsDep, UserIdDep
+from services.gateway.jobs.presenters import pdf_status_document
 from services.gateway.openapi import AUTHENTICATED, errors
 from services.gateway.pdf import service
-from services.gateway.pdf.schemas import AsyncStartOut, ConfirmOut, OcrChoice, PdfOptions
-from services.gateway.ratelimit import limiter
+from services.gateway.pdf.schemas import (
+    AsyncStartOut,
+    ConfirmOut,
+    OcrChoice,
+    PdfOptions,
+    PdfProcessed,
+)
+from services.gateway.ratelimit import limited
 from services.gateway.settings import get_gateway_settings
-from shared.errors import ConveyorError, ErrorCode
+from shared.errors import ConveyorError, ErrorCode, size_in_words
 from shared.jobs.models import JobStatus
 
 router = APIRouter(prefix="/api/v1", tags=["pdf"], responses=errors(*AUTHENTICATED))
-IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=255)]
-OcrForm = Annotated[OcrChoice, Form(description="auto (default): OCR the scanned pages; "
+IdempotencyKey = Annotated[str | None, Header(
+    alias="Idempotency-Key", max_length=255, examples=["novel-2025-10-04"],
+    description="the same key and file again answer with the job created the first time")]
+PdfFile = Annotated[UploadFile, File(
+    description=f"the PDF, at most {size_in_words(get_gateway_settings().max_pdf_bytes)}")]
+# Seed 001's processing options, as form fields.
+SentenceLengthLimit = Annotated[int | None, Form(examples=[300])]
+GeminiModel = Annotated[str | None, Form(
+    examples=["balanced"], description="balanced (default), quality or speed")]
+IgnoreDialogue = Annotated[bool, Form(examples=[False])]
+PreserveFormatting = Annotated[bool, Form(examples=[False])]
+FixHyphenation = Annotated[bool, Form(examples=[True])]
+MinSentenceLength = Annotated[int | None, Form(examples=[3])]
+OcrForm = Annotated[OcrChoice, Form(examples=["auto"],
+                                     description="auto (default): OCR the scanned pages; "
                                      "always: OCR every page; never: the text layer only")]
+# What an upload can be refused for: 400 empty, damaged, password-protected or too many
+# pages; 413 too large; 415 not a PDF. 402 when the credits are short, 409 for an
+# Idempotency-Key used with another file.
+_UPLOAD_ERRORS = (400, 402, 409, 413, 415)
 
 
 def _options(sentence_length_limit: int | None, gemini_model: str | None,
@@ -36,30 +59,33 @@ def _options(sentence_length_limit: int | None, gemini_model: str | None,
             [{**error, "loc": ("body", *error["loc"])} for error in exc.errors()]) from exc
 
 
-@router.post("/jobs/confirm", status_code=201)
+@router.post("/jobs/confirm", status_code=201, responses=errors(*_UPLOAD_ERRORS))
 async def confirm(user_id: UserIdDep, jobs: JobsDep, settings: SettingsDep,
-                  pdf_file: Annotated[UploadFile, File()],
-                  idempotency_key: IdempotencyKey = None) -> ConfirmOut:
+                  pdf_file: PdfFile, idempotency_key: IdempotencyKey = None) -> ConfirmOut:
     """Upload a PDF, count its pages and reserve the estimated credits (402 when short)."""
     view = await service.create_pdf_job(jobs, user_id=user_id, upload=pdf_file,
                                         settings=settings, idempotency_key=idempotency_key)
     return service.confirm_out(view)
 
 
-@router.post("/process-pdf-async", status_code=202)
-@limiter.limit(get_gateway_settings().rate_limit_pdf_async)
+# 400: not a PDF job, or not pending; 404: not the caller's job; 409: not the file
+# confirmed for it; 413: larger than the limit.
+@router.post("/process-pdf-async", status_code=202,
+             responses=errors(400, 404, 409, 413, 429))
+@limited("rate_limit_pdf_async")
 async def process_pdf_async(
         request: Request, user_id: UserIdDep, jobs: JobsDep, settings: SettingsDep,
-        job_id: Annotated[int, Form()], pdf_file: Annotated[UploadFile, File()],
-        sentence_length_limit: Annotated[int | None, Form()] = None,
-        gemini_model: Annotated[str | None, Form()] = None,
-        ignore_dialogue: Annotated[bool, Form()] = False,
-        preserve_formatting: Annotated[bool, Form()] = False,
-        fix_hyphenation: Annotated[bool, Form()] = True,
-        min_sentence_length: Annotated[int | None, Form()] = None,
+        job_id: Annotated[int, Form(ge=1, le=MAX_ROW_ID, examples=[123],
+                                    description="from POST /api/v1/jobs/confirm")],
+        pdf_file: PdfFile,
+        sentence_length_limit: SentenceLengthLimit = None, gemini_model: GeminiModel = None,
+        ignore_dialogue: IgnoreDialogue = False,
+        preserve_formatting: PreserveFormatting = False,
+        fix_hyphenation: FixHyphenation = True, min_sentence_length: MinSentenceLength = None,
         ocr: OcrForm = "auto") -> AsyncStartOut:
-    """Start processing a confirmed PDF job in the background; poll GET /api/v1/jobs/{id}.
-    `ocr`: auto (scanned pages are read by OCR), always or never."""
+    """Start processing a confirmed PDF job in the background, with the file it was
+    confirmed with; poll GET /api/v1/jobs/{id}. `ocr`: auto (scanned pages are read by
+    OCR), always or never."""
     options = _options(sentence_length_limit, gemini_model, ignore_dialogue,
                        preserve_formatting, fix_hyphenation, min_sentence_length, ocr)
     view = await service.start_pdf_job(jobs, user_id=user_id, job_id=job_id, upload=pdf_file,
@@ -69,20 +95,20 @@ async def process_pdf_async(
                          message="PDF processing started")
 
 
-@router.post("/process-pdf")
+# 422 also when the job fails (PROCESSING_FAILED); 504 when it outlasts the wait, with
+# the job's `status_url` to follow.
+@router.post("/process-pdf", responses=errors(*_UPLOAD_ERRORS, 504))
 async def process_pdf(
-        user_id: UserIdDep, jobs: JobsDep, settings: SettingsDep,
-        pdf_file: Annotated[UploadFile, File()],
-        sentence_length_limit: Annotated[int | None, Form()] = None,
-        gemini_model: Annotated[str | None, Form()] = None,
-        ignore_dialogue: Annotated[bool, Form()] = False,
-        preserve_formatting: Annotated[bool, Form()] = False,
-        fix_hyphenation: Annotated[bool, Form()] = True,
-        min_sentence_length: Annotated[int | None, Form()] = None,
-        ocr: OcrForm = "auto",
-        idempotency_key: IdempotencyKey = None) -> dict[str, Any]:
-    """Process a small PDF (at most 30 pages) and answer with its sentences; `ocr` as for
-    process-pdf-async."""
+        user_id: UserIdDep, jobs: JobsDep, settings: SettingsDep, pdf_file: PdfFile,
+        sentence_length_limit: SentenceLengthLimit = None, gemini_model: GeminiModel = None,
+        ignore_dialogue: IgnoreDialogue = False,
+        preserve_formatting: PreserveFormatting = False,
+        fix_hyphenation: FixHyphenation = True, min_sentence_length: MinSentenceLength = None,
+        ocr: OcrForm = "auto", idempotency_key: IdempotencyKey = None) -> PdfProcessed:
+    """Process a small PDF (at most SYNC_PDF_MAX_PAGES, 30 by default) and answer with its
+    sentences, the job finalized; `ocr` as for process-pdf-async. 400 past the page
+    limit, 422 when processing fails, 504 (with the job's `status_url`) when it takes
+    longer than the wait."""
     options = _options(sentence_length_limit, gemini_model, ignore_dialogue,
                        preserve_formatting, fix_hyphenation, min_sentence_length, ocr)
     view = await service.create_pdf_job(jobs, user_id=user_id, upload=pdf_file,
@@ -99,5 +125,5 @@ async def process_pdf(
                             job_id=job_id, job_error_type=view.error_type)
     view = await jobs.finalize(user_id, job_id)
     result = await jobs.result(user_id, job_id)
-    return {**status_document(view), "job_id": job_id, "sentences": result.items,
-            "sentence_count": len(result.items)}
+    return PdfProcessed(**dict(pdf_status_document(view)), job_id=job_id,
+                        sentences=result.items, sentence_count=len(result.items))
