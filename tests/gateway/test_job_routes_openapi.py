@@ -1,0 +1,143 @@
+"""The OpenAPI of the job, PDF and crawl routes, as a client generator reads it: typed
+answers (no bare objects), an example for every request and answer, every error status
+the routes answer with, and the rate limits in words."""
+
+from functools import cache
+from typing import Any
+
+import pytest
+
+from services.gateway.settings import get_gateway_settings
+
+JOB = "/api/v1/jobs/{job_id}"
+# (method, path) -> the statuses each route declares besides its router's (401, 422, 500,
+# 503): the errors its service code and the job service can raise.
+ROUTES: dict[tuple[str, str], set[int]] = {
+    ("get", "/api/v1/jobs"): {400},
+    ("post", "/api/v1/jobs"): {402, 413},
+    ("get", JOB): {404},
+    ("get", JOB + "/progress"): {404},
+    ("get", JOB + "/events"): {404},
+    ("get", JOB + "/images"): {404},
+    ("post", JOB + "/start"): {400, 404, 429},
+    ("post", JOB + "/cancel"): {400, 404},
+    ("post", JOB + "/finalize"): {400, 404},
+    ("get", JOB + "/result"): {400, 404},
+    ("post", "/api/v1/jobs/confirm"): {400, 402, 409, 413, 415},
+    ("post", "/api/v1/process-pdf-async"): {400, 404, 409, 413, 429},
+    ("post", "/api/v1/process-pdf"): {400, 402, 409, 413, 415, 504},
+    ("post", "/api/v1/validation/job/{job_id}/"): {404, 409, 413, 429},
+}
+RATE_LIMITED = {
+    ("post", JOB + "/start"): "RATE_LIMIT_JOB_START",
+    ("post", "/api/v1/process-pdf-async"): "RATE_LIMIT_PDF_ASYNC",
+    ("post", "/api/v1/validation/job/{job_id}/"): "RATE_LIMIT_VALIDATION",
+}
+ROUTE_IDS = [f"{method.upper()} {path}" for method, path in ROUTES]
+
+
+@cache
+def spec() -> dict[str, Any]:
+    from services.gateway.main import create_app  # after the test settings are in place
+
+    return create_app().openapi()
+
+
+def operation(method: str, path: str) -> dict[str, Any]:
+    return spec()["paths"][path][method]
+
+
+def resolve(schema: dict[str, Any]) -> dict[str, Any]:
+    ref = schema.get("$ref")
+    if ref is None:
+        return schema
+    return spec()["components"]["schemas"][ref.rsplit("/", 1)[1]]
+
+
+def success(method: str, path: str) -> tuple[str, dict[str, Any]]:
+    (status, response), = ((s, r) for s, r in operation(method, path)["responses"].items()
+                            if s.startswith("2"))
+    return status, response
+
+
+def has_example(media: dict[str, Any]) -> bool:
+    """On the media type, or on the schema: on each shape of a union."""
+    if media.get("example") or media.get("examples"):
+        return True
+    schema = media.get("schema", {})
+    return all(resolve(choice).get("examples") for choice in schema.get("anyOf", [schema]))
+
+
+@pytest.mark.parametrize(("method", "path"), ROUTES, ids=ROUTE_IDS)
+def test_answers_are_models_with_an_example(method: str, path: str) -> None:
+    _status, response = success(method, path)
+    assert response["content"], "no media type"
+    for media_type, media in response["content"].items():
+        assert has_example(media), f"{media_type} has no example"
+        if media_type != "application/json":
+            continue
+        schema = media["schema"]
+        choices = schema.get("anyOf", [schema])
+        for choice in map(resolve, choices):
+            assert choice.get("type") == "object" and choice.get("properties"), choice
+            assert "additionalProperties" not in choice, choice
+
+
+@pytest.mark.parametrize(("method", "path"), ROUTES, ids=ROUTE_IDS)
+def test_every_request_has_examples(method: str, path: str) -> None:
+    op = operation(method, path)
+    for parameter in op.get("parameters", []):
+        assert parameter.get("example") is not None or parameter.get("examples") or \
+            parameter["schema"].get("examples"), parameter["name"]
+    if "requestBody" not in op:
+        return
+    for media_type, media in op["requestBody"]["content"].items():
+        if has_example(media):
+            continue
+        # A form: each field but the file itself has its example.
+        fields = resolve(media["schema"])["properties"]
+        missing = [name for name, field in fields.items()
+                   if not field.get("examples") and field.get("format") != "binary"
+                   and field.get("contentMediaType") != "application/octet-stream"]
+        assert not missing, f"{media_type}: no examples for {missing}"
+
+
+@pytest.mark.parametrize(("method", "path"), ROUTES, ids=ROUTE_IDS)
+def test_every_status_the_route_answers_is_declared(method: str, path: str) -> None:
+    declared = {int(s) for s in operation(method, path)["responses"] if not s.startswith("2")}
+    assert declared == ROUTES[(method, path)] | {401, 422, 500, 503}
+    for status, response in operation(method, path)["responses"].items():
+        if not status.startswith("2"):
+            media = response["content"]["application/json"]
+            assert media["schema"] == {"$ref": "#/components/schemas/ErrorResponse"}
+            assert media["example"]["error_type"], status
+
+
+@pytest.mark.parametrize(("method", "path"), RATE_LIMITED, ids=list(RATE_LIMITED.values()))
+def test_rate_limited_routes_state_their_limit(method: str, path: str) -> None:
+    setting = RATE_LIMITED[(method, path)]
+    limit = getattr(get_gateway_settings(), setting.lower())
+    description = operation(method, path)["description"]
+    assert f"Rate limit: {limit}" in description and setting in description, description
+
+
+def test_per_kind_documents_are_both_in_the_schema() -> None:
+    """A client learns that a PDF job carries its model and a crawl job's progress its
+    images, and that other kinds carry neither."""
+    names = {
+        JOB: {"PdfJobStatusDocument", "JobStatusDocument"},
+        JOB + "/progress": {"CrawlJobProgressDocument", "JobProgressDocument"},
+    }
+    for path, expected in names.items():
+        schema = success("get", path)[1]["content"]["application/json"]["schema"]
+        assert {choice["$ref"].rsplit("/", 1)[1] for choice in schema["anyOf"]} == expected
+    plain = spec()["components"]["schemas"]["JobStatusDocument"]["properties"]
+    assert not {"model", "gemini_api_calls", "gemini_tokens_used"} & plain.keys()
+    progress = spec()["components"]["schemas"]["JobProgressDocument"]["properties"]
+    assert "downloaded_images" not in progress
+
+
+def test_the_result_download_declares_json_and_text() -> None:
+    content = success("get", JOB + "/result")[1]["content"]
+    assert content["application/json"]["schema"] == {"$ref": "#/components/schemas/JobResult"}
+    assert content["text/plain"]["schema"] == {"type": "string"}
