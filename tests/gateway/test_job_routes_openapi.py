@@ -2,10 +2,12 @@
 answers (no bare objects), an example for every request and answer, every error status
 the routes answer with, and the rate limits in words."""
 
+import importlib
 from functools import cache
 from typing import Any
 
 import pytest
+from pydantic import BaseModel
 
 from services.gateway.settings import get_gateway_settings
 
@@ -135,6 +137,20 @@ def test_per_kind_documents_are_both_in_the_schema() -> None:
     assert not {"model", "gemini_api_calls", "gemini_tokens_used"} & plain.keys()
     progress = spec()["components"]["schemas"]["JobProgressDocument"]["properties"]
     assert "downloaded_images" not in progress
+
+
+@pytest.mark.parametrize("module", ["jobs", "crawl", "pdf"])
+def test_the_examples_are_valid_answers(module: str) -> None:
+    """Each model's example is what the model itself accepts: the docs cannot drift."""
+    schemas = importlib.import_module(f"services.gateway.{module}.schemas")
+    models = [value for value in vars(schemas).values() if isinstance(value, type)
+              and issubclass(value, BaseModel) and value.__module__ == schemas.__name__]
+    examples = [(model, example) for model in models
+                for example in model.model_json_schema().get("examples", [])
+                if "examples" in (model.model_config.get("json_schema_extra") or {})]
+    assert examples
+    for model, example in examples:
+        assert model.model_validate(example).model_dump(mode="json") == example, model
 
 
 def test_the_result_download_declares_json_and_text() -> None:

@@ -8,7 +8,7 @@ from pydantic import ValidationError
 
 from services.gateway.deps import MAX_ROW_ID, JobsDep, SettingsDep, UserIdDep
 from services.gateway.jobs.presenters import pdf_status_document
-from services.gateway.openapi import AUTHENTICATED, errors
+from services.gateway.openapi import AUTHENTICATED, errors, upload_example
 from services.gateway.pdf import service
 from services.gateway.pdf.schemas import (
     AsyncStartOut,
@@ -59,7 +59,8 @@ def _options(sentence_length_limit: int | None, gemini_model: str | None,
             [{**error, "loc": ("body", *error["loc"])} for error in exc.errors()]) from exc
 
 
-@router.post("/jobs/confirm", status_code=201, responses=errors(*_UPLOAD_ERRORS))
+@router.post("/jobs/confirm", status_code=201, responses=errors(*_UPLOAD_ERRORS),
+             openapi_extra=upload_example(pdf_file="novel.pdf"))
 async def confirm(user_id: UserIdDep, jobs: JobsDep, settings: SettingsDep,
                   pdf_file: PdfFile, idempotency_key: IdempotencyKey = None) -> ConfirmOut:
     """Upload a PDF, count its pages and reserve the estimated credits (402 when short)."""
@@ -71,7 +72,10 @@ async def confirm(user_id: UserIdDep, jobs: JobsDep, settings: SettingsDep,
 # 400: not a PDF job, or not pending; 404: not the caller's job; 409: not the file
 # confirmed for it; 413: larger than the limit.
 @router.post("/process-pdf-async", status_code=202,
-             responses=errors(400, 404, 409, 413, 429))
+             responses=errors(400, 404, 409, 413, 429),
+             openapi_extra=upload_example(job_id=123, pdf_file="novel.pdf",
+                                          ignore_dialogue=False, fix_hyphenation=True,
+                                          ocr="auto"))
 @limited("rate_limit_pdf_async")
 async def process_pdf_async(
         request: Request, user_id: UserIdDep, jobs: JobsDep, settings: SettingsDep,
@@ -97,7 +101,9 @@ async def process_pdf_async(
 
 # 422 also when the job fails (PROCESSING_FAILED); 504 when it outlasts the wait, with
 # the job's `status_url` to follow.
-@router.post("/process-pdf", responses=errors(*_UPLOAD_ERRORS, 504))
+@router.post("/process-pdf", responses=errors(*_UPLOAD_ERRORS, 504),
+             openapi_extra=upload_example(pdf_file="letter.pdf", gemini_model="balanced",
+                                          ocr="auto"))
 async def process_pdf(
         user_id: UserIdDep, jobs: JobsDep, settings: SettingsDep, pdf_file: PdfFile,
         sentence_length_limit: SentenceLengthLimit = None, gemini_model: GeminiModel = None,
