@@ -129,7 +129,12 @@ def _operations(document: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _first_example(schema: dict[str, Any], schemas: dict[str, Any]) -> Any:
-    """The first example of a schema, following a $ref."""
+    """The first example of a schema, following a $ref; of a union (an answer shaped per
+    kind), its first member's."""
     if "$ref" in schema:
         schema = schemas.get(schema["$ref"].rsplit("/", 1)[-1], {})
-    return schema["examples"][0] if schema.get("examples") else None
+    if schema.get("examples"):
+        return schema["examples"][0]
+    members = schema.get("anyOf") or schema.get("oneOf") or []
+    return next((found for member in members
+                 if (found := _first_example(member, schemas)) is not None), None)

@@ -178,5 +178,6 @@ class EventFeed(BaseModel):
 
 class ResultItems(BaseModel):
     job_id: int
+    kind: JobKind  # what the items are: a PDF's sentences, a receipt's fields, a page's read
     items: list[Any]
     failed_chunks: list[FailedChunk]

@@ -56,6 +56,10 @@ def test_web_crawl_flow_as_the_seed_shows_it(api: httpx.Client, user: User,
     # Only the page title ("Cat gallery") speaks for the dog: kept, but offered later.
     assert by_url["dog-1.png"]["relevance"] == 0.5
     assert by_url["cat-corrupt.png"]["width"] is None  # kept for validation to judge
+    # The sentences download is a PDF job's: a crawl is pointed at its images instead.
+    as_text = api.get(f"/api/v1/jobs/{job['id']}/result?format=txt", headers=user.headers)
+    assert as_text.status_code == 400 and as_text.json()["error_type"] == "INVALID_STATE"
+    assert f"GET /api/v1/jobs/{job['id']}/images" in as_text.json()["detail"]
 
     paths = fake_web.paths()
     assert "/robots.txt" in paths

@@ -149,6 +149,16 @@ async def finalize_job(job_id: JobId, user_id: UserIdDep, jobs: JobsDep) -> JobF
                         message="Job finalized")
 
 
+_RESULTS_OF_OTHER_KINDS = {
+    JobKind.CRAWL: "Its images: GET /api/v1/jobs/<id>/images.",
+    JobKind.VALIDATION: "The verdicts: GET /api/v1/jobs/<the crawl job's id>/images.",
+    JobKind.RECEIPT: "Its fields: GET /api/v3/receipts/status/<its uuid>.",
+    JobKind.PAGE_OCR: "The pages read: GET /api/v1/tasks/status/<its uuid>.",
+    JobKind.PAGE_BATCH: "The pages read: GET /api/v1/tasks/status/<its uuid>.",
+    JobKind.COLOR_TRANSFER: "Its result: GET /api/v1/task/<its uuid>.",
+}
+
+
 @router.get("/{job_id}/result", response_model=None,
             responses={**_RESULT_RESPONSES, **_ACTION_ON_A_JOB})
 async def job_result(job_id: JobId, user_id: UserIdDep, jobs: JobsDep,
@@ -158,6 +168,10 @@ async def job_result(job_id: JobId, user_id: UserIdDep, jobs: JobsDep,
     """Download a completed job's result as JSON or plain text (one sentence a line);
     400 until it has completed."""
     result = await jobs.result(user_id, job_id)
+    if result.kind != JobKind.PDF:  # its results have their own route and shape
+        raise ConveyorError(ErrorCode.INVALID_STATE, f"job {job_id} is a {result.kind} job; "
+                            f"this route downloads a PDF job's sentences. "
+                            + _RESULTS_OF_OTHER_KINDS[result.kind].replace("<id>", str(job_id)))
     headers = {"Content-Disposition": f'attachment; filename="job_{job_id}.{format}"'}
     if format == "txt":
         return PlainTextResponse("\n".join(result.items) + "\n", headers=headers)

@@ -182,5 +182,5 @@ def result_items(session: Session, *, user_id: int, job_id: int) -> ResultItems:
         raise ConveyorError(ErrorCode.INVALID_STATE,
                             f"the job is {views.v1_word(job)}; results exist once it completed")
     items = views.result_items(repo.chunks_of(session, job.id, with_results=True))
-    return ResultItems(job_id=job.id, items=items,
+    return ResultItems(job_id=job.id, kind=job.kind, items=items,
                        failed_chunks=(job.result or {}).get("failed_chunks", []))
