@@ -41,6 +41,11 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
+# Every table's id is a Postgres `integer` (the migrations' sa.Integer): an id past this
+# names no row, and the database refuses to compare one with the column, so a request
+# carrying one is invalid input, to be refused before any query (a path id: 422).
+MAX_ROW_ID = 2**31 - 1
+
 # JSONB on Postgres, plain JSON text on SQLite.
 JsonDoc = JSON().with_variant(JSONB(), "postgresql")
 
