@@ -138,3 +138,11 @@ def test_a_body_that_is_not_utf8_is_answered_as_invalid_json(api: httpx.Client,
     response = api.post("/api/v1/color/match", headers=headers, content=b"\xff\x06")
     body = assert_coded(response, 422, "INPUT_INVALID")
     assert [error["loc"] for error in body["detail"]] == [["body"]]
+
+
+def test_a_nul_in_a_crawl_request_is_an_invalid_field(api: httpx.Client, user: User) -> None:
+    for fields in ({"keywords": ["cat\x00"]}, {"keywords": ["cat"], "name": "a\x00"}):
+        response = api.post("/api/v1/jobs", headers=user.headers,
+                            json={"engines": ["bing"], "max_images": 1, **fields})
+        body = assert_coded(response, 422, "INPUT_INVALID")
+        assert body["detail"][0]["type"] == "string_pattern_mismatch", body
