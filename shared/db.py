@@ -41,6 +41,14 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
+# Every table's id is a Postgres `integer` (the migrations' sa.Integer): an id past this
+# names no row, and the database refuses to compare one with the column, so a request
+# carrying one is invalid input, to be refused before any query (a path id: 422).
+MAX_ROW_ID = 2**31 - 1
+# Postgres text and JSONB cannot hold a NUL character: stored request fields take this
+# pattern, so that a NUL is refused as an invalid field (422), not by the database.
+WITHOUT_NUL = r"^[^\x00]*$"
+
 # JSONB on Postgres, plain JSON text on SQLite.
 JsonDoc = JSON().with_variant(JSONB(), "postgresql")
 

@@ -81,6 +81,13 @@ def error_body(code: ErrorCode, detail: Any, **extra: Any) -> dict[str, Any]:
     return {"detail": detail, "error_type": code.name, "retryable": code.retryable, **extra}
 
 
+# What a request carried that its column cannot hold, so the database refused it (a number
+# past the column's range, a string past its length or with a NUL character): bad input,
+# answered as such by every service, never a 500.
+UNSTORABLE_VALUE = ("a value cannot be stored in its field: a number out of range, or a "
+                    "text too long or containing a NUL character")
+
+
 def too_large(max_bytes: int, *, subject: str = "the file") -> ConveyorError:
     """413 stating the limit as the docs do ("10 MB"), not as a count of bytes."""
     return ConveyorError(ErrorCode.INPUT_TOO_LARGE,

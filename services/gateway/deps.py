@@ -11,7 +11,7 @@ from services.gateway.jobs_client import JobsClient
 from services.gateway.settings import GatewaySettings, get_gateway_settings
 from shared.auth.models import User
 from shared.auth.tokens import user_id_from_token
-from shared.db import session_scope
+from shared.db import MAX_ROW_ID, session_scope
 from shared.errors import ConveyorError, ErrorCode
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/login", auto_error=False)
@@ -64,9 +64,8 @@ AdminDep = Annotated[User, Depends(admin_user)]
 JobsDep = Annotated[JobsClient, Depends(jobs_client)]
 SettingsDep = Annotated[GatewaySettings, Depends(_settings)]
 
-# A row id in a path: past Postgres' bigint it names nothing, and is refused as invalid
-# (422) before any query, rather than failing in the database.
-MAX_ROW_ID = 2**63 - 1
+# A row id in a path: past the id columns' range it names nothing, and is refused as
+# invalid (422) before any query, rather than failing in the database.
 JobId = Annotated[int, Path(ge=1, le=MAX_ROW_ID, description="the job's id", examples=[42])]
 ProjectId = Annotated[int, Path(ge=1, le=MAX_ROW_ID, description="the project's id",
                                 examples=[1])]

@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException
 
-from shared.errors import ConveyorError, ErrorCode, error_body
+from shared.errors import UNSTORABLE_VALUE, ConveyorError, ErrorCode, error_body
 
 
 async def _render_conveyor_error(_request: Request, exc: Exception) -> JSONResponse:
@@ -36,10 +36,9 @@ async def _render_http_exception(_request: Request, exc: Exception) -> JSONRespo
 
 
 async def _render_data_error(_request: Request, _exc: Exception) -> JSONResponse:
-    """A value the request carried that its column cannot hold (a number past the
-    column's range, a string past its length): bad input, not a server fault."""
-    return JSONResponse(error_body(ErrorCode.INPUT_INVALID,
-                                   "a value is out of range or too long for its field"),
+    """A value the request carried that its column cannot hold: bad input, not a server
+    fault."""
+    return JSONResponse(error_body(ErrorCode.INPUT_INVALID, UNSTORABLE_VALUE),
                         status_code=422)
 
 

@@ -9,12 +9,16 @@ from typing import Annotated
 
 from pydantic import AnyHttpUrl, BaseModel, Field, StringConstraints, model_validator
 
+from shared.db import WITHOUT_NUL
+
 MAX_KEYWORDS = 20
 MAX_ENGINES = 3
 MAX_IMAGES = 10_000
 MAX_SEED_URLS = 50
 
-Keyword = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+# Keywords and the name are stored in the job's params (JSONB): no NUL characters.
+Keyword = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100,
+                                           pattern=WITHOUT_NUL)]
 
 
 class Engine(enum.StrEnum):
@@ -24,7 +28,7 @@ class Engine(enum.StrEnum):
 
 
 class CrawlRequest(BaseModel):
-    name: str | None = Field(default=None, min_length=1, max_length=200,
+    name: str | None = Field(default=None, min_length=1, max_length=200, pattern=WITHOUT_NUL,
                              description="default: the keywords")
     keywords: list[Keyword] = Field(min_length=1, max_length=MAX_KEYWORDS)
     engines: list[Engine] = Field(default=[Engine.WEB], min_length=1, max_length=MAX_ENGINES)

@@ -119,3 +119,30 @@ def test_a_path_id_past_64_bits_is_invalid_not_a_crash(api: httpx.Client, user: 
         response = api.get(path, headers=user.headers)
         assert response.status_code == 422, (path, response.text)
         assert response.json()["error_type"] == "INPUT_INVALID"
+
+
+def test_input_the_database_cannot_hold_is_invalid_not_a_crash(api: httpx.Client,
+                                                               user: User) -> None:
+    # Ids are Postgres integers: one past 2**31 - 1 names nothing, whatever the route.
+    for path in (f"/api/v1/jobs/{2**31}", f"/api/v1/projects/{2**31}",
+                 f"/api/v1/projects/1/pages/{2**31}"):
+        assert_coded(api.get(path, headers=user.headers), 422, "INPUT_INVALID")
+    # Postgres text cannot hold NUL: the request's fault, not the server's.
+    named = api.post("/api/v1/projects", headers=user.headers, json={"name": "a\x00b"})
+    assert "NUL" in assert_coded(named, 422, "INPUT_INVALID")["detail"]
+
+
+def test_a_body_that_is_not_utf8_is_answered_as_invalid_json(api: httpx.Client,
+                                                             user: User) -> None:
+    headers = {**user.headers, "Content-Type": "application/json"}
+    response = api.post("/api/v1/color/match", headers=headers, content=b"\xff\x06")
+    body = assert_coded(response, 422, "INPUT_INVALID")
+    assert [error["loc"] for error in body["detail"]] == [["body"]]
+
+
+def test_a_nul_in_a_crawl_request_is_an_invalid_field(api: httpx.Client, user: User) -> None:
+    for fields in ({"keywords": ["cat\x00"]}, {"keywords": ["cat"], "name": "a\x00"}):
+        response = api.post("/api/v1/jobs", headers=user.headers,
+                            json={"engines": ["bing"], "max_images": 1, **fields})
+        body = assert_coded(response, 422, "INPUT_INVALID")
+        assert body["detail"][0]["type"] == "string_pattern_mismatch", body
