@@ -37,13 +37,7 @@ RUN_TIMEOUT_SECONDS = 300
 # afterwards, so that the tests after this one find idle workers.
 UNFINISHED = ("pending", "processing")
 
-pytestmark = [
-    pytest.mark.timeout(RUN_TIMEOUT_SECONDS + 120),
-    # TEMPORARY: the routers do not declare their 400/404/409/415/429 answers yet (being
-    # done beside this branch); remove this mark once they do.
-    pytest.mark.xfail(strict=False, reason="routes do not declare every status they answer "
-                                           "yet (issue 19, part 2)"),
-]
+pytestmark = pytest.mark.timeout(RUN_TIMEOUT_SECONDS + 120)
 
 
 def _grant(stack: Stack, user: User, amount: int) -> None:

@@ -47,13 +47,14 @@ async def palette_colour(ral_code: str, _: UserIdDep) -> PaletteColourOut:
     return service.palette_colour(ral_code)
 
 
-@router.post("/color/match", tags=["color-matching"], responses=errors(400, 401, 422))
+@router.post("/color/match", tags=["color-matching"], responses=errors(400, 401, 404, 422))
 async def match(body: MatchIn, _: UserIdDep) -> MatchOut:
     """The RAL colours nearest to an rgb, hex, lab or ral colour, with their Delta E."""
     return service.match(body)
 
 
-@router.post("/color/delta-e", tags=["color-matching"], responses=errors(400, 401, 422))
+@router.post("/color/delta-e", tags=["color-matching"],
+             responses=errors(400, 401, 404, 422))
 async def delta_e(body: DeltaEIn, _: UserIdDep) -> DeltaEOut:
     """The difference between two colours (CIEDE2000, CIE94 or CIE76)."""
     return service.difference(body)

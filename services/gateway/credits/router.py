@@ -9,6 +9,7 @@ from services.gateway.credits import service
 from services.gateway.credits.schemas import CreditsOut
 from services.gateway.deps import AdminDep, SessionDep, UserIdDep
 from services.gateway.openapi import AUTHENTICATED, errors
+from shared.db import MAX_ROW_ID
 
 router = APIRouter(prefix="/api/v1", tags=["credits"], responses=errors(*AUTHENTICATED))
 
@@ -25,7 +26,7 @@ class GrantIn(BaseModel):
 @router.get("/credits")
 def credits(user_id: UserIdDep, session: SessionDep,
             limit: Annotated[int, Query(ge=1, le=200)] = 50,
-            offset: Annotated[int, Query(ge=0)] = 0) -> CreditsOut:
+            offset: Annotated[int, Query(ge=0, le=MAX_ROW_ID)] = 0) -> CreditsOut:
     """Your balance, what is reserved by running jobs, and the ledger (newest first)."""
     return service.credits_of(session, user_id=user_id, limit=limit, offset=offset)
 

@@ -29,6 +29,7 @@ from services.gateway.jobs.schemas import (
 from services.gateway.openapi import AUTHENTICATED, errors
 from services.gateway.ratelimit import limited
 from shared.crawl.params import CrawlRequest
+from shared.db import MAX_ROW_ID
 from shared.errors import ConveyorError, ErrorCode
 from shared.jobs.models import JobKind
 from shared.jobs.states import Vocabulary, public_status, statuses_for
@@ -38,7 +39,7 @@ router = APIRouter(prefix="/api/v1/jobs", tags=["jobs"], responses=errors(*AUTHE
 # Filters accept the words of both v1 job vocabularies (001's "processing", 004's "running").
 _FILTER_VOCABULARIES = (Vocabulary.V1_JOBS, Vocabulary.V1_CRAWL)
 Limit = Annotated[int, Query(ge=1, le=200, examples=[20])]
-Offset = Annotated[int, Query(ge=0, examples=[0])]
+Offset = Annotated[int, Query(ge=0, le=MAX_ROW_ID, examples=[0])]
 # The job service answers 404 for a job that is not the caller's; 400 when its state
 # does not allow the action.
 _OF_A_JOB = errors(404)

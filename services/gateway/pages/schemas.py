@@ -5,7 +5,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-_MAX_ROW_ID = 2**63 - 1
+from shared.db import MAX_ROW_ID
 
 
 class ProjectIn(BaseModel):
@@ -72,7 +72,7 @@ class PageList(BaseModel):
 class BatchIn(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{"page_ids": [1, 2, 3]}]})
 
-    page_ids: list[Annotated[int, Field(ge=1, le=_MAX_ROW_ID)]] = Field(min_length=1,
+    page_ids: list[Annotated[int, Field(ge=1, le=MAX_ROW_ID)]] = Field(min_length=1,
                                                                        max_length=500)
 
 

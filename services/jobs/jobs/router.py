@@ -10,7 +10,7 @@ from fastapi import APIRouter, BackgroundTasks, Query, Request
 
 from services.jobs.jobs import service
 from services.jobs.jobs.finished import FinishedJobs
-from shared.db import in_transaction_thread
+from shared.db import MAX_ROW_ID, in_transaction_thread
 from shared.jobs.contract import (
     CancelView,
     CreateJob,
@@ -40,14 +40,15 @@ async def create_job(body: CreateJob) -> JobView:
 async def list_jobs(user_id: int, status: Annotated[list[JobStatus] | None, Query()] = None,
                     kind: JobKind | None = None,
                     limit: Annotated[int, Query(ge=1, le=200)] = 20,
-                    offset: Annotated[int, Query(ge=0)] = 0) -> JobPage:
+                    offset: Annotated[int, Query(ge=0, le=MAX_ROW_ID)] = 0) -> JobPage:
     """The user's jobs, newest first."""
     return await in_transaction_thread(service.list_jobs, user_id=user_id, status=status,
                                        kind=kind, limit=limit, offset=offset)
 
 
 @router.get("/users/{user_id}/events")
-async def user_events(user_id: int, after_id: Annotated[int | None, Query(ge=0)] = None,
+async def user_events(user_id: int,
+                      after_id: Annotated[int | None, Query(ge=0, le=MAX_ROW_ID)] = None,
                       kind: Annotated[list[JobKind] | None, Query()] = None,
                       limit: Annotated[int, Query(ge=1, le=500)] = 100) -> EventFeed:
     """The user's job events after `after_id` (without it: none, and the id to start at)."""
@@ -83,7 +84,7 @@ async def get_job(request: Request, user_id: int, job_id: int, with_result: bool
 @router.get(JOB + "/events")
 async def job_events(user_id: int, job_id: int,
                      limit: Annotated[int, Query(ge=1, le=1000)] = 200,
-                     offset: Annotated[int, Query(ge=0)] = 0) -> list[EventView]:
+                     offset: Annotated[int, Query(ge=0, le=MAX_ROW_ID)] = 0) -> list[EventView]:
     """The job's event log: state changes, attempts, credit movements."""
     return await in_transaction_thread(service.job_events, user_id=user_id, job_id=job_id,
                                        limit=limit, offset=offset)
