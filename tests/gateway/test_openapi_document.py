@@ -102,3 +102,12 @@ def test_path_ids_are_bounded_to_what_the_database_holds(path: str) -> None:
     (parameter,) = [p for p in document()["paths"][path]["get"]["parameters"]
                     if p["in"] == "path"]
     assert (parameter["schema"]["minimum"], parameter["schema"]["maximum"]) == (1, MAX_ROW_ID)
+
+
+def test_every_parameter_has_an_example() -> None:
+    missing = [f"{method.upper()} {path} {parameter['in']} {parameter['name']}"
+               for method, path, operation in operations()
+               for parameter in operation.get("parameters", [])
+               if not ({"example", "examples"} & parameter.keys()
+                       or "examples" in parameter.get("schema", {}))]
+    assert missing == []

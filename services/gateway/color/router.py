@@ -7,7 +7,7 @@ those routes run on the event loop instead of hopping to a worker thread.
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Query, Request, UploadFile
+from fastapi import APIRouter, File, Path, Query, Request, UploadFile
 from fastapi.responses import FileResponse
 
 from services.gateway.color import images, service
@@ -34,15 +34,18 @@ COLOR_UPLOAD_PATH = "/api/v1/upload"
 
 
 @router.get("/palette", tags=["palette"], responses=errors(401, 422))
-async def palette(_: UserIdDep, group: Group | None = None,
-                  name: Annotated[str | None, Query(max_length=100)] = None) -> PaletteOut:
+async def palette(_: UserIdDep,
+                  group: Annotated[Group | None, Query(examples=["red"])] = None,
+                  name: Annotated[str | None, Query(max_length=100, examples=["flame"])] = None
+                  ) -> PaletteOut:
     """The RAL Classic colours (reference L*a*b* D65/10°, derived sRGB); filter by group or
     by a part of the name."""
     return service.palette(group, name)
 
 
 @router.get("/palette/{ral_code}", tags=["palette"], responses=errors(401, 404, 422))
-async def palette_colour(ral_code: str, _: UserIdDep) -> PaletteColourOut:
+async def palette_colour(ral_code: Annotated[str, Path(examples=["RAL 3000"])], _: UserIdDep
+                         ) -> PaletteColourOut:
     """One RAL colour: 'RAL 3000', 'ral3000' and '3000' all work; 404 if unknown."""
     return service.palette_colour(ral_code)
 
@@ -93,12 +96,13 @@ async def process_async(request: Request, body: TransferIn, user_id: UserIdDep,
 
 
 @router.get("/task/{task_id}", tags=["async-tasks"], responses=errors(401, 404, 422))
-async def task(task_id: str, user_id: UserIdDep, jobs: JobsDep,
+async def task(task_id: Annotated[str, Path(examples=["3c9d8e7f-6a5b-4c3d-2e1f-0a9b8c7d6e5f"])],
+               user_id: UserIdDep, jobs: JobsDep,
                wait_seconds: Annotated[float, Query(
                    ge=0, le=images.MAX_TASK_WAIT_SECONDS,
                    description="long poll: answer as soon as the task has ended (SUCCESS, "
                                "FAILURE or REVOKED), or after this many seconds with its "
-                               "state then")] = 0
+                               "state then", examples=[10])] = 0
                ) -> TaskStatusOut:
     """PENDING (0), STARTED with progress 10 loading, 30 transfer, 60 quality control, 80
     saving; SUCCESS (100) with the result; FAILURE with the error; REVOKED.
@@ -111,7 +115,8 @@ async def task(task_id: str, user_id: UserIdDep, jobs: JobsDep,
             responses={200: {"content": {"image/png": {}, "image/jpeg": {}},
                              "description": "the result image, or its before/after preview"},
                        **errors(401, 404, 422)})
-def download(filename: str, user_id: UserIdDep, session: SessionDep) -> FileResponse:
+def download(filename: Annotated[str, Path(examples=["20261204_093005_e5f6a7b8.png"])],
+             user_id: UserIdDep, session: SessionDep) -> FileResponse:
     """A result of yours: `<result_job_id>.png`, or `<result_job_id>_preview.jpg` (the
     before/after preview). Anyone else's, or anything else, is 404."""
     path, media_type = images.download(session, user_id=user_id, filename=filename)

@@ -25,8 +25,9 @@ class GrantIn(BaseModel):
 
 @router.get("/credits")
 def credits(user_id: UserIdDep, session: SessionDep,
-            limit: Annotated[int, Query(ge=1, le=200)] = 50,
-            offset: Annotated[int, Query(ge=0, le=MAX_ROW_ID)] = 0) -> CreditsOut:
+            limit: Annotated[int, Query(ge=1, le=200, examples=[50])] = 50,
+            offset: Annotated[int, Query(ge=0, le=MAX_ROW_ID, examples=[0])] = 0
+            ) -> CreditsOut:
     """Your balance, what is reserved by running jobs, and the ledger (newest first)."""
     return service.credits_of(session, user_id=user_id, limit=limit, offset=offset)
 

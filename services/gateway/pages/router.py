@@ -61,7 +61,8 @@ async def upload_pages(project_id: ProjectId, user_id: UserIdDep, settings: Sett
 
 @router.get("/{project_id}/pages", responses=errors(404))
 def list_pages(project_id: ProjectId, user_id: UserIdDep, session: SessionDep,
-               status: PageStatus | None = None) -> PageList:
+               status: Annotated[PageStatus | None, Query(examples=["completed"])] = None
+               ) -> PageList:
     """The project's pages in page order with their OCR status; filter by `status`."""
     return service.list_pages(session, user_id=user_id, project_id=project_id,
                               status=status.value if status else None)
@@ -83,7 +84,7 @@ def get_page(project_id: ProjectId, page_id: PageId, user_id: UserIdDep, session
           "description": "`json`: the model; `txt`: the text; `hocr`: hOCR (text/html)."},
     **errors(400, 404)})
 def page_result(project_id: ProjectId, page_id: PageId, user_id: UserIdDep, session: SessionDep,
-                format: Annotated[Literal["json", "txt", "hocr"], Query()] = "json"
+                format: Annotated[Literal["json", "txt", "hocr"], Query(examples=["txt"])] = "json"
                 ) -> Response:
     """The page's OCR: `json` (text, mean confidence, words with boxes), `txt`, `hocr`.
     The latest successful read: a later task that is cancelled or fails leaves it."""
