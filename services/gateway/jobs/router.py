@@ -19,7 +19,6 @@ from services.gateway.jobs.schemas import (
     AnyJobProgressDocument,
     AnyJobStatusDocument,
     JobCancelled,
-    JobEvent,
     JobEvents,
     JobFinalized,
     JobList,
@@ -101,8 +100,7 @@ async def job_events(job_id: JobId, user_id: UserIdDep, jobs: JobsDep,
                      offset: Offset = 0) -> JobEvents:
     """Every state change, attempt and credit movement of a job, oldest first."""
     events = await jobs.events(user_id, job_id, limit=limit, offset=offset)
-    return JobEvents(job_id=job_id,
-                     events=[JobEvent.model_validate(event.model_dump()) for event in events])
+    return JobEvents(job_id=job_id, events=events)
 
 
 @router.get("/{job_id}/images", responses=_OF_A_JOB)

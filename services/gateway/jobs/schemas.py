@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.crawl.params import ValidationLevel
+from shared.jobs.contract import EventView
 from shared.jobs.models import JobKind
 
 _WHEN = "2025-10-04T10:00:05Z"
@@ -212,16 +213,6 @@ class CrawlJobProgressDocument(JobProgressDocument):
 AnyJobProgressDocument = CrawlJobProgressDocument | JobProgressDocument
 
 
-class JobEvent(BaseModel):
-    id: int
-    event_type: str
-    chunk_index: int | None
-    from_status: str | None
-    to_status: str | None
-    detail: dict[str, Any]
-    created_at: datetime
-
-
 class JobEvents(BaseModel):
     model_config = _examples({"job_id": 42, "events": [
         {"id": 1, "event_type": "credit", "chunk_index": None, "from_status": None,
@@ -231,7 +222,8 @@ class JobEvents(BaseModel):
          "to_status": "queued", "detail": {}, "created_at": _WHEN}]})
 
     job_id: int
-    events: list[JobEvent] = Field(description="oldest first")
+    # The job service's event entries as they are: the log is the same on both sides.
+    events: list[EventView] = Field(description="oldest first")
 
 
 class JobStarted(BaseModel):
