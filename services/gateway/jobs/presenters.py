@@ -23,6 +23,7 @@ from shared.crawl.params import ValidationParams
 from shared.jobs.contract import CancelView, FailedChunk, JobSummary, JobView
 from shared.jobs.models import JobKind, JobStatus
 from shared.jobs.states import Vocabulary, public_status
+from shared.pdf_job import GeminiUsage, PdfOptions
 
 MODEL_NAMES = {"balanced": "gemini-2.5-flash", "quality": "gemini-2.5-pro",
                "speed": "gemini-2.5-flash-lite"}
@@ -35,11 +36,11 @@ def status_document(job: JobView) -> JobStatusDocument:
 
 
 def pdf_status_document(job: JobView) -> PdfJobStatusDocument:
+    usage = GeminiUsage.model_validate(job.metrics)
     return PdfJobStatusDocument(
         **dict(_status_of_any(job)),
-        model=MODEL_NAMES.get(job.params.get("gemini_model") or "balanced"),
-        gemini_api_calls=job.metrics.get("gemini_api_calls", 0),
-        gemini_tokens_used=job.metrics.get("gemini_tokens_used", 0))
+        model=MODEL_NAMES[job.params_as(PdfOptions).gemini_model or "balanced"],
+        gemini_api_calls=usage.gemini_api_calls, gemini_tokens_used=usage.gemini_tokens_used)
 
 
 def _status_of_any(job: JobView) -> JobStatusDocument:

@@ -22,6 +22,7 @@ from services.workers.pdf.page_kinds import (
 from shared.errors import ConveyorError, ErrorCode
 from shared.page_ranges import describe_pages
 from shared.pdf import PDF_READ_ERRORS
+from shared.pdf_job import OcrPageNote, PageNotes
 
 _PAGE_FAULTS = (ErrorCode.INPUT_INVALID, ErrorCode.PROCESSING_FAILED)
 
@@ -38,7 +39,7 @@ class PageRead:
 class PageReport:
     """What the pages a chunk owns gave, for the job's result."""
 
-    ocr_pages: list[dict[str, Any]] = field(default_factory=list)
+    ocr_pages: list[OcrPageNote] = field(default_factory=list)
     empty_pages: list[int] = field(default_factory=list)
     # Scans left unread because the job asked for ocr=never.
     unread_scanned_pages: list[int] = field(default_factory=list)
@@ -49,16 +50,15 @@ class PageReport:
         if page.kind is PageKind.EMPTY and not page.text.strip():
             self.empty_pages.append(page.number)  # also when OCR (always) read nothing
         elif page.ocr is not None:
-            self.ocr_pages.append({"page": page.number,
-                                   "mean_confidence": round(page.ocr.mean_confidence, 1),
-                                   "word_count": page.ocr.word_count,
-                                   "turned_degrees": page.ocr.turned_degrees})
+            self.ocr_pages.append(OcrPageNote(
+                page=page.number, mean_confidence=round(page.ocr.mean_confidence, 1),
+                word_count=page.ocr.word_count, turned_degrees=page.ocr.turned_degrees))
         elif page.kind is PageKind.SCANNED and mode is OcrMode.NEVER:
             self.unread_scanned_pages.append(page.number)
 
     def metrics(self) -> dict[str, Any]:
-        return {"ocr_pages": self.ocr_pages, "empty_pages": self.empty_pages,
-                "unread_scanned_pages": self.unread_scanned_pages}
+        return PageNotes(ocr_pages=self.ocr_pages, empty_pages=self.empty_pages,
+                         unread_scanned_pages=self.unread_scanned_pages).model_dump()
 
     def nothing_found(self, *, first_page: int, last_page: int) -> str:
         """The message for a chunk whose pages gave no text at all."""
@@ -68,7 +68,7 @@ class PageReport:
         if self.empty_pages:
             reasons.append(f"{describe_pages(self.empty_pages)} neither text nor images")
         if self.ocr_pages:  # no text found: OCR read no word on any of them
-            scans = [entry["page"] for entry in self.ocr_pages]
+            scans = [note.page for note in self.ocr_pages]
             reasons.append(f"OCR found no words on {describe_pages(scans, verb=False)}")
         return f"No text found on {pages}: " + "; ".join(reasons) + "."
 
