@@ -138,3 +138,15 @@ def _first_example(schema: dict[str, Any], schemas: dict[str, Any]) -> Any:
     members = schema.get("anyOf") or schema.get("oneOf") or []
     return next((found for member in members
                  if (found := _first_example(member, schemas)) is not None), None)
+
+
+def links(status: int, id_field: str, parameter: str,
+          targets: dict[str, tuple[str, str]]) -> dict[int | str, dict[str, Any]]:
+    """`responses=` entry declaring OpenAPI links from an answer that creates something to
+    the operations on it (`targets`: link name -> (method, path)), its `id_field` passed as
+    their `parameter`: a client, and schemathesis' stateful phase, can follow them."""
+    return {status: {"links": {
+        name: {"operationRef": "#/paths/" + path.replace("~", "~0").replace("/", "~1")
+                               + "/" + method,
+               "parameters": {parameter: f"$response.body#/{id_field}"}}
+        for name, (method, path) in targets.items()}}}

@@ -25,7 +25,7 @@ from services.gateway.jobs.schemas import (
     JobResult,
     JobStarted,
 )
-from services.gateway.openapi import AUTHENTICATED, errors
+from services.gateway.openapi import AUTHENTICATED, errors, links
 from services.gateway.ratelimit import limited
 from shared.crawl.params import CrawlRequest
 from shared.db import MAX_ROW_ID
@@ -33,6 +33,7 @@ from shared.errors import ConveyorError, ErrorCode
 from shared.jobs.models import JobKind
 from shared.jobs.states import Vocabulary, public_status, statuses_for
 
+_JOB = "/api/v1/jobs/{job_id}"
 router = APIRouter(prefix="/api/v1/jobs", tags=["jobs"], responses=errors(*AUTHENTICATED))
 
 # Filters accept the words of both v1 job vocabularies (001's "processing", 004's "running").
@@ -67,7 +68,9 @@ async def list_jobs(user_id: UserIdDep, jobs: JobsDep,
                    limit=limit, offset=offset)
 
 
-@router.post("", status_code=201, responses=errors(402, 413))
+@router.post("", status_code=201, responses={**errors(402, 413), **links(201, "id", "job_id", {
+    "GetJob": ("get", _JOB), "JobProgress": ("get", _JOB + "/progress"),
+    "StartJob": ("post", _JOB + "/start"), "CancelJob": ("post", _JOB + "/cancel")})})
 async def create_job(
         body: Annotated[CrawlRequest, Body(openapi_examples=CRAWL_REQUEST_EXAMPLES)],
         user_id: UserIdDep, jobs: JobsDep) -> CrawlJobCreated:

@@ -6,7 +6,7 @@ from fastapi import APIRouter, File, Form, Path, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
 from services.gateway.deps import JobsDep, PageId, ProjectId, SessionDep, SettingsDep, UserIdDep
-from services.gateway.openapi import AUTHENTICATED, errors, upload_example
+from services.gateway.openapi import AUTHENTICATED, errors, links, upload_example
 from services.gateway.pages import service
 from services.gateway.pages.schemas import (
     BatchIn,
@@ -34,7 +34,9 @@ TaskId = Annotated[str, Path(description="the task_id that process-page or proce
                              examples=["0b8e5c1a-2f3d-4e5f-9a6b-7c8d9e0f1a2b"])]
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, responses=links(201, "id", "project_id", {
+    "GetProject": ("get", "/api/v1/projects/{project_id}"),
+    "ListPages": ("get", "/api/v1/projects/{project_id}/pages")}))
 def create_project(body: ProjectIn, user_id: UserIdDep, session: SessionDep) -> ProjectOut:
     """A project: a named set of numbered pages."""
     return service.create_project(session, user_id=user_id, name=body.name,

@@ -8,7 +8,7 @@ from pydantic import ValidationError
 
 from services.gateway.deps import MAX_ROW_ID, JobsDep, SettingsDep, UserIdDep
 from services.gateway.jobs.presenters import pdf_status_document
-from services.gateway.openapi import AUTHENTICATED, errors, upload_example
+from services.gateway.openapi import AUTHENTICATED, errors, links, upload_example
 from services.gateway.pdf import service
 from services.gateway.pdf.schemas import (
     AsyncStartOut,
@@ -59,7 +59,10 @@ def _options(sentence_length_limit: int | None, gemini_model: str | None,
             [{**error, "loc": ("body", *error["loc"])} for error in exc.errors()]) from exc
 
 
-@router.post("/jobs/confirm", status_code=201, responses=errors(*_UPLOAD_ERRORS),
+@router.post("/jobs/confirm", status_code=201, responses={
+    **errors(*_UPLOAD_ERRORS), **links(201, "job_id", "job_id", {
+        "GetJob": ("get", "/api/v1/jobs/{job_id}"),
+        "CancelJob": ("post", "/api/v1/jobs/{job_id}/cancel")})},
              openapi_extra=upload_example(pdf_file="novel.pdf"))
 async def confirm(user_id: UserIdDep, jobs: JobsDep, settings: SettingsDep,
                   pdf_file: PdfFile, idempotency_key: IdempotencyKey = None) -> ConfirmOut:
