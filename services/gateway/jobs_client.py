@@ -92,16 +92,23 @@ class JobsClient:
     async def result(self, user_id: int, job_id: int) -> contract.ResultItems:
         return await self._call("GET", _job_path(user_id, job_id) + "/result", contract.ResultItems)
 
-    async def events(self, user_id: int, job_id: int, *, limit: int, offset: int
-                     ) -> list[contract.EventView]:
+    async def events(self, user_id: int, job_id: int, *, limit: int, offset: int = 0,
+                     after_id: int = 0, wait_seconds: float = 0) -> list[contract.EventView]:
+        """The job's events after `after_id`; `wait_seconds`: when there are none yet, the
+        job service answers as soon as there are (woken by the transaction that logs them),
+        or after that long with none."""
         return _EVENTS.validate_json(await self._send(
             "GET", _job_path(user_id, job_id) + "/events",
-            params={"limit": limit, "offset": offset}))
+            params={"limit": limit, "offset": offset, "after_id": after_id,
+                    "wait_seconds": min(wait_seconds, self._wait_slice)}))
 
-    async def event_feed(self, user_id: int, *, after_id: int | None = None) -> contract.EventFeed:
+    async def event_feed(self, user_id: int, *, after_id: int | None = None,
+                         wait_seconds: float = 0) -> contract.EventFeed:
         """The user's status and step events after `after_id`; without it, none and the id
-        to start from."""
-        params = {"after_id": after_id} if after_id is not None else None
+        to start from. `wait_seconds` as for `events`."""
+        params: dict[str, Any] = {"wait_seconds": min(wait_seconds, self._wait_slice)}
+        if after_id is not None:
+            params["after_id"] = after_id
         return await self._call("GET", f"/internal/users/{user_id}/events", contract.EventFeed,
                                 params=params)
 

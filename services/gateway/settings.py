@@ -20,7 +20,10 @@ class GatewaySettings(Settings):
     max_color_upload_bytes: int = 25 * 1024 * 1024
     rate_limit_color_async: str = "5/minute"  # seed 000, per user
     sync_color_wait_seconds: float = 60.0  # POST /process/reinhard, then 504 with the task id
-    ws_poll_seconds: float = 0.25  # how often /ws looks for new job events
+    # How long one request for new job events waits in the job service (/ws and the event
+    # streams): the job service answers as soon as there are some; this bounds how long a
+    # vanished client's request stays open.
+    event_wait_seconds: float = 10.0
     jobs_service_timeout_seconds: float = 30.0
 
 

@@ -9,8 +9,8 @@ from sqlalchemy import text
 
 from services.jobs.deps import require_service_token
 from services.jobs.errors import ERROR_HANDLERS
-from services.jobs.jobs.finished import FinishedJobs
 from services.jobs.jobs.router import router as jobs_router
+from services.jobs.jobs.signals import JobSignals
 from shared.api_docs import mount_docs_assets, redoc_page, swagger_page
 from shared.db import in_transaction_thread
 from shared.logging import configure_logging
@@ -21,10 +21,10 @@ OPENAPI_URL = "/openapi.json"
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    finished: FinishedJobs = app.state.finished_jobs
-    finished.start()
+    signals: JobSignals = app.state.job_signals
+    signals.start()
     yield
-    await finished.stop()
+    await signals.stop()
 
 
 def create_app() -> FastAPI:
@@ -34,8 +34,8 @@ def create_app() -> FastAPI:
                   openapi_url=None, docs_url=None, redoc_url=None,
                   exception_handlers=ERROR_HANDLERS)
     settings = get_settings()
-    app.state.finished_jobs = FinishedJobs(settings.effective_database_url,
-                                           recheck_seconds=settings.job_wait_recheck_seconds)
+    app.state.job_signals = JobSignals(settings.effective_database_url,
+                                       recheck_seconds=settings.job_wait_recheck_seconds)
     app.include_router(jobs_router, dependencies=[Depends(require_service_token)])
     app.include_router(_docs_router(app), dependencies=[Depends(require_service_token)])
     mount_docs_assets(app)

@@ -18,8 +18,11 @@ from shared.jobs.states import ACTIVE, ALLOWED_SOURCES, TERMINAL
 
 _PENDING_EVENTS = "pending_job_events"
 # Postgres NOTIFY channel: the transaction that ends a job sends the job's id on it, and
-# the job service wakes the requests waiting for that job (services/jobs/jobs/finished.py).
+# the job service wakes the requests waiting for that job (services/jobs/jobs/signals.py).
 FINISHED_CHANNEL = "conveyor_job_finished"
+# ... and the transaction that logs a job's events sends its id on this one: event streams
+# wake on it instead of polling.
+EVENTS_CHANNEL = "conveyor_job_events"
 
 
 def _rowcount(session: Session, statement: Update) -> int:
@@ -62,6 +65,9 @@ def _write_logged_events(session: Session) -> None:
     rows = session.info.pop(_PENDING_EVENTS, None)
     if rows:
         session.execute(insert(table_of(JobEvent)), rows)
+        if is_postgres(session):  # Postgres folds a transaction's equal notifications
+            for job_id in {row["job_id"] for row in rows}:
+                session.execute(select(func.pg_notify(EVENTS_CHANNEL, str(job_id))))
 
 
 @event.listens_for(Session, "after_rollback")
@@ -271,10 +277,12 @@ def input_paths_in_use(session: Session) -> set[str]:
     return {path for path in paths if path}
 
 
-def events_of(session: Session, *, job_id: int, limit: int, offset: int) -> list[JobEvent]:
+def events_of(session: Session, *, job_id: int, limit: int, offset: int,
+              after_id: int = 0) -> list[JobEvent]:
+    """The job's events after `after_id`, oldest first (a stream resumes from its last)."""
     return list(session.scalars(
-        select(JobEvent).where(JobEvent.job_id == job_id).order_by(JobEvent.id)
-        .limit(limit).offset(offset)))
+        select(JobEvent).where(JobEvent.job_id == job_id, JobEvent.id > after_id)
+        .order_by(JobEvent.id).limit(limit).offset(offset)))
 
 
 def events_of_user(session: Session, *, user_id: int, after_id: int, kinds: Sequence[JobKind],

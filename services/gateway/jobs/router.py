@@ -2,13 +2,15 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Query, Request
+from fastapi import APIRouter, Body, Header, Query, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
+from sse_starlette import EventSourceResponse
 
 from services.gateway.crawl.schemas import CRAWL_REQUEST_EXAMPLES, CrawlJobCreated, JobImages
 from services.gateway.crawl.service import create_crawl_job
 from services.gateway.crawl.service import job_images as job_images_of
-from services.gateway.deps import JobId, JobsDep, UserIdDep
+from services.gateway.deps import JobId, JobsDep, SettingsDep, UserIdDep
+from services.gateway.jobs import stream
 from services.gateway.jobs.presenters import (
     cancel_document,
     failed_chunk_documents,
@@ -104,6 +106,29 @@ async def job_events(job_id: JobId, user_id: UserIdDep, jobs: JobsDep,
     """Every state change, attempt and credit movement of a job, oldest first."""
     events = await jobs.events(user_id, job_id, limit=limit, offset=offset)
     return JobEvents(job_id=job_id, events=events)
+
+
+@router.get("/{job_id}/stream", response_class=EventSourceResponse, responses={
+    200: {"content": {"text/event-stream": {"schema": {"type": "string"}, "example": (
+        'id: 17\nevent: status\ndata: {"id": 17, "event_type": "status", "chunk_index": '
+        'null, "from_status": "queued", "to_status": "running", "detail": {}, '
+        '"created_at": "2026-12-04T09:30:01Z"}\n\n')}},
+          "description": "Server-Sent Events: one per entry of the job's event log, with "
+                         "its id; the stream ends once the job has ended."},
+    **_OF_A_JOB, **errors(400)})
+async def job_stream(job_id: JobId, user_id: UserIdDep, jobs: JobsDep, settings: SettingsDep,
+                     last_event_id: Annotated[str | None, Header(
+                         alias="Last-Event-ID", examples=["17"],
+                         description="the id of the last event received: the stream "
+                                     "resumes after it")] = None) -> EventSourceResponse:
+    """The job's event log, live, as Server-Sent Events (`id:` is the event's id). A client
+    that reconnects with `Last-Event-ID` misses nothing; the stream ends when the job has
+    ended and its last events are sent."""
+    after_id = stream.last_event_id(last_event_id)
+    job = await jobs.get(user_id, job_id)  # 404 before the stream starts
+    return EventSourceResponse(stream.job_event_stream(
+        jobs, user_id=user_id, job=job, after_id=after_id,
+        wait_seconds=settings.event_wait_seconds), ping=15)
 
 
 @router.get("/{job_id}/images", responses=_OF_A_JOB)

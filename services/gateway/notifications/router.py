@@ -58,8 +58,8 @@ def _authenticated_user(websocket: WebSocket) -> tuple[int, float] | None:
 
 
 async def _pump(websocket: WebSocket, jobs: JobsClient, user_id: int) -> None:
-    poll = get_gateway_settings().ws_poll_seconds
-    async for message in live_messages(jobs, user_id=user_id, poll_seconds=poll):
+    wait = get_gateway_settings().event_wait_seconds
+    async for message in live_messages(jobs, user_id=user_id, wait_seconds=wait):
         await websocket.send_json(message)
 
 

@@ -1,10 +1,12 @@
-"""Live job events for /ws: the job service's event feed, turned into seed 002's messages.
+"""Live job events for /ws: the job service's event feed, turned into messages: seed 002's
+for receipts, `job_status` and `job_progress` for every other kind.
 
-The feed is the job event log in Postgres, so nothing is lost between polls, every
-gateway replica can serve any socket, and the embedded default needs no Redis.
+The feed is the job event log in Postgres, so nothing is lost between requests, every
+gateway replica can serve any socket, and the embedded default needs no Redis. Each
+request waits in the job service until there are new events (a NOTIFY from the
+transaction that logged them wakes it), so a socket does not poll.
 """
 
-import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -15,25 +17,28 @@ from shared.jobs.states import TERMINAL, Vocabulary, public_status
 from shared.receipts.steps import STEPS
 
 
-async def live_messages(jobs: JobsClient, *, user_id: int, poll_seconds: float
+async def live_messages(jobs: JobsClient, *, user_id: int, wait_seconds: float
                         ) -> AsyncIterator[dict[str, Any]]:
     """Messages for one user's socket, from now on, until the caller stops iterating."""
     after_id = (await jobs.event_feed(user_id)).last_id
     while True:
-        feed = await jobs.event_feed(user_id, after_id=after_id)
+        feed = await jobs.event_feed(user_id, after_id=after_id, wait_seconds=wait_seconds)
         after_id = feed.last_id
         for event in feed.events:
             message = await _message(jobs, user_id=user_id, event=event)
             if message is not None:
                 yield message
-        if not feed.events:
-            await asyncio.sleep(poll_seconds)
 
 
 async def _message(jobs: JobsClient, *, user_id: int, event: FeedEvent
                    ) -> dict[str, Any] | None:
     if event.kind == JobKind.RECEIPT:
         return await _receipt_message(jobs, user_id=user_id, event=event)
+    if event.event_type == "step":
+        detail = event.step_detail()
+        return {"event_type": "job_progress",
+                "data": {"job_id": event.job_id, "kind": event.kind, "step": detail.step,
+                         "progress": detail.progress}}
     if event.event_type != "status" or event.to_status is None:
         return None
     status = JobStatus(event.to_status)

@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, BackgroundTasks, Query, Request
 
 from services.jobs.jobs import service
-from services.jobs.jobs.finished import FinishedJobs
+from services.jobs.jobs.signals import ANY_JOB, JobSignals
 from shared.db import MAX_ROW_ID, in_transaction_thread
 from shared.jobs.contract import (
     CancelView,
@@ -50,10 +50,21 @@ async def list_jobs(user_id: int, status: Annotated[list[JobStatus] | None, Quer
 async def user_events(user_id: int,
                       after_id: Annotated[int | None, Query(ge=0, le=MAX_ROW_ID)] = None,
                       kind: Annotated[list[JobKind] | None, Query()] = None,
-                      limit: Annotated[int, Query(ge=1, le=500)] = 100) -> EventFeed:
-    """The user's job events after `after_id` (without it: none, and the id to start at)."""
-    return await in_transaction_thread(service.user_event_feed, user_id=user_id,
-                                       after_id=after_id, kinds=kind or [], limit=limit)
+                      limit: Annotated[int, Query(ge=1, le=500)] = 100,
+                      wait_seconds: Annotated[float, Query(ge=0, le=MAX_WAIT_SECONDS)] = 0,
+                      *, request: Request) -> EventFeed:
+    """The user's job events after `after_id` (without it: none, and the id to start at).
+    `wait_seconds`: when there are none yet, answer as soon as there are (/ws)."""
+
+    async def read() -> EventFeed:
+        return await in_transaction_thread(service.user_event_feed, user_id=user_id,
+                                           after_id=after_id, kinds=kind or [], limit=limit)
+
+    if after_id is None:
+        return await read()
+    signals: JobSignals = request.app.state.job_signals
+    return await signals.wait_for_events(ANY_JOB, read, lambda feed: bool(feed.events),
+                                         seconds=wait_seconds)
 
 
 @router.get("/users/{user_id}/jobs/by-uuid/{job_uuid}")
@@ -76,18 +87,29 @@ async def get_job(request: Request, user_id: int, job_id: int, with_result: bool
 
     if not wait_seconds:
         return await read()
-    finished: FinishedJobs = request.app.state.finished_jobs
-    return await finished.wait_until_ended(job_id, read, lambda view: view.status in TERMINAL,
-                                           seconds=wait_seconds)
+    signals: JobSignals = request.app.state.job_signals
+    return await signals.wait_until_ended(job_id, read, lambda view: view.status in TERMINAL,
+                                          seconds=wait_seconds)
 
 
 @router.get(JOB + "/events")
-async def job_events(user_id: int, job_id: int,
+async def job_events(request: Request, user_id: int, job_id: int,
                      limit: Annotated[int, Query(ge=1, le=1000)] = 200,
-                     offset: Annotated[int, Query(ge=0, le=MAX_ROW_ID)] = 0) -> list[EventView]:
-    """The job's event log: state changes, attempts, credit movements."""
-    return await in_transaction_thread(service.job_events, user_id=user_id, job_id=job_id,
-                                       limit=limit, offset=offset)
+                     offset: Annotated[int, Query(ge=0, le=MAX_ROW_ID)] = 0,
+                     after_id: Annotated[int, Query(ge=0, le=MAX_ROW_ID)] = 0,
+                     wait_seconds: Annotated[float, Query(ge=0, le=MAX_WAIT_SECONDS)] = 0
+                     ) -> list[EventView]:
+    """The job's event log after `after_id`: state changes, attempts, credit movements.
+    `wait_seconds`: when there are none yet, answer as soon as there are, or after that
+    long (an event stream's long poll)."""
+
+    async def read() -> list[EventView]:
+        return await in_transaction_thread(service.job_events, user_id=user_id,
+                                           job_id=job_id, limit=limit, offset=offset,
+                                           after_id=after_id)
+
+    signals: JobSignals = request.app.state.job_signals
+    return await signals.wait_for_events(job_id, read, bool, seconds=wait_seconds)
 
 
 @router.post(JOB + "/start")

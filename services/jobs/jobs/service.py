@@ -61,10 +61,11 @@ def list_jobs(session: Session, *, user_id: int, status: list[JobStatus] | None,
                    offset=offset)
 
 
-def job_events(session: Session, *, user_id: int, job_id: int, limit: int, offset: int
-               ) -> list[EventView]:
+def job_events(session: Session, *, user_id: int, job_id: int, limit: int, offset: int,
+               after_id: int = 0) -> list[EventView]:
     owned_job(session, user_id=user_id, job_id=job_id)
-    events = repo.events_of(session, job_id=job_id, limit=limit, offset=offset)
+    events = repo.events_of(session, job_id=job_id, limit=limit, offset=offset,
+                            after_id=after_id)
     return [EventView.model_validate(e, from_attributes=True) for e in events]
 
 
