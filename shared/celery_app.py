@@ -11,6 +11,7 @@ from kombu import Queue as KombuQueue
 from shared.allocator import keep_freed_memory_for_reuse
 from shared.logging import configure_logging
 from shared.settings import Settings, get_settings
+from shared.worker_metrics import enable_worker_metrics
 
 
 class Queue(StrEnum):
@@ -94,7 +95,9 @@ def create_celery_app(name: str, *, include: list[str] | None = None,
 
 def create_worker_app(name: str, *, include: list[str]) -> Celery:
     """A domain worker's app: its logging, malloc settings for image-sized arrays
-    (`shared.allocator`; inherited by the pool processes it forks), and Celery."""
+    (`shared.allocator`; inherited by the pool processes it forks), its metrics
+    (`shared.worker_metrics`, on METRICS_PORT) and Celery."""
     configure_logging(name)
     keep_freed_memory_for_reuse()
+    enable_worker_metrics()
     return create_celery_app(name, include=include)

@@ -56,6 +56,11 @@ class Settings(BaseSettings):
     job_wait_recheck_seconds: float = 1.0
     reaper_interval_seconds: float = 15.0
     celery_task_events: bool = False  # Flower needs them; nothing else reads them
+    # A worker serves Prometheus metrics on this port when it is set (shared/worker_metrics.py).
+    metrics_port: int | None = None
+    # prometheus_client reads this variable itself, at import; it is a field so that a
+    # worker can refuse METRICS_PORT without it (its pool processes could not report).
+    prometheus_multiproc_dir: Path | None = None
     file_retention_hours: int = 24 * 7
     color_retention_hours: float = 24.0  # seed 000: colour uploads and results, then removed
 

@@ -140,11 +140,11 @@ def fake_web() -> Iterator[FakeWeb]:
 def stack(database: str, fake_gemini: FakeGemini, fake_web: FakeWeb,
           tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     """Gateway, job service, PDF, OCR, colour and crawl workers (two processes each) and
-    beat."""
+    beat; the PDF worker serves its metrics."""
     running = Stack(env={**os.environ}, log_dir=tmp_path_factory.mktemp("logs"))
     try:
         running.start_api()
-        running.start_worker(concurrency=2)
+        running.start_worker(concurrency=2, metrics=True)  # tests/e2e/test_metrics.py
         running.start_worker("worker-ocr", queues="ocr", app="services.workers.ocr.app",
                              concurrency=2)
         running.start_worker("worker-color", queues="color", app="services.workers.color.app",

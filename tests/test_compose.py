@@ -10,6 +10,7 @@ the pydantic settings classes.
 """
 
 import ast
+import json
 import re
 import shlex
 import sys
@@ -444,7 +445,8 @@ BUILT = sorted(built_services()) if BASE_FILE.is_file() else []
 def test_expected_services_exist() -> None:
     services = base_services()
     assert {"postgres", "redis", "migrate", "gateway", "jobs", "worker-pdf", "worker-ocr",
-            "worker-color", "worker-crawl", "beat", "flower"} <= set(services)
+            "worker-color", "worker-crawl", "beat", "flower", "prometheus",
+            "grafana"} <= set(services)
     assert {"migrate", "gateway", "jobs", "worker-pdf", "worker-ocr", "worker-color",
             "worker-crawl", "beat", "flower"} <= set(BUILT)
 
@@ -709,6 +711,121 @@ def test_data_volume_is_shared() -> None:
         sources.add(source)
     assert len(sources) == 1, f"DATA_DIR must be one shared volume, found {sources}"
     assert sources.pop() in (data.get("volumes") or {}), "the /data volume must be a named volume"
+
+
+# =========================================================================== tests: metrics
+
+PROMETHEUS_CONFIG = "./deploy/prometheus/prometheus.yml"
+WORKERS = ("worker-pdf", "worker-ocr", "worker-color", "worker-crawl")
+
+
+def metrics_port(service: dict[str, Any]) -> int | None:
+    """Where a service serves /metrics: a worker's METRICS_PORT, an API's --port."""
+    env = env_of(service)
+    if "METRICS_PORT" in env:
+        return int(env["METRICS_PORT"])
+    argv = argv_of(service) if "command" in service else []
+    return int(argv[argv.index("--port") + 1]) if "--port" in argv else None
+
+
+def scrape_targets() -> list[tuple[str, int]]:
+    """(host, port) of every static target and every DNS-discovered service."""
+    config = yaml.safe_load((REPO / PROMETHEUS_CONFIG).read_text())
+    targets = []
+    for job in config["scrape_configs"]:
+        assert job.get("metrics_path", "/metrics") == "/metrics", job["job_name"]
+        for static in job.get("static_configs", []):
+            for target in static["targets"]:
+                host, port = target.rsplit(":", 1)
+                targets.append((host, int(port)))
+        for dns in job.get("dns_sd_configs", []):
+            assert dns.get("type", "SRV") == "A", "compose's DNS answers A records"
+            targets += [(name, int(dns["port"])) for name in dns["names"]]
+    return targets
+
+
+def exposed_samples() -> dict[str, set[str]]:
+    """Each metric family Conveyor defines -> the sample names Prometheus stores for it."""
+    from prometheus_client.metrics import MetricWrapperBase
+
+    from services.gateway.metrics import REGISTRY as gateway_registry
+    from services.jobs.metrics.collector import DatabaseCollector
+    from shared import worker_metrics
+
+    worker = [m for m in vars(worker_metrics).values() if isinstance(m, MetricWrapperBase)]
+    families = [*gateway_registry.collect(), *DatabaseCollector().collect(),
+                *(f for metric in worker for f in metric.collect())]
+    suffixes = {"counter": ["_total"], "gauge": [""], "histogram": ["_bucket", "_sum", "_count"]}
+    return {f.name: {f.name + suffix for suffix in suffixes[f.type]} for f in families}
+
+
+def grafana_mounts() -> dict[str, Path]:
+    return {target: REPO / source for target, source in
+            mounts_at(base_services()["grafana"]).items() if source.startswith("./")}
+
+
+def test_prometheus_runs_with_the_repository_config() -> None:
+    prometheus = base_services()["prometheus"]
+    argv = argv_of(prometheus)
+    [config] = [a.split("=", 1)[1] for a in argv if a.startswith("--config.file=")]
+    assert mounts_at(prometheus).get(config) == PROMETHEUS_CONFIG
+    assert (REPO / PROMETHEUS_CONFIG).is_file()
+    assert container_ports(prometheus) == {9090}
+    assert "${PROMETHEUS_HOST:-127.0.0.1}" in prometheus["ports"][0], "no auth: localhost only"
+    assert "/-/ready" in " ".join(prometheus["healthcheck"]["test"])
+
+
+def test_prometheus_scrapes_every_metrics_endpoint() -> None:
+    services = base_services()
+    targets = scrape_targets()
+    for host, port in targets:
+        assert host in services, f"scrape target {host} is not a compose service"
+        assert metrics_port(services[host]) == port, f"{host} serves metrics elsewhere"
+    assert {host for host, _ in targets} == {"gateway", "jobs", *WORKERS}
+
+
+@pytest.mark.parametrize("name", WORKERS)
+def test_workers_serve_metrics_from_all_pool_processes(name: str) -> None:
+    worker = base_services()[name]
+    env = env_of(worker)
+    assert env["PROMETHEUS_MULTIPROC_DIR"].startswith("/"), "the prefork pool needs it"
+    assert str(metrics_port(worker)) in [str(p) for p in worker.get("expose", [])]
+    assert not worker.get("ports"), "published ports prevent --scale"
+
+
+def test_grafana_provisions_the_prometheus_datasource() -> None:
+    grafana = base_services()["grafana"]
+    assert env_of(grafana)["GF_SECURITY_ADMIN_PASSWORD"].startswith("${GRAFANA_PASSWORD:?")
+    assert "${GRAFANA_HOST:-127.0.0.1}" in grafana["ports"][0]
+    assert depends_on(grafana).get("prometheus") == "service_healthy"
+    provisioning = grafana_mounts()["/etc/grafana/provisioning"]
+    [datasource] = yaml.safe_load((provisioning / "datasources/prometheus.yml").read_text())[
+        "datasources"]
+    port = container_ports(base_services()["prometheus"]).pop()
+    assert datasource["type"] == "prometheus"
+    assert datasource["url"] == f"http://prometheus:{port}"
+
+
+def test_grafana_dashboard_is_provisioned_and_queries_real_metrics() -> None:
+    provisioning = grafana_mounts()["/etc/grafana/provisioning"]
+    [provider] = yaml.safe_load((provisioning / "dashboards/conveyor.yml").read_text())[
+        "providers"]
+    dashboards = grafana_mounts()[provider["options"]["path"]]
+    datasource_uid = yaml.safe_load((provisioning / "datasources/prometheus.yml").read_text())[
+        "datasources"][0]["uid"]
+    dashboard = json.loads((dashboards / "conveyor.json").read_text())
+    exposed = exposed_samples()
+    assert all(name.startswith("conveyor_") for name in exposed), sorted(exposed)
+    known = set().union(*exposed.values())
+    queried: set[str] = set()
+    for panel in dashboard["panels"]:
+        for target in panel.get("targets", []):
+            assert target["datasource"]["uid"] == datasource_uid, panel["title"]
+            names = set(re.findall(r"\bconveyor_\w+", target["expr"]))
+            assert names and names <= known, f"{panel['title']}: {sorted(names - known)}"
+            queried |= names
+    unshown = sorted(f for f, samples in exposed.items() if not samples & queried)
+    assert not unshown, f"no panel shows {unshown}"
 
 
 # =========================================================================== tests: settings

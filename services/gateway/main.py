@@ -16,6 +16,8 @@ from services.gateway.errors import install_error_handlers
 from services.gateway.jobs.router import router as jobs_router
 from services.gateway.jobs_client import JobsClient
 from services.gateway.limits import BodySizeLimit
+from services.gateway.metrics import RequestMetrics
+from services.gateway.metrics import router as metrics_router
 from services.gateway.notifications.router import router as notifications_router
 from services.gateway.openapi import with_response_examples, without_v3_validation_422
 from services.gateway.pages.router import router as pages_router
@@ -71,9 +73,10 @@ def create_app() -> FastAPI:
                        max_other_bytes=settings.max_json_bytes,
                        file_limits={RECEIPT_UPLOAD_PATH: settings.max_receipt_bytes,
                                     COLOR_UPLOAD_PATH: settings.max_color_upload_bytes})
+    app.add_middleware(RequestMetrics)  # outermost: refusals of the body limit count too
     for router in (system_router, auth_router, credits_router, pdf_router, jobs_router,
                    receipts_router, pages_router, page_tasks_router, notifications_router,
-                   color_router, crawl_router):
+                   color_router, crawl_router, metrics_router):
         app.include_router(router)
     _add_docs(app)
     _post_process_openapi(app)

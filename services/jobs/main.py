@@ -11,6 +11,7 @@ from services.jobs.deps import require_service_token
 from services.jobs.errors import ERROR_HANDLERS
 from services.jobs.jobs.router import router as jobs_router
 from services.jobs.jobs.signals import JobSignals
+from services.jobs.metrics.router import router as metrics_router
 from shared.api_docs import mount_docs_assets, redoc_page, swagger_page
 from shared.db import in_transaction_thread
 from shared.logging import configure_logging
@@ -38,6 +39,7 @@ def create_app() -> FastAPI:
                                        recheck_seconds=settings.job_wait_recheck_seconds)
     app.include_router(jobs_router, dependencies=[Depends(require_service_token)])
     app.include_router(_docs_router(app), dependencies=[Depends(require_service_token)])
+    app.include_router(metrics_router)  # no token: see services/jobs/metrics/router.py
     mount_docs_assets(app)
 
     @app.get("/health")

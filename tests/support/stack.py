@@ -48,6 +48,8 @@ class Stack:
     processes: list[Process] = field(default_factory=list)
     gateway_url: str = ""
     jobs_url: str = ""
+    # Metrics URL of each worker started with a metrics port, by worker name.
+    worker_metrics_urls: dict[str, str] = field(default_factory=dict)
 
     def spawn(self, name: str, argv: list[str], env: dict[str, str] | None = None) -> Process:
         log_path = self.log_dir / f"{name}-{len(self.processes)}.log"
@@ -70,10 +72,18 @@ class Stack:
 
     def start_worker(self, name: str = "worker-pdf", *, queues: str = "pdf",
                      app: str = "services.workers.pdf.app", concurrency: int = 2,
-                     env: dict[str, str] | None = None) -> Process:
+                     env: dict[str, str] | None = None, metrics: bool = False) -> Process:
+        """`metrics`: serve the worker's metrics on a free METRICS_PORT (multiprocess
+        mode, in a directory of its own), at `worker_metrics_urls[name]`."""
         argv = [sys.executable, "-m", "celery", "-A", app, "worker", "-Q", queues,
                 "-c", str(concurrency), "-n", f"{name}-{len(self.processes)}@%h",
                 "--loglevel", "INFO", "--without-gossip", "--without-mingle"]
+        if metrics:
+            port = free_port()
+            directory = self.log_dir / f"metrics-{name}-{len(self.processes)}"
+            env = {**(env or self.env), "METRICS_PORT": str(port),
+                   "PROMETHEUS_MULTIPROC_DIR": str(directory)}
+            self.worker_metrics_urls[name] = f"http://127.0.0.1:{port}/metrics"
         process = self.spawn(name, argv, env)
         wait_log(process, "ready")
         return process

@@ -1,0 +1,1 @@
+"""Prometheus metrics of the job service, computed from the database at scrape time."""
