@@ -3,13 +3,16 @@
 Services publish by task name (`send_task`) and never import worker code.
 """
 
+from contextvars import Token
 from enum import StrEnum
+from typing import Any
 
-from celery import Celery
+from celery import Celery, signals
 from kombu import Queue as KombuQueue
 
+from shared import worker_heartbeat  # noqa: F401  (connects its worker signals)
 from shared.allocator import keep_freed_memory_for_reuse
-from shared.logging import configure_logging
+from shared.logging import bind, configure_logging, unbind
 from shared.settings import Settings, get_settings
 from shared.worker_metrics import enable_worker_metrics
 
@@ -101,3 +104,22 @@ def create_worker_app(name: str, *, include: list[str]) -> Celery:
     keep_freed_memory_for_reuse()
     enable_worker_metrics()
     return create_celery_app(name, include=include)
+
+
+# The log context of the task running in this process (one at a time: prefork or solo).
+_task_context: dict[str, Token[Any]] = {}
+
+
+@signals.task_prerun.connect
+def _bind_task_context(task_id: str, kwargs: dict[str, Any] | None = None,
+                       **_: Any) -> None:
+    """Every line a task writes names its attempt; the chunk runner adds the chunk."""
+    _task_context[task_id] = bind(attempt=(kwargs or {}).get("attempt"))
+
+
+@signals.task_postrun.connect
+def _reset_task_context(task_id: str, **_: Any) -> None:
+    # The next task in this process must not inherit this one's job or chunk.
+    token = _task_context.pop(task_id, None)
+    if token is not None:
+        unbind(token)

@@ -19,6 +19,8 @@ class Settings(BaseSettings):
 
     environment: Literal["development", "test", "production"] = "development"
     log_level: str = "INFO"
+    # `json`: one JSON object a line, for log collectors; `text` reads well in a terminal.
+    log_format: Literal["text", "json"] = "text"
     data_dir: Path = Path("var")
     database_url: str = ""
     redis_url: str = ""
@@ -46,6 +48,9 @@ class Settings(BaseSettings):
     worker_max_tasks_per_child: int = 500
     heartbeat_interval_seconds: float = 5.0
     heartbeat_timeout_seconds: float = 120.0
+    # A chunk queued this long without a claim is published again (its message was lost).
+    # A broker that restarted (its run_id changed) has its queued chunks republished at
+    # once by the outbox relay instead: this is the net for losses the broker survives.
     queued_timeout_seconds: float = 300.0
     job_deadline_seconds: int = 6 * 3600
     pending_job_ttl_seconds: int = 24 * 3600  # a confirmed job never started gives back its credits

@@ -13,6 +13,7 @@ from shared.auth.models import User
 from shared.auth.tokens import user_id_from_token
 from shared.db import MAX_ROW_ID, session_scope
 from shared.errors import ConveyorError, ErrorCode
+from shared.logging import bind
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/login", auto_error=False)
 
@@ -37,7 +38,9 @@ async def current_user_id(token: Annotated[str | None, Depends(oauth2_scheme)],
     """The user named by a valid bearer token (no database round trip)."""
     if not token:
         raise ConveyorError(ErrorCode.UNAUTHORIZED, "Not authenticated")
-    return user_id_from_token(settings, token)
+    user_id = user_id_from_token(settings, token)
+    bind(user_id=user_id)  # async, so the route's log lines see it
+    return user_id
 
 
 def current_user(user_id: Annotated[int, Depends(current_user_id)],

@@ -17,6 +17,7 @@ from shared.jobs import contract
 from shared.jobs.contract import JobView
 from shared.jobs.models import JobKind, JobStatus
 from shared.jobs.states import TERMINAL, Vocabulary
+from shared.logging import REQUEST_ID_HEADER, current_context
 
 Model = TypeVar("Model", bound=BaseModel)
 _EVENTS = TypeAdapter(list[contract.EventView])
@@ -149,13 +150,20 @@ class JobsClient:
                     params: Any = None) -> bytes:
         """The answer's body; job-service errors come back as the same ConveyorError."""
         try:
-            response = await self._http.request(method, path, json=json, params=params)
+            response = await self._http.request(method, path, json=json, params=params,
+                                                headers=_request_id_header())
         except httpx.HTTPError as exc:
             raise ConveyorError(ErrorCode.UPSTREAM_UNAVAILABLE,
                                 "the job service is unavailable; try again shortly") from exc
         if response.status_code >= 400:
             raise _as_error(response)
         return response.content
+
+
+def _request_id_header() -> dict[str, str]:
+    """The gateway request's id, so the job service's lines of it carry the same id."""
+    request_id = current_context().get("request_id")
+    return {REQUEST_ID_HEADER: request_id} if request_id else {}
 
 
 def _job_path(user_id: int, job_id: int) -> str:

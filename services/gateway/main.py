@@ -4,7 +4,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from services.gateway.auth.router import router as auth_router
@@ -31,6 +31,7 @@ from services.gateway.system.router import router as system_router
 from shared.allocator import keep_freed_memory_for_reuse
 from shared.api_docs import mount_docs_assets, redoc_page, swagger_page
 from shared.logging import configure_logging
+from shared.request_context import RequestContext, bind_path_ids
 
 DESCRIPTION = """Submit documents and images for asynchronous processing.
 
@@ -66,14 +67,16 @@ def create_app() -> FastAPI:
     settings = get_gateway_settings()
     # The docs pages are ours (_add_docs): FastAPI's own load their scripts from a CDN.
     app = FastAPI(title="Conveyor API", version="1.0.0", description=DESCRIPTION,
-                  lifespan=_lifespan, docs_url=None, redoc_url=None)
+                  lifespan=_lifespan, docs_url=None, redoc_url=None,
+                  dependencies=[Depends(bind_path_ids)])
     app.state.limiter = limiter
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_upload_bytes=settings.max_upload_bytes,
                        max_other_bytes=settings.max_json_bytes,
                        file_limits={RECEIPT_UPLOAD_PATH: settings.max_receipt_bytes,
                                     COLOR_UPLOAD_PATH: settings.max_color_upload_bytes})
-    app.add_middleware(RequestMetrics)  # outermost: refusals of the body limit count too
+    app.add_middleware(RequestMetrics)  # refusals of the body limit count too
+    app.add_middleware(RequestContext)  # outermost: every line of the request has its id
     for router in (system_router, auth_router, credits_router, pdf_router, jobs_router,
                    receipts_router, pages_router, page_tasks_router, notifications_router,
                    color_router, crawl_router, metrics_router):

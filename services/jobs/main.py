@@ -15,6 +15,7 @@ from services.jobs.metrics.router import router as metrics_router
 from shared.api_docs import mount_docs_assets, redoc_page, swagger_page
 from shared.db import in_transaction_thread
 from shared.logging import configure_logging
+from shared.request_context import RequestContext, bind_path_ids
 from shared.settings import get_settings
 
 OPENAPI_URL = "/openapi.json"
@@ -37,10 +38,12 @@ def create_app() -> FastAPI:
     settings = get_settings()
     app.state.job_signals = JobSignals(settings.effective_database_url,
                                        recheck_seconds=settings.job_wait_recheck_seconds)
-    app.include_router(jobs_router, dependencies=[Depends(require_service_token)])
+    app.include_router(jobs_router, dependencies=[Depends(require_service_token),
+                                                  Depends(bind_path_ids)])
     app.include_router(_docs_router(app), dependencies=[Depends(require_service_token)])
     app.include_router(metrics_router)  # no token: see services/jobs/metrics/router.py
     mount_docs_assets(app)
+    app.add_middleware(RequestContext)  # the gateway's X-Request-ID, in every line
 
     @app.get("/health")
     async def health() -> dict[str, str]:

@@ -23,6 +23,7 @@ from shared.jobs import lifecycle
 from shared.jobs import repository as repo
 from shared.jobs.models import Job, JobChunk, JobStatus
 from shared.jobs.states import ACTIVE
+from shared.logging import bind
 from shared.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -164,6 +165,9 @@ def _claim(chunk_id: int, attempt: int) -> ChunkContext | None:
         if chunk is None:
             return None
         lifecycle.mark_job_running(session, job)
+        # Every line of the task from here on names its chunk; the task's end resets it
+        # (shared.celery_app).
+        bind(job_id=job.id, user_id=job.user_id, chunk=chunk.index, attempt=attempt)
         return ChunkContext(chunk_id=chunk.id, job_id=job.id, user_id=job.user_id,
                             attempt=attempt, index=chunk.index,
                             spec=dict(chunk.spec), params=dict(job.params),

@@ -125,6 +125,12 @@ class JobView(BaseModel):
         """The job's parameters read as its kind's model (the kind's creator wrote them)."""
         return model.model_validate(self.params)
 
+    @property
+    def partial(self) -> bool:
+        """Completed with chunks that failed: the status stays `completed` (seed 001) and
+        every API says what is missing in its own words."""
+        return self.status == JobStatus.COMPLETED and self.chunks.failed > 0
+
 
 class JobPage(BaseModel):
     items: list[JobView]

@@ -4,7 +4,9 @@ Invariants it restores:
 - a running chunk whose heartbeat went quiet (worker killed, machine gone) is queued again
   for its next attempt, or failed with WORKER_LOST once its retries are spent;
 - a chunk queued long ago whose message was lost in the broker is published again
-  (same attempt: whichever delivery claims first wins, the other is dropped);
+  (same attempt: whichever delivery claims first wins, the other is dropped); after a
+  broker restart (its run_id changed) every queued chunk is, at once
+  (`republish_after_broker_restart`), since a Redis that restarts empty lost them all;
 - a job past its deadline fails with TIMEOUT and its reservation is released;
 - a job confirmed but never started is cancelled after PENDING_JOB_TTL_SECONDS, and a
   completed job nobody finalized is settled after FINALIZE_AFTER_SECONDS, so no
@@ -19,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
+import redis
 from sqlalchemy.orm import Session
 
 from shared.db import session_scope, singleton_lock, utcnow
@@ -32,6 +35,7 @@ from shared.settings import get_settings
 log = logging.getLogger(__name__)
 S = JobStatus
 REAPER_LOCK_KEY = 0x0C0_BEA7
+_RUN_ID_KEY = "conveyor:broker_run_id"
 
 
 @dataclass(kw_only=True)
@@ -146,3 +150,35 @@ def _settle_forgotten(session: Session, job_id: int, report: ReapReport) -> None
     job = repo.get_job(session, job_id, for_update=True)
     if job is not None and job.status == S.COMPLETED and job.finalized_at is None:
         report.settled += lifecycle.finalize_job(session, job)
+
+
+def republish_after_broker_restart() -> int:
+    """Publish every queued chunk again once the broker restarted; how many.
+
+    Redis names each start with a new `run_id`. The last one seen is kept in Redis itself
+    and swapped atomically, so of several relays exactly one sees the change; a Redis that
+    restarted empty has lost the key too, which reads as a change as well. The embedded
+    broker (SQLite) keeps its messages across restarts: nothing to do there."""
+    settings = get_settings()
+    if not settings.redis_url:
+        return 0
+    try:
+        client = redis.Redis.from_url(settings.redis_url)
+        run_id = str(client.info("server")["run_id"])
+        previous: bytes | None = client.getset(  # type: ignore[assignment]
+            f"{settings.redis_key_prefix}{_RUN_ID_KEY}", run_id)
+    except redis.RedisError:  # still down: the next run looks again
+        return 0
+    if previous is not None and previous.decode() == run_id:
+        return 0
+    report = ReapReport()
+    with session_scope() as session:
+        # Queued before now: their messages went to the broker that is gone. One queued
+        # after the restart gets a second message, which its claim makes harmless.
+        ids = repo.stale_queued_chunk_ids(session, queued_before=utcnow())
+    for chunk_id in ids:
+        _handle_one(_republish, chunk_id, report)
+    if report.republished:
+        log.warning("broker restarted (run_id %s): republished %d queued chunks", run_id,
+                    report.republished)
+    return report.republished

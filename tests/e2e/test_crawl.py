@@ -172,3 +172,40 @@ def test_start_twice_and_other_users_jobs(api: httpx.Client, user: User) -> None
                          ("GET", "/api/v1/jobs/{id}/images")]:
         response = api.request(method, path.format(id=job["id"]), headers=stranger.headers)
         assert response.status_code == 404, (path, response.text)
+
+
+# An address the policy refuses (private) and the test allow-list does not let through.
+_PRIVATE_SEED = "http://10.255.255.1/cats.html"
+
+
+def test_a_crawl_whose_every_seed_is_refused_fails_and_names_them(
+        api: httpx.Client, user: User) -> None:
+    created = create(api, user, engines=["web"], max_images=5,
+                     seed_urls=[_PRIVATE_SEED, "http://192.168.0.1/"])
+    assert created.status_code == 201, created.text
+    job_id = created.json()["id"]
+    assert start(api, user, job_id).status_code == 200
+    wait_for_status(api, user, job_id, statuses={"completed", "failed"}, path=PROGRESS)
+    job = api.get(f"/api/v1/jobs/{job_id}", headers=user.headers).json()
+    assert (job["status"], job["error_type"], job["retryable"]) == (
+        "failed", "ADDRESS_REFUSED", False), job
+    assert _PRIVATE_SEED in job["error"] and "http://192.168.0.1/" in job["error"]
+    assert job["failed_chunks"][0]["error_type"] == "ADDRESS_REFUSED"
+    assert ledger_for_job(job_id) == [("reserve", 5), ("release", 5)]
+
+
+def test_a_partly_refused_crawl_lists_its_refusals(api: httpx.Client, user: User,
+                                                   fake_web: FakeWeb) -> None:
+    created = create(api, user, engines=["web"], max_images=1, max_depth=0,
+                     seed_urls=[f"{fake_web.url}/gallery/cats.html", _PRIVATE_SEED])
+    job_id = created.json()["id"]
+    assert start(api, user, job_id).status_code == 200
+    wait_for_status(api, user, job_id, statuses={"completed", "failed"}, path=PROGRESS)
+    job = api.get(f"/api/v1/jobs/{job_id}", headers=user.headers).json()
+    assert (job["status"], job["partial"]) == ("completed", False), job
+    refused = job["result"]["refused_urls"]
+    assert {"url": _PRIVATE_SEED, "reason": "address_refused"}.items() <= refused[0].items()
+    assert job["result"]["refused_pages"] == 1
+    events = api.get(f"/api/v1/jobs/{job_id}/events", headers=user.headers).json()["events"]
+    listed = [e for e in events if e["event_type"] == "refused"]
+    assert len(listed) == 1 and listed[0]["detail"]["urls"][0]["url"] == _PRIVATE_SEED

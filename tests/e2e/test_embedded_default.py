@@ -126,3 +126,18 @@ def test_embedded_default_recolours_an_upload(embedded):
         assert task["result"]["qc_report"]["passed"] is True
         download = api.get(task["result"]["downloads"]["result"], headers=user.headers)
         assert download.status_code == 200 and download.content[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_ready_counts_workers_by_their_heartbeats(embedded):
+    """The SQLite broker cannot broadcast: the workers' rows in the database say who is
+    alive, and readiness says that is how it knows."""
+    base, _, _ = embedded
+    body: dict = {}
+    for _ in range(20):
+        body = httpx.get(f"{base}/health/ready", timeout=10).json()
+        if body["status"] == "ready":
+            break
+        time.sleep(1)
+    assert (body["status"], body["workers_seen_by"]) == ("ready", "database_heartbeats"), body
+    assert all(body["workers"][queue] >= 1 for queue in
+               ("pdf", "ocr", "color", "crawl", "maintenance")), body

@@ -43,6 +43,8 @@ def test_batch_with_a_corrupt_page_and_a_pdf(api, user):
     assert all(s["total"] == 6 for s in seen)
     result = final["result"]
     assert (result["total"], result["completed"], result["failed"]) == (6, 5, 1)
+    assert final["partial"] is True
+    assert final["message"] == "1 of 6 pages failed; their errors are in result.results"
     by_number = {r["page_number"]: r for r in result["results"]}
     assert by_number[4]["status"] == "failed"
     assert by_number[4]["error_type"] == "INPUT_INVALID"

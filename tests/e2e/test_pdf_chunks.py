@@ -60,6 +60,9 @@ def test_failed_chunk_leaves_partial_result_and_charges_only_what_was_done(api, 
     pdf, sentences = make_flowing_document(4000, marks={2000: "MALFORMED"})
     done = _run(api, user, pdf)
     assert done["status"] == "completed", done
+    assert done["partial"] is True  # seed 001's word stays; this field says what it hides
+    progress = api.get(f"/api/v1/jobs/{done['id']}/progress", headers=user.headers).json()
+    assert (progress["status"], progress["partial"]) == ("completed", True)
     pages = done["page_count"]
     assert 31 <= pages <= 100 and done["total_chunks"] == (pages + 19) // 20
     failed = done["failed_chunks"]

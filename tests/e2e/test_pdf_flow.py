@@ -36,7 +36,7 @@ def test_register_grant_confirm_process_finalize(api, stack, fake_gemini):
     assert done["progress_percent"] == 100
     assert done["original_filename"] == "novel.pdf"
     assert done["total_chunks"] == 1 and done["processed_chunks"] == 1
-    assert done["failed_chunks"] == []
+    assert done["failed_chunks"] == [] and done["partial"] is False
     assert done["gemini_api_calls"] == 2  # 60 sentences in batches of 50
     assert done["model"] == "gemini-2.5-flash"
     # ... and no crawl fields.

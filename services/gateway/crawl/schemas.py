@@ -35,7 +35,7 @@ class CrawlJobCreated(JobStatusDocument):
         "charged_credits": None, "finalized": False, "created_at": "2025-10-04T10:00:00Z",
         "started_at": None, "finished_at": None, "updated_at": "2025-10-04T10:00:00Z",
         "progress_percent": 0, "current_step": None, "total_chunks": 0,
-        "processed_chunks": 0, "active_chunks": 0, "failed_chunks": [],
+        "processed_chunks": 0, "active_chunks": 0, "partial": False, "failed_chunks": [],
         "failed_chunk_count": 0, "celery_task_id": None,
         "task_state": {"state": "PENDING", "info": {"current": 0, "total": 0}},
         "processing_time_seconds": None, "error": None, "error_type": None,

@@ -12,6 +12,7 @@ from services.gateway.jobs.schemas import (
     JobStatusDocument,
     PdfJobStatusDocument,
     PdfResultSummary,
+    RefusedUrl,
     ResultDownloads,
     ResultSummary,
     TaskInfo,
@@ -55,7 +56,7 @@ def _status_of_any(job: JobView) -> JobStatusDocument:
         updated_at=job.updated_at, progress_percent=job.progress_percent,
         current_step=job.current_step, total_chunks=chunks.total,
         processed_chunks=chunks.completed, active_chunks=chunks.active,
-        failed_chunks=failed_chunk_documents(job.failed_chunks),
+        partial=job.partial, failed_chunks=failed_chunk_documents(job.failed_chunks),
         failed_chunk_count=chunks.failed, celery_task_id=job.celery_task_id,
         task_state=TaskState(
             state=public_status(job.status, Vocabulary.V3_RECEIPTS,
@@ -87,9 +88,15 @@ def _pdf_result(job: JobView, summary: JobSummary) -> PdfResultSummary:
 
 
 def _crawl_result(job: JobView, summary: JobSummary) -> CrawlResultSummary:
+    """Also what the crawl refused (the chunks' metrics, added up by the job service)."""
+    metrics = job.metrics
     return CrawlResultSummary(downloaded_images=summary.completed_units,
                               images_url=f"/api/v1/jobs/{job.id}/images",
-                              validate_url=f"/api/v1/validation/job/{job.id}/")
+                              validate_url=f"/api/v1/validation/job/{job.id}/",
+                              refused_images=metrics.get("refused_images", 0),
+                              refused_pages=metrics.get("refused_pages", 0),
+                              refused_urls=[RefusedUrl.model_validate(refusal) for refusal
+                                            in metrics.get("refused_urls", [])])
 
 
 def _validation_result(job: JobView, summary: JobSummary) -> ValidationResultSummary:
@@ -114,7 +121,7 @@ def progress_document(job: JobView) -> JobProgressDocument:
         job_id=job.id, status=public_status(job.status, Vocabulary.V1_CRAWL),
         progress=job.progress_percent, total_chunks=chunks.total,
         active_chunks=chunks.active, completed_chunks=chunks.completed,
-        failed_chunks=chunks.failed, estimated_completion=_eta(job),
+        failed_chunks=chunks.failed, partial=job.partial, estimated_completion=_eta(job),
         started_at=job.started_at, updated_at=job.updated_at)
     if job.kind != JobKind.CRAWL:
         return document

@@ -71,10 +71,28 @@ class PdfResultSummary(BaseModel):
     warnings: list[str]
 
 
+class RefusedUrl(BaseModel):
+    """A page or image the crawler did not take, and why (`address_refused`, `timeout`,
+    `not_an_image`, ...)."""
+
+    url: str
+    reason: str
+    detail: str
+
+
 class CrawlResultSummary(BaseModel):
     downloaded_images: int
     images_url: str
     validate_url: str
+    refused_images: int = Field(default=0, description="candidates not kept", examples=[2])
+    refused_pages: int = Field(default=0, description="pages and seeds that could not be "
+                               "read (refused by the address policy, unreachable...)",
+                               examples=[1])
+    refused_urls: list[RefusedUrl] = Field(
+        default_factory=list, description="the refusals, up to 20 pages and 20 images a "
+        "chunk, with their reasons", examples=[[{
+            "url": "http://10.0.0.5/", "reason": "address_refused",
+            "detail": "refused 10.0.0.5: private address"}]])
 
 
 class ValidationResultSummary(BaseModel):
@@ -99,7 +117,7 @@ class JobStatusDocument(BaseModel):
         "charged_credits": None, "finalized": False, "created_at": "2025-10-04T10:00:00Z",
         "started_at": _WHEN, "finished_at": None, "updated_at": "2025-10-04T10:02:05Z",
         "progress_percent": 50, "current_step": "Processing chunk 3/4", "total_chunks": 4,
-        "processed_chunks": 2, "active_chunks": 2, "failed_chunks": [],
+        "processed_chunks": 2, "active_chunks": 2, "partial": False, "failed_chunks": [],
         "failed_chunk_count": 0, "celery_task_id": "job_124_1759572005.123456",
         "task_state": {"state": "PROGRESS", "info": {"current": 2, "total": 4}},
         "processing_time_seconds": None, "error": None, "error_type": None,
@@ -125,6 +143,9 @@ class JobStatusDocument(BaseModel):
     total_chunks: int
     processed_chunks: int
     active_chunks: int
+    partial: bool = Field(default=False, examples=[False], description=(
+        "true when the job completed but some of its chunks failed: `status` stays "
+        "`completed`, `failed_chunks` lists what is missing and it is not charged"))
     failed_chunks: list[FailedChunkDocument]
     failed_chunk_count: int
     celery_task_id: str | None
@@ -144,7 +165,7 @@ _PDF_JOB = {
     "finalized": False, "created_at": "2025-10-04T10:00:00Z", "started_at": _WHEN,
     "finished_at": None, "updated_at": "2025-10-04T10:02:05Z", "progress_percent": 45,
     "current_step": "Processing chunk 5/10", "total_chunks": 10, "processed_chunks": 4,
-    "active_chunks": 3, "failed_chunks": [], "failed_chunk_count": 0,
+    "active_chunks": 3, "partial": False, "failed_chunks": [], "failed_chunk_count": 0,
     "celery_task_id": "job_123_1696378800.123456",
     "task_state": {"state": "PROGRESS", "info": {"current": 4, "total": 10}},
     "processing_time_seconds": None, "error": None, "error_type": None, "retryable": None,
@@ -181,7 +202,7 @@ class JobProgressDocument(BaseModel):
 
     model_config = _examples({
         "job_id": 123, "status": "running", "progress": 40, "total_chunks": 5,
-        "active_chunks": 3, "completed_chunks": 2, "failed_chunks": 0,
+        "active_chunks": 3, "completed_chunks": 2, "failed_chunks": 0, "partial": False,
         "estimated_completion": "2025-10-04T10:06:00+00:00", "started_at": _WHEN,
         "updated_at": "2025-10-04T10:02:05Z"})
 
@@ -192,6 +213,8 @@ class JobProgressDocument(BaseModel):
     active_chunks: int
     completed_chunks: int
     failed_chunks: int
+    partial: bool = Field(default=False, examples=[False], description=(
+        "completed, but `failed_chunks` of its chunks failed"))
     estimated_completion: str | None = Field(description="while running, from the pace so far")
     started_at: datetime | None
     updated_at: datetime
@@ -202,7 +225,7 @@ class CrawlJobProgressDocument(JobProgressDocument):
 
     model_config = _examples({
         "job_id": 123, "status": "running", "progress": 75, "total_chunks": 10,
-        "active_chunks": 2, "completed_chunks": 7, "failed_chunks": 1,
+        "active_chunks": 2, "completed_chunks": 7, "failed_chunks": 1, "partial": False,
         "estimated_completion": None, "started_at": "2024-01-01T10:00:00Z",
         "updated_at": "2024-01-01T10:15:00Z", "downloaded_images": 750})
 

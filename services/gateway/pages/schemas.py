@@ -103,7 +103,8 @@ class TaskStatus(BaseModel):
         {"task_id": "0b8e5c1a-2f3d-4e5f-9a6b-7c8d9e0f1a2b", "status": "processing",
          "current": 3, "total": 10},
         {"task_id": "0b8e5c1a-2f3d-4e5f-9a6b-7c8d9e0f1a2b", "status": "completed",
-         "current": 2, "total": 2,
+         "current": 2, "total": 2, "partial": True,
+         "message": "1 of 2 pages failed; their errors are in result.results",
          "result": {"total": 2, "completed": 1, "failed": 1, "results": [
              {"page_id": 1, "page_number": 1, "status": "completed", "text": "...",
               "mean_confidence": 92.1, "word_count": 301},
@@ -115,6 +116,9 @@ class TaskStatus(BaseModel):
     status: str
     current: int
     total: int
+    # A task that completed with pages that failed says so here as well as in its counts.
+    partial: bool = Field(default=False, description="completed, but some pages failed")
+    message: str | None = Field(default=None, description="what a partial task misses")
     result: dict[str, Any] | None = None
     error: str | None = None
     error_type: str | None = None

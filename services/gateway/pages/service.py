@@ -198,6 +198,10 @@ async def task_status(jobs: JobsClient, *, user_id: int, task_id: str) -> TaskSt
         return status
     status.result = _batch_result(view, view.result_items or [])
     status.error, status.error_type = view.error, view.error_type
+    if view.partial:
+        status.partial = True
+        status.message = (f"{chunks.failed} of {chunks.total} pages failed; their errors "
+                          "are in result.results")
     return status
 
 

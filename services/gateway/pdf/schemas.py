@@ -45,7 +45,7 @@ class PdfProcessed(PdfJobStatusDocument):
         "started_at": "2025-10-04T10:00:01Z", "finished_at": "2025-10-04T10:00:09Z",
         "updated_at": "2025-10-04T10:00:09Z", "progress_percent": 100,
         "current_step": None, "total_chunks": 1, "processed_chunks": 1, "active_chunks": 0,
-        "failed_chunks": [], "failed_chunk_count": 0,
+        "partial": False, "failed_chunks": [], "failed_chunk_count": 0,
         "celery_task_id": "job_123_1759572001.123456",
         "task_state": {"state": "SUCCESS", "info": {"current": 1, "total": 1}},
         "processing_time_seconds": 8.2, "error": None, "error_type": None,

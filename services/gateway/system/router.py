@@ -7,13 +7,15 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import text
 
 from services.gateway.system.probe import probe_app
 from shared.celery_app import Queue
 from shared.db import session_scope
 from shared.errors import ErrorCode, error_body
+from shared.settings import get_settings
+from shared.worker_heartbeat import live_workers_per_queue
 
 router = APIRouter(tags=["system"])
 _INSPECT_TIMEOUT = 1.0
@@ -26,17 +28,26 @@ class Liveness(BaseModel):
 
 
 class Readiness(BaseModel):
-    """`workers`: live workers per queue, or "unknown" where the broker cannot be asked
-    (the embedded default)."""
+    """`status` is `ready`, or `degraded` while a queue has no live worker (its jobs wait
+    until one comes). `workers`: live workers per queue, counted by asking them over the
+    broker (`workers_seen_by: broker`) or, where the broker cannot broadcast (the embedded
+    default), by their heartbeats in the database (`database_heartbeats`)."""
 
     model_config = ConfigDict(json_schema_extra={"examples": [
         {"status": "ready", "database": "ok", "broker": "ok",
-         "workers": {"pdf": 2, "ocr": 1, "color": 1, "crawl": 1}}]})
+         "workers": {"pdf": 2, "ocr": 1, "color": 1, "crawl": 1, "maintenance": 1},
+         "workers_seen_by": "broker"},
+        {"status": "degraded", "database": "ok", "broker": "ok",
+         "workers": {"pdf": 1, "ocr": 0, "color": 1, "crawl": 1, "maintenance": 1},
+         "workers_seen_by": "database_heartbeats", "queues_without_workers": ["ocr"]}]})
 
-    status: str
+    status: str = Field(description="ready, or degraded while a queue has no worker")
     database: str
     broker: str
     workers: dict[str, int] | str
+    workers_seen_by: str | None = Field(
+        default=None, description="broker (asked over it) or database_heartbeats")
+    queues_without_workers: list[str] = Field(default_factory=list)
 
 
 class NotReady(Readiness):
@@ -61,13 +72,18 @@ async def health() -> Liveness:
 @router.get("/health/ready", response_model=Readiness, responses={
     503: {"model": NotReady, "description": "The database or the broker is unreachable."}})
 async def ready() -> JSONResponse:
-    """Readiness: database and broker reachable, and live workers per queue."""
-    database, (broker, workers) = await asyncio.gather(
+    """Readiness: database and broker reachable, and live workers per queue (degraded,
+    still 200, while a queue has none)."""
+    database, (broker, workers, seen_by) = await asyncio.gather(
         run_in_threadpool(_check_database), run_in_threadpool(_check_broker_and_workers))
     ok = database == "ok" and broker == "ok"
-    body: dict[str, Any] = {"status": "ready" if ok else "unavailable", "database": database,
-                            "broker": broker, "workers": workers}
+    idle = sorted(q for q, count in workers.items() if count == 0) \
+        if isinstance(workers, dict) else []
+    body: dict[str, Any] = {"status": "degraded" if idle else "ready", "database": database,
+                            "broker": broker, "workers": workers, "workers_seen_by": seen_by,
+                            "queues_without_workers": idle}
     if not ok:  # an error answer like any other: coded
+        body["status"] = "unavailable"
         body.update(error_body(ErrorCode.UPSTREAM_UNAVAILABLE, "the database or the broker "
                                "is unreachable"))
     return JSONResponse(body, status_code=200 if ok else 503)
@@ -83,10 +99,12 @@ def _check_database() -> str:
 
 
 _CACHE_SECONDS = 5.0
-_last_check: tuple[float, tuple[str, dict[str, int] | str]] | None = None
+# (broker, workers per queue or "unknown", how they were counted)
+BrokerCheck = tuple[str, dict[str, int] | str, str | None]
+_last_check: tuple[float, BrokerCheck] | None = None
 
 
-def _check_broker_and_workers() -> tuple[str, dict[str, int] | str]:
+def _check_broker_and_workers() -> BrokerCheck:
     """Cached for a few seconds: an unauthenticated route must not fan out to every worker
     on each call."""
     global _last_check
@@ -96,19 +114,30 @@ def _check_broker_and_workers() -> tuple[str, dict[str, int] | str]:
     return _last_check[1]
 
 
-def _inspect_broker_and_workers() -> tuple[str, dict[str, int] | str]:
+def _inspect_broker_and_workers() -> BrokerCheck:
     app = probe_app()
     try:
         with app.connection_for_write() as connection:
             connection.ensure_connection(max_retries=1, timeout=2)
     except Exception as exc:
-        return f"error: {type(exc).__name__}", {}
+        return f"error: {type(exc).__name__}", {}, None
+    if get_settings().is_embedded:  # its SQLite transport takes a broadcast, answers none
+        return "ok", *_workers_by_heartbeats()
     try:
         replies = app.control.inspect(timeout=_INSPECT_TIMEOUT).active_queues() or {}
     except Exception:  # transports without broadcast (the embedded SQLite broker)
-        return "ok", "unknown"
+        return "ok", *_workers_by_heartbeats()
     counts = {q.value: 0 for q in Queue}
     for queues in replies.values():
         for name in {q["name"] for q in queues}:
             counts[name] = counts.get(name, 0) + 1
-    return "ok", counts
+    return "ok", counts, "broker"
+
+
+def _workers_by_heartbeats() -> tuple[dict[str, int] | str, str | None]:
+    try:
+        with session_scope() as session:
+            counts = live_workers_per_queue(session, queues=[q.value for q in Queue])
+    except Exception:  # the database check reports the database's state
+        return "unknown", None
+    return counts, "database_heartbeats"

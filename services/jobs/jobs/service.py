@@ -1,5 +1,7 @@
 """Job lifecycle as the job service offers it: create+reserve, start, cancel, finalize."""
 
+import logging
+
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -22,8 +24,11 @@ from shared.jobs.contract import (
 )
 from shared.jobs.models import PAGE_KINDS, Job, JobKind, JobStatus
 from shared.jobs.states import Vocabulary, public_status
+from shared.logging import bind
 from shared.pages import repository as pages_repo
 from shared.pages.params import PageTaskParams
+
+log = logging.getLogger(__name__)
 
 _KIND_NAMES = {JobKind.PDF: "PDF", JobKind.RECEIPT: "receipt", JobKind.PAGE_OCR: "page OCR",
                JobKind.PAGE_BATCH: "page batch", JobKind.COLOR_TRANSFER: "colour transfer",
@@ -104,6 +109,8 @@ def create_job(session: Session, request: CreateJob) -> JobView:
     except IntegrityError as exc:  # the same key raced in from a parallel request
         raise ConveyorError(ErrorCode.IDEMPOTENCY_CONFLICT,
                             "a request with this Idempotency-Key is in progress") from exc
+    bind(job_id=job.id, user_id=job.user_id)  # the request's later lines name the new job
+    log.info("%s job created, %d credits reserved", job.kind.value, estimate)
     if job.kind in PAGE_KINDS:  # queued with the job, before any worker can see it
         pages = PageTaskParams.model_validate(job.params).pages
         pages_repo.assign_to_job(session, page_ids=[page.page_id for page in pages],

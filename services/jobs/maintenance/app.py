@@ -10,7 +10,9 @@ from shared.celery_app import TaskName, create_celery_app
 from shared.logging import configure_logging
 from shared.settings import get_settings
 
-configure_logging("beat")
+PERIODIC_TASKS = (TaskName.RELAY_OUTBOX, TaskName.REAP_STALE_JOBS, TaskName.CLEAN_OLD_FILES)
+# Celery's own lines about these (every 2.5 s) are dropped; the tasks log what they did.
+configure_logging("beat", quiet_tasks=[task.value for task in PERIODIC_TASKS])
 settings = get_settings()
 app = create_celery_app("conveyor-beat", include=["services.jobs.maintenance.tasks"])
 

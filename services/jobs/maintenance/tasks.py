@@ -11,7 +11,7 @@ from shared.color.retention import remove_expired_images
 from shared.db import session_scope
 from shared.jobs import repository as repo
 from shared.jobs.outbox import relay_unsent
-from shared.jobs.reaper import reap_stale_jobs
+from shared.jobs.reaper import reap_stale_jobs, republish_after_broker_restart
 from shared.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -19,11 +19,13 @@ log = logging.getLogger(__name__)
 
 @shared_task(name=TaskName.RELAY_OUTBOX.value, ignore_result=True)
 def relay_outbox() -> int:
-    """Publish task messages whose post-commit publish never happened."""
+    """Publish task messages whose post-commit publish never happened, and, after a broker
+    restart, every queued chunk's again (the restarted broker lost them)."""
+    republished = republish_after_broker_restart()
     sent = relay_unsent(current_app, older_than_seconds=get_settings().outbox_relay_after_seconds)
     if sent:
         log.info("outbox relay published %d messages", sent)
-    return sent
+    return sent + republished
 
 
 @shared_task(name=TaskName.REAP_STALE_JOBS.value, ignore_result=True)
@@ -43,4 +45,7 @@ def clean_old_files() -> int:
     with session_scope() as session:
         in_use = repo.input_paths_in_use(session)
     removed = storage.remove_older_than("uploads", max_age_seconds=max_age, keep=in_use)
-    return removed + remove_expired_images()
+    removed += remove_expired_images()
+    if removed:
+        log.info("cleanup removed %d files", removed)
+    return removed

@@ -13,12 +13,19 @@ import io
 import logging
 import warnings
 from collections import Counter
+from collections.abc import Callable
 
 import redis
 from PIL import Image
+from sqlalchemy.orm import Session
 
 from services.workers.crawl.engines import ENGINES
-from services.workers.crawl.engines.base import Candidate, EngineNotConfigured
+from services.workers.crawl.engines.base import (
+    Candidate,
+    EngineNotConfigured,
+    PageRefusal,
+    SearchEngine,
+)
 from services.workers.crawl.fetcher import Fetched, Fetcher, FetchRefused
 from services.workers.crawl.settings import CrawlSettings, get_crawl_settings
 from shared import storage
@@ -48,6 +55,7 @@ def process_crawl_chunk(context: ChunkContext) -> ChunkOutput:
     refused: Counter[str] = Counter()
     samples: list[dict[str, str]] = []
     kept, duplicates = _kept_by_earlier_attempts(context), 0
+    engine: SearchEngine | None = None
     try:
         engine = ENGINES[engine_name](fetcher, settings)
         candidates = engine.candidates(keyword, request, limit=quota) if quota else iter(())
@@ -75,12 +83,48 @@ def process_crawl_chunk(context: ChunkContext) -> ChunkOutput:
         raise ConveyorError(ErrorCode.UPSTREAM_UNAVAILABLE, str(exc)) from exc
     finally:
         fetcher.close()
+    pages = engine.refused_pages if engine is not None else []
+    _fail_if_every_seed_refused(request, pages)
+    page_refusals = [{"url": p.url, "reason": p.reason, "detail": p.detail}
+                     for p in pages[:_SAMPLE_REFUSALS]]
+    refused_urls = [*page_refusals, *samples]
     summary = {"keyword": keyword, "engine": engine_name.value, "kept": kept,
                "quota": quota, "duplicates": duplicates, "refused": dict(refused),
-               "refused_samples": samples}
+               "refused_samples": samples, "refused_pages": page_refusals}
     return ChunkOutput(result={"items": [summary]}, units_done=kept,
                        metrics={"downloaded_images": kept, "duplicate_images": duplicates,
-                                "refused_images": sum(refused.values())})
+                                "refused_images": sum(refused.values()),
+                                "refused_pages": len(pages),
+                                # Listed in the job's result (lists add up over chunks).
+                                "refused_urls": refused_urls},
+                       store=_with_refusal_event(context, summary, refused_urls))
+
+
+def _fail_if_every_seed_refused(request: CrawlRequest, pages: list[PageRefusal]) -> None:
+    """A crawl that could not start anywhere fails, saying which URLs were refused,
+    rather than completing with no images and no reason."""
+    refused = [p for p in pages if p.seed and p.reason == "address_refused"]
+    seeds = {str(url) for url in request.seed_urls}
+    if seeds and len({p.url for p in refused}) >= len(seeds):
+        listed = "; ".join(f"{p.url} ({p.detail})" for p in refused[:_SAMPLE_REFUSALS])
+        raise ConveyorError(ErrorCode.ADDRESS_REFUSED,
+                            f"every seed URL was refused by the address policy: {listed}")
+
+
+def _with_refusal_event(context: ChunkContext, summary: dict[str, object],
+                        refused_urls: list[dict[str, str]]
+                        ) -> Callable[[Session], dict[str, object]]:
+    """The chunk's result, and an event listing its refusals, written with the chunk's
+    completion (so a chunk whose job was cancelled meanwhile writes neither)."""
+
+    def store(session: Session) -> dict[str, object]:
+        if refused_urls:
+            jobs_repo.add_event(session, job_id=context.job_id, chunk_index=context.index,
+                                event_type="refused", attempt=context.attempt,
+                                count=len(refused_urls), urls=refused_urls)
+        return {"items": [summary]}
+
+    return store
 
 
 def _kept_by_earlier_attempts(context: ChunkContext) -> int:

@@ -25,7 +25,20 @@ class EngineNotConfigured(Exception):
     """The engine needs settings (an API key) this deployment does not have."""
 
 
+@dataclass(frozen=True, kw_only=True)
+class PageRefusal:
+    """A page (or a seed) the engine could not read, and why (`FetchRefused.reason`)."""
+
+    url: str
+    reason: str
+    detail: str
+    seed: bool  # one of the job's seed URLs
+
+
 class SearchEngine(Protocol):
+    # Pages refused while finding candidates, filled as `candidates` is consumed.
+    refused_pages: list[PageRefusal]
+
     def __init__(self, fetcher: Fetcher, settings: CrawlSettings) -> None: ...
 
     def candidates(self, keyword: str, request: CrawlRequest, *, limit: int

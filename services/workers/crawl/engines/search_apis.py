@@ -23,6 +23,7 @@ import httpx
 from services.workers.crawl.engines.base import (
     Candidate,
     EngineNotConfigured,
+    PageRefusal,
     keyword_relevance,
 )
 from services.workers.crawl.fetcher import Fetcher, FetchRefused
@@ -39,6 +40,7 @@ _GOOGLE_LAST_START = 91
 class _SearchApi:
     def __init__(self, fetcher: Fetcher, settings: CrawlSettings) -> None:
         self._settings = settings
+        self.refused_pages: list[PageRefusal] = []  # an API has no pages of its own
         self._client = httpx.Client(
             headers={"User-Agent": settings.crawl_user_agent},
             timeout=httpx.Timeout(settings.crawl_read_timeout_seconds,

@@ -19,7 +19,12 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from urllib.parse import urldefrag, urljoin, urlsplit
 
-from services.workers.crawl.engines.base import Candidate, file_name_words, keyword_relevance
+from services.workers.crawl.engines.base import (
+    Candidate,
+    PageRefusal,
+    file_name_words,
+    keyword_relevance,
+)
 from services.workers.crawl.fetcher import Fetcher, FetchRefused
 from services.workers.crawl.settings import CrawlSettings
 from shared.crawl.params import CrawlRequest
@@ -50,6 +55,7 @@ class WebEngine:
     def __init__(self, fetcher: Fetcher, settings: CrawlSettings) -> None:
         self._fetcher = fetcher
         self._settings = settings
+        self.refused_pages: list[PageRefusal] = []
 
     def candidates(self, keyword: str, request: CrawlRequest, *, limit: int
                    ) -> Iterator[Candidate]:
@@ -70,6 +76,7 @@ class WebEngine:
         queue: deque[tuple[str, int, str]] = deque(
             (str(url), 0, urlsplit(str(url)).hostname or "") for url in request.seed_urls)
         visited: set[str] = set()
+        seeds = {urldefrag(str(url)).url for url in request.seed_urls}
         while queue and len(visited) < request.max_pages:
             url, depth, seed_host = queue.popleft()
             url = urldefrag(url).url
@@ -79,8 +86,12 @@ class WebEngine:
             try:
                 fetched = self._fetcher.get(url, max_bytes=self._settings.crawl_max_page_bytes,
                                             accept="text/html,application/xml;q=0.9")
-            except FetchRefused:
-                continue  # an unreachable page costs its images, not the chunk
+            except FetchRefused as refusal:
+                # An unreachable page costs its images, not the chunk; the chunk says why.
+                self.refused_pages.append(PageRefusal(
+                    url=url, reason=refusal.reason, detail=refusal.detail[:300],
+                    seed=url in seeds))
+                continue
             media_type = (fetched.content_type or "").split(";")[0].strip().lower()
             if media_type in _XML_TYPES or fetched.body.lstrip()[:5] == b"<?xml":
                 for location in _sitemap_locations(fetched.body):
