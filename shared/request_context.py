@@ -9,7 +9,7 @@ from collections.abc import MutableMapping
 from typing import Any
 
 from starlette.datastructures import Headers, MutableHeaders
-from starlette.requests import Request
+from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from shared.logging import REQUEST_ID_HEADER, bind, request_id_from, unbind
@@ -40,10 +40,11 @@ class RequestContext:
             unbind(token)
 
 
-async def bind_path_ids(request: Request) -> None:
+async def bind_path_ids(connection: HTTPConnection) -> None:
     """A route dependency: the `job_id` and `user_id` of the path join the log context.
+    An HTTPConnection, not a Request: the app-wide dependency also runs for /ws.
 
     Async on purpose: a sync dependency runs in a worker thread, whose context changes
     never reach the route."""
-    path = request.path_params
+    path = connection.path_params
     bind(job_id=path.get("job_id") or path.get("task_id"), user_id=path.get("user_id"))

@@ -23,7 +23,7 @@ from shared.jobs import lifecycle
 from shared.jobs import repository as repo
 from shared.jobs.models import Job, JobChunk, JobStatus
 from shared.jobs.states import ACTIVE
-from shared.logging import bind
+from shared.logging import log_context
 from shared.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -140,6 +140,14 @@ def run_chunk(*, chunk_id: int, attempt: int, work: Work,
     context = _claim(chunk_id, attempt)
     if context is None:
         return "skipped"
+    # Every line of the chunk's work names its chunk, until it is settled.
+    with log_context(job_id=context.job_id, user_id=context.user_id, chunk=context.index,
+                     attempt=attempt):
+        return _run_claimed(context, work=work, retry_delay=retry_delay)
+
+
+def _run_claimed(context: ChunkContext, *, work: Work, retry_delay: RetryDelay) -> str:
+    chunk_id, attempt = context.chunk_id, context.attempt
     try:
         return _settle(context, S.COMPLETED, output=work(context))
     except ChunkStopped:
@@ -165,9 +173,6 @@ def _claim(chunk_id: int, attempt: int) -> ChunkContext | None:
         if chunk is None:
             return None
         lifecycle.mark_job_running(session, job)
-        # Every line of the task from here on names its chunk; the task's end resets it
-        # (shared.celery_app).
-        bind(job_id=job.id, user_id=job.user_id, chunk=chunk.index, attempt=attempt)
         return ChunkContext(chunk_id=chunk.id, job_id=job.id, user_id=job.user_id,
                             attempt=attempt, index=chunk.index,
                             spec=dict(chunk.spec), params=dict(job.params),
