@@ -5,6 +5,7 @@ a task, a CLI command) commits once or rolls back.
 """
 
 import functools
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -112,6 +113,18 @@ def build_engine(url: str) -> Engine:
 @lru_cache
 def get_engine() -> Engine:
     return build_engine(get_settings().effective_database_url)
+
+
+def _forget_inherited_connections() -> None:
+    """In a forked child (a Celery pool process, a replacement for one that died), the
+    pool still holds the parent's open connections: two processes talking over one socket
+    corrupt each other's results ("This result object does not return rows"). The child
+    drops them, unclosed, and opens its own."""
+    if get_engine.cache_info().currsize:
+        get_engine().dispose(close=False)
+
+
+os.register_at_fork(after_in_child=_forget_inherited_connections)
 
 
 @lru_cache
