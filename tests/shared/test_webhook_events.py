@@ -86,24 +86,30 @@ def test_progress_is_throttled_per_job(job_with_endpoint):
 
 
 def test_one_claimer_per_attempt(job_with_endpoint):
-    job_id, _ = job_with_endpoint
-    transition(job_id, S.RUNNING, attempts=1)
-    [delivery] = deliveries_of(job_id)
+    # Written without its task message: a session's maintenance worker must not take it.
+    job_id, endpoint_id = job_with_endpoint
     now = utcnow()
     with session_scope() as session:
-        claimed = repo.claim(session, delivery_id=delivery.id, now=now,
-                             lease_until=now + timedelta(seconds=60))
+        [delivery_id] = repo.insert_deliveries(session, [
+            {"message_id": f"msg_claim_{job_id}", "endpoint_id": endpoint_id,
+             "job_id": job_id, "event_type": "job.completed", "payload": {},
+             "status": "pending", "attempts": 0, "next_attempt_at": now,
+             "retry_until": now + timedelta(hours=24), "created_at": now}])
+    lease = timedelta(seconds=60)
+    with session_scope() as session:
+        claimed = repo.claim(session, delivery_id=delivery_id, now=now, lease_until=now + lease)
         assert claimed is not None and claimed[0].attempts == 1
     with session_scope() as session:  # a second copy of its task
-        assert repo.claim(session, delivery_id=delivery.id, now=now,
-                          lease_until=now + timedelta(seconds=60)) is None
+        assert repo.claim(session, delivery_id=delivery_id, now=now,
+                          lease_until=now + lease) is None
         # ... and once the lease ran out, the attempt's late outcome is not written.
-        assert repo.claim(session, delivery_id=delivery.id, now=now + timedelta(seconds=61),
-                          lease_until=now + timedelta(seconds=120)) is not None
+        later = now + lease + timedelta(seconds=1)
+        assert repo.claim(session, delivery_id=delivery_id, now=later,
+                          lease_until=later + lease) is not None
     with session_scope() as session:
-        assert not repo.record_attempt(session, delivery_id=delivery.id, attempt=1, now=now,
+        assert not repo.record_attempt(session, delivery_id=delivery_id, attempt=1, now=now,
                                        status_code=200, error=None, next_attempt_at=None)
-        assert repo.record_attempt(session, delivery_id=delivery.id, attempt=2, now=now,
+        assert repo.record_attempt(session, delivery_id=delivery_id, attempt=2, now=now,
                                    status_code=200, error=None, next_attempt_at=None)
     [delivered] = deliveries_of(job_id)
     assert (delivered.status, delivered.attempts) == ("delivered", 2)
