@@ -41,6 +41,9 @@ class TaskName(StrEnum):
     RELAY_OUTBOX = "maintenance.relay_outbox"
     REAP_STALE_JOBS = "maintenance.reap_stale_jobs"
     CLEAN_OLD_FILES = "maintenance.clean_old_files"
+    # One attempt of one webhook delivery; the scan re-sends those whose retry is due.
+    DELIVER_WEBHOOK = "maintenance.deliver_webhook"
+    RETRY_WEBHOOKS = "maintenance.retry_webhooks"
 
 
 TASK_QUEUES: dict[TaskName, Queue] = {
@@ -57,6 +60,8 @@ TASK_QUEUES: dict[TaskName, Queue] = {
     TaskName.RELAY_OUTBOX: Queue.MAINTENANCE,
     TaskName.REAP_STALE_JOBS: Queue.MAINTENANCE,
     TaskName.CLEAN_OLD_FILES: Queue.MAINTENANCE,
+    TaskName.DELIVER_WEBHOOK: Queue.MAINTENANCE,
+    TaskName.RETRY_WEBHOOKS: Queue.MAINTENANCE,
 }
 
 

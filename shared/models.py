@@ -8,10 +8,11 @@ from shared.db import Base
 from shared.jobs.models import Job, JobChunk, JobEvent, JobKind, JobStatus, OutboxMessage
 from shared.pages.models import Page, Project
 from shared.receipts.models import Receipt
+from shared.webhooks.models import WebhookDelivery, WebhookEndpoint
 from shared.worker_heartbeat import WorkerHeartbeat
 
 __all__ = [
     "Base", "ColorImage", "CrawlImage", "CreditAccount", "CreditLedgerEntry", "Job", "JobChunk",
     "JobEvent", "JobKind", "JobStatus", "LedgerEntryType", "OutboxMessage", "Page", "Project",
-    "Receipt", "User", "WorkerHeartbeat",
+    "Receipt", "User", "WebhookDelivery", "WebhookEndpoint", "WorkerHeartbeat",
 ]

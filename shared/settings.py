@@ -69,6 +69,19 @@ class Settings(BaseSettings):
     file_retention_hours: int = 24 * 7
     color_retention_hours: float = 24.0  # seed 000: colour uploads and results, then removed
 
+    # Webhooks (shared/webhooks): the gateway checks endpoint URLs, the maintenance
+    # worker delivers. Private, loopback and link-local addresses are refused unless
+    # WEBHOOK_ALLOW_PRIVATE, at registration and again at connect time.
+    webhook_allow_private: bool = False
+    webhook_timeout_seconds: float = 5.0  # one attempt; a slow receiver must answer later
+    # Retries wait base * 2^(attempt-1), at most max_delay, until the window (about a day)
+    # from the event (or its redelivery) has passed; then the delivery is failed.
+    webhook_retry_base_seconds: float = 30.0
+    webhook_retry_max_delay_seconds: float = 6 * 3600.0
+    webhook_retry_window_seconds: float = 24 * 3600.0
+    webhook_retry_scan_seconds: float = 10.0  # how often beat looks for due retries
+    webhook_progress_interval_seconds: float = 5.0  # job.progress at most this often a job
+
     max_upload_bytes: int = Field(default=100 * 1024 * 1024)
     # Decoded size limit for every image (decompression bombs): 50 megapixels is a
     # 8660 x 5773 photo, far beyond any receipt or page scan.

@@ -68,6 +68,14 @@ TEST_ENV = {
     # handful of chunks (the default is seed 004's 10/m); validation levels keep theirs.
     "CRAWL_ENGINE_TASK_RATE_LIMIT": "600/m",
     "VALIDATION_BATCH_SIZE": "4",  # the test dataset's 11 images make three batches
+    # Webhooks go to a local receiver (tests.support.webhook_receiver) on loopback; retries
+    # back off from 1 s and the scan for due ones runs every half second, so an outage
+    # and its recovery take seconds.
+    "WEBHOOK_ALLOW_PRIVATE": "true",
+    "WEBHOOK_RETRY_BASE_SECONDS": "1",
+    "WEBHOOK_RETRY_SCAN_SECONDS": "0.5",
+    "WEBHOOK_TIMEOUT_SECONDS": "2",
+    "WEBHOOK_PROGRESS_INTERVAL_SECONDS": "5",
     "BING_API_KEY": BING_KEY,
     "GOOGLE_API_KEY": GOOGLE_KEY,
     "GOOGLE_CX": GOOGLE_CX,

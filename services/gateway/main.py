@@ -28,6 +28,7 @@ from services.gateway.receipts.router import RECEIPT_UPLOAD_PATH
 from services.gateway.receipts.router import router as receipts_router
 from services.gateway.settings import get_gateway_settings
 from services.gateway.system.router import router as system_router
+from services.gateway.webhooks.router import router as webhooks_router
 from shared.allocator import keep_freed_memory_for_reuse
 from shared.api_docs import mount_docs_assets, redoc_page, swagger_page
 from shared.logging import configure_logging
@@ -79,7 +80,7 @@ def create_app() -> FastAPI:
     app.add_middleware(RequestContext)  # outermost: every line of the request has its id
     for router in (system_router, auth_router, credits_router, pdf_router, jobs_router,
                    receipts_router, pages_router, page_tasks_router, notifications_router,
-                   color_router, crawl_router, metrics_router):
+                   color_router, crawl_router, webhooks_router, metrics_router):
         app.include_router(router)
     _add_docs(app)
     _post_process_openapi(app)

@@ -37,6 +37,8 @@ class CreateJob(BaseModel):
     idempotency_key: str | None = Field(default=None, max_length=255)
     request_fingerprint: str | None = None
     start: bool = Field(default=False, description="queue the job's work at once")
+    # The user's webhook endpoint its callback_url names (shared/webhooks).
+    webhook_endpoint_id: int | None = None
 
 
 class StartJob(BaseModel):

@@ -25,6 +25,7 @@ from shared.jobs.outbox import enqueue_task
 from shared.jobs.states import ACTIVE, CANCELLABLE, TERMINAL
 from shared.pages import repository as pages_repo
 from shared.settings import get_settings
+from shared.webhooks import events as webhook_events
 
 S = JobStatus
 QUEUED_STEP = "Queued"  # a started job's step until a worker reports one
@@ -126,7 +127,11 @@ def advance_job(session: Session, job: Job, *, settled: JobChunk | None = None) 
               else repo.chunks_of(session, job.id))
     completed = sum(c.status == S.COMPLETED for c in chunks)
     if completed + sum(c.status == S.FAILED for c in chunks) < job.total_chunks:
+        moved = progress_percent(chunks) > job.progress_percent
         job.progress_percent = max(job.progress_percent, progress_percent(chunks))
+        if moved:
+            session.flush()  # the webhook's payload reads the job as it is now
+            webhook_events.on_progress(session, job.id)
         fill_parallel_slots(session, job, chunks)
         return job
     _close_job(session, job, chunks, completed_chunks=completed)

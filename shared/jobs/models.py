@@ -83,6 +83,9 @@ class Job(Base):
     charged_credits: Mapped[int | None]
     finalized_at: Mapped[datetime | None]
 
+    # The endpoint its callback_url names (shared/webhooks): it gets every event of the job.
+    webhook_endpoint_id: Mapped[int | None] = mapped_column(
+        ForeignKey("webhook_endpoint.id", ondelete="SET NULL"))
     idempotency_key: Mapped[str | None] = mapped_column(String(255))
     request_fingerprint: Mapped[str | None] = mapped_column(String(64))
 

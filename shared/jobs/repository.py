@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, defer
 from shared.db import is_postgres, table_of, utcnow
 from shared.jobs.models import Job, JobChunk, JobEvent, JobKind, JobStatus
 from shared.jobs.states import ACTIVE, ALLOWED_SOURCES, TERMINAL
+from shared.webhooks import events as webhook_events
 
 _PENDING_EVENTS = "pending_job_events"
 # Postgres NOTIFY channel: the transaction that ends a job sends the job's id on it, and
@@ -145,6 +146,7 @@ def transition_job(session: Session, *, job: Job, target: JobStatus,
     extra: dict[str, Any] = {"reason": reason} if reason else {}
     add_event(session, job_id=job.id, event_type="status", from_status=before.value,
               to_status=target.value, **extra)
+    webhook_events.on_transition(session, job)  # its deliveries commit with the change
     return True
 
 
@@ -236,6 +238,7 @@ def record_steps(session: Session, *, job_id: int, chunk_index: int,
              "from_status": None, "to_status": None, "created_at": began,
              "detail": {"step": code, "progress": step_percent, **detail}}
             for code, step_percent, began in steps])
+        webhook_events.on_progress(session, job_id)
     return bool(moved)
 
 

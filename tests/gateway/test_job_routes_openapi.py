@@ -16,7 +16,7 @@ JOB = "/api/v1/jobs/{job_id}"
 # 503): the errors its service code and the job service can raise.
 ROUTES: dict[tuple[str, str], set[int]] = {
     ("get", "/api/v1/jobs"): {400},
-    ("post", "/api/v1/jobs"): {402, 413},
+    ("post", "/api/v1/jobs"): {400, 402, 413},  # 400: a refused callback_url,
     ("get", JOB): {404},
     ("get", JOB + "/progress"): {404},
     ("get", JOB + "/events"): {404},

@@ -6,7 +6,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.gateway.jobs.schemas import JobStatusDocument
-from shared.crawl.params import Engine, ValidationLevel
+from services.gateway.webhooks.schemas import WebhookUrl
+from shared.crawl.params import CrawlRequest, Engine, ValidationLevel
 
 # Request examples, as seed 004 and the README write them.
 CRAWL_REQUEST_EXAMPLES: dict[str, Any] = {
@@ -17,12 +18,25 @@ CRAWL_REQUEST_EXAMPLES: dict[str, Any] = {
         "keywords": ["red chair"], "engines": ["web"], "max_images": 50,
         "seed_urls": ["https://example.com/furniture/"], "max_depth": 2, "max_pages": 50,
         "same_host": True}},
+    "callback": {"summary": "With the job's events sent to a URL", "value": {
+        "keywords": ["laptop"], "engines": ["bing"], "max_images": 10,
+        "callback_url": "https://example.com/hooks/conveyor"}},
 }
 VALIDATION_REQUEST_EXAMPLES: dict[str, Any] = {
     "medium": {"summary": "The default level (seed 004)", "value": {"level": "medium"}},
     "slow": {"summary": "Also blur, near-empty images and near-duplicates",
              "value": {"level": "slow"}},
 }
+
+
+class CrawlJobIn(CrawlRequest):
+    """Seed 004's request, and where to send the job's events."""
+
+    callback_url: WebhookUrl | None = Field(
+        default=None, description="a URL to receive this job's events as signed webhooks")
+
+    def job_params(self) -> dict[str, object]:
+        return self.model_dump(mode="json", exclude={"callback_url"})
 
 
 class CrawlJobCreated(JobStatusDocument):
@@ -41,12 +55,15 @@ class CrawlJobCreated(JobStatusDocument):
         "processing_time_seconds": None, "error": None, "error_type": None,
         "retryable": None, "result": None, "name": "Laptops",
         "keywords": ["laptop", "notebook"], "engines": ["google", "bing"],
-        "max_images": 100}]})
+        "max_images": 100, "callback_secret": None}]})
 
     name: str
     keywords: list[str]
     engines: list[Engine]
     max_images: int
+    callback_secret: str | None = Field(
+        default=None, description="only when callback_url made a new webhook endpoint: its "
+        "signing secret, shown this once")
 
 
 class ImageReason(BaseModel):

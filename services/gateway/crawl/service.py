@@ -23,13 +23,14 @@ from shared.jobs.contract import CreateJob, JobView
 from shared.jobs.models import JobKind
 
 
-async def create_crawl_job(jobs: JobsClient, *, user_id: int, request: CrawlRequest
-                           ) -> JobView:
+async def create_crawl_job(jobs: JobsClient, *, user_id: int, request: CrawlRequest,
+                           webhook_endpoint_id: int | None = None) -> JobView:
     """A pending crawl job with `max_images` credits reserved (402 when short)."""
     return await jobs.create(CreateJob(user_id=user_id, kind=JobKind.CRAWL,
                                        units=request.max_images,
                                        original_filename=request.name,
-                                       params=request.job_params()))
+                                       params=request.job_params(),
+                                       webhook_endpoint_id=webhook_endpoint_id))
 
 
 async def start_validation(jobs: JobsClient, *, user_id: int, job_id: int,

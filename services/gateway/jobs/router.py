@@ -6,7 +6,12 @@ from fastapi import APIRouter, Body, Header, Query, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
 from sse_starlette import EventSourceResponse
 
-from services.gateway.crawl.schemas import CRAWL_REQUEST_EXAMPLES, CrawlJobCreated, JobImages
+from services.gateway.crawl.schemas import (
+    CRAWL_REQUEST_EXAMPLES,
+    CrawlJobCreated,
+    CrawlJobIn,
+    JobImages,
+)
 from services.gateway.crawl.service import create_crawl_job
 from services.gateway.crawl.service import job_images as job_images_of
 from services.gateway.deps import JobId, JobsDep, SettingsDep, UserIdDep
@@ -29,7 +34,7 @@ from services.gateway.jobs.schemas import (
 )
 from services.gateway.openapi import AUTHENTICATED, errors, links
 from services.gateway.ratelimit import limited
-from shared.crawl.params import CrawlRequest
+from services.gateway.webhooks.service import callback_for
 from shared.db import MAX_ROW_ID
 from shared.errors import ConveyorError, ErrorCode
 from shared.jobs.models import JobKind
@@ -70,19 +75,23 @@ async def list_jobs(user_id: UserIdDep, jobs: JobsDep,
                    limit=limit, offset=offset)
 
 
-@router.post("", status_code=201, responses={**errors(402, 413), **links(201, "id", "job_id", {
+# 400: a callback_url the address policy refuses.
+@router.post("", status_code=201, responses={**errors(400, 402, 413), **links(201, "id", "job_id", {
     "GetJob": ("get", _JOB), "JobProgress": ("get", _JOB + "/progress"),
     "StartJob": ("post", _JOB + "/start"), "CancelJob": ("post", _JOB + "/cancel")})})
 async def create_job(
-        body: Annotated[CrawlRequest, Body(openapi_examples=CRAWL_REQUEST_EXAMPLES)],
+        body: Annotated[CrawlJobIn, Body(openapi_examples=CRAWL_REQUEST_EXAMPLES)],
         user_id: UserIdDep, jobs: JobsDep) -> CrawlJobCreated:
     """Create a crawl job (seed 004), `pending` until started; `max_images` credits are
     reserved now and only the images kept are charged."""
-    view = await create_crawl_job(jobs, user_id=user_id, request=body)
+    endpoint_id, secret = await callback_for(user_id, str(body.callback_url)
+                                             if body.callback_url else None)
+    view = await create_crawl_job(jobs, user_id=user_id, request=body,
+                                  webhook_endpoint_id=endpoint_id)
     assert body.name is not None  # the request defaults it to the keywords
     return CrawlJobCreated(**dict(status_document(view)), name=body.name,
                            keywords=body.keywords, engines=body.engines,
-                           max_images=body.max_images)
+                           max_images=body.max_images, callback_secret=secret)
 
 
 @router.get("/{job_id}", responses=_OF_A_JOB)

@@ -1,7 +1,7 @@
 """Seed 001's PDF options and answers."""
 
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from services.gateway.jobs.schemas import PdfJobStatusDocument
 from shared.pdf_job import OcrChoice, PdfOptions
@@ -12,12 +12,16 @@ class ConfirmOut(BaseModel):
     """The job created for the upload, its credits reserved."""
 
     model_config = ConfigDict(json_schema_extra={"examples": [
-        {"job_id": 123, "status": "pending", "page_count": 120, "estimated_credits": 120}]})
+        {"job_id": 123, "status": "pending", "page_count": 120, "estimated_credits": 120,
+         "callback_secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}]})
 
     job_id: int
     status: str
     page_count: int
     estimated_credits: int
+    callback_secret: str | None = Field(
+        default=None, description="only when callback_url made a new webhook endpoint: "
+        "its signing secret, shown this once (left out otherwise)")
 
 
 class AsyncStartOut(BaseModel):

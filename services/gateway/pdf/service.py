@@ -36,7 +36,8 @@ async def store_pdf(upload: UploadFile, settings: GatewaySettings
 
 async def create_pdf_job(jobs: JobsClient, *, user_id: int, upload: UploadFile,
                          settings: GatewaySettings, idempotency_key: str | None,
-                         max_pages: int | None = None) -> JobView:
+                         max_pages: int | None = None,
+                         webhook_endpoint_id: int | None = None) -> JobView:
     stored, page_count = await store_pdf(upload, settings)
     try:
         if max_pages is not None and page_count > max_pages:
@@ -48,6 +49,7 @@ async def create_pdf_job(jobs: JobsClient, *, user_id: int, upload: UploadFile,
             original_filename=(upload.filename or "")[:255] or None,
             input_path=stored.relative_path, input_sha256=stored.sha256,
             input_size=stored.size, idempotency_key=idempotency_key,
+            webhook_endpoint_id=webhook_endpoint_id,
             request_fingerprint=hashlib.sha256(
                 f"pdf:{stored.sha256}:{upload.filename}".encode()).hexdigest()))
     except BaseException:
@@ -58,9 +60,10 @@ async def create_pdf_job(jobs: JobsClient, *, user_id: int, upload: UploadFile,
     return view
 
 
-def confirm_out(view: JobView) -> ConfirmOut:
+def confirm_out(view: JobView, *, callback_secret: str | None = None) -> ConfirmOut:
     return ConfirmOut(job_id=view.id, status="pending", page_count=view.page_count or 0,
-                      estimated_credits=view.estimated_credits)
+                      estimated_credits=view.estimated_credits,
+                      callback_secret=callback_secret)
 
 
 async def start_pdf_job(jobs: JobsClient, *, user_id: int, job_id: int, upload: UploadFile,

@@ -105,7 +105,8 @@ def create_job(session: Session, request: CreateJob) -> JobView:
             input_sha256=request.input_sha256, input_size=request.input_size,
             page_count=request.page_count, params=request.params,
             idempotency_key=request.idempotency_key,
-            request_fingerprint=request.request_fingerprint)
+            request_fingerprint=request.request_fingerprint,
+            webhook_endpoint_id=request.webhook_endpoint_id)
     except IntegrityError as exc:  # the same key raced in from a parallel request
         raise ConveyorError(ErrorCode.IDEMPOTENCY_CONFLICT,
                             "a request with this Idempotency-Key is in progress") from exc

@@ -27,5 +27,6 @@ app.conf.beat_schedule = {
                            max(1.0, settings.outbox_relay_after_seconds / 2)),
     "reap-stale-jobs": _every(TaskName.REAP_STALE_JOBS, settings.reaper_interval_seconds),
     "clean-old-files": _every(TaskName.CLEAN_OLD_FILES, 3600.0),
+    "retry-webhooks": _every(TaskName.RETRY_WEBHOOKS, settings.webhook_retry_scan_seconds),
 }
 app.conf.beat_schedule_filename = str(settings.data_dir / "celerybeat-schedule")

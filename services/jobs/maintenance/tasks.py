@@ -1,10 +1,12 @@
-"""Periodic lifecycle tasks that beat schedules: outbox relay, reaper, file cleanup."""
+"""Periodic lifecycle tasks that beat schedules: outbox relay, reaper, file cleanup,
+webhook retries; and the webhook deliveries themselves."""
 
 import logging
 from dataclasses import asdict
 
 from celery import current_app, shared_task
 
+from services.jobs.maintenance import webhooks
 from shared import storage
 from shared.celery_app import TaskName
 from shared.color.retention import remove_expired_images
@@ -49,3 +51,18 @@ def clean_old_files() -> int:
     if removed:
         log.info("cleanup removed %d files", removed)
     return removed
+
+
+@shared_task(name=TaskName.DELIVER_WEBHOOK.value, ignore_result=True)
+def deliver_webhook(delivery_id: int) -> str:
+    """One attempt of one webhook delivery."""
+    return webhooks.deliver(delivery_id)
+
+
+@shared_task(name=TaskName.RETRY_WEBHOOKS.value, ignore_result=True)
+def retry_webhooks() -> int:
+    """Send the webhook deliveries whose retry is due."""
+    sent = webhooks.send_due(current_app)
+    if sent:
+        log.info("webhook retry scan sent %d deliveries", sent)
+    return sent

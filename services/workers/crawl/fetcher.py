@@ -22,8 +22,8 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 import redis
 
-from services.workers.crawl.address_policy import AddressPolicy, AddressRefused, GuardedTransport
 from services.workers.crawl.settings import CrawlSettings
+from shared.address_policy import AddressPolicy, AddressRefused, GuardedTransport
 
 _REDIRECTS = (301, 302, 303, 307, 308)
 _ROBOTS_MAX_BYTES = 512 * 1024

@@ -5,9 +5,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from services.workers.crawl.address_policy import AddressPolicy
 from services.workers.crawl.fetcher import Fetcher, FetchRefused
 from services.workers.crawl.settings import CrawlSettings
+from shared.address_policy import AddressPolicy
 from tests.support.fake_web import FakeWeb
 
 

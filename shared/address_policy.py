@@ -1,4 +1,4 @@
-"""Which addresses the crawler may connect to (SSRF protection).
+"""Which addresses the crawler and the webhook deliverer may connect to (SSRF protection).
 
 Only public unicast addresses, unless an operator allow-lists a network. The check runs
 where the connection is opened (`GuardedBackend.connect_tcp`): the name is resolved once,
@@ -22,7 +22,7 @@ IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 class AddressRefused(httpx.TransportError):
-    """The host resolves to an address the crawler must not reach."""
+    """The host resolves to an address we must not reach."""
 
 
 class AddressPolicy:
@@ -34,6 +34,11 @@ class AddressPolicy:
         """`value`: comma-separated CIDRs ("127.0.0.1/32, 10.0.0.0/8"); empty for none."""
         return cls(ipaddress.ip_network(part.strip(), strict=False)
                    for part in value.split(",") if part.strip())
+
+    @classmethod
+    def allowing_everything(cls) -> AddressPolicy:
+        """Every address, private ones included (a test's local receiver, say)."""
+        return cls([ipaddress.ip_network("0.0.0.0/0"), ipaddress.ip_network("::/0")])
 
     def refusal(self, address: IPAddress) -> str | None:
         """Why `address` is refused, or None when the crawler may connect to it."""
