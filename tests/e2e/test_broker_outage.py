@@ -1,73 +1,22 @@
 """Redis goes down between the commit and the publish: the job still completes once it
 is back. Runs its own redis-server on another port; the machine's Redis is never touched."""
 
-import contextlib
-import os
-import shutil
-import subprocess
 import time
 
 import pytest
-import redis
 from sqlalchemy import select
-from sqlalchemy.orm import sessionmaker
 
 from shared.credits.models import CreditLedgerEntry
-from shared.db import build_engine
 from shared.jobs.models import JobChunk, OutboxMessage
-from tests.conftest import DB_NAME, create_database, drop_database
 from tests.support.api import confirm_pdf, register_and_login, start_pdf, wait_for_status
+from tests.support.own_redis import stack_on_own_redis
 from tests.support.pdfs import make_document
-from tests.support.stack import Stack, free_port
-
-
-class OwnRedis:
-    def __init__(self, workdir) -> None:
-        self.port = free_port()
-        self.workdir = workdir
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        subprocess.run([shutil.which("redis-server") or "redis-server", "--port", str(self.port),
-                        "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                        "--daemonize", "yes", "--dir", str(self.workdir),
-                        "--logfile", str(self.workdir / "redis.log")], check=True)
-        client = redis.Redis.from_url(self.url)
-        for _ in range(100):
-            try:
-                client.ping()
-                return
-            except redis.ConnectionError:
-                time.sleep(0.05)
-        raise RuntimeError("own redis-server did not start")
-
-    def stop(self) -> None:
-        # shutdown closes the connection it was sent on, which redis-py reports as an error
-        with contextlib.suppress(redis.ConnectionError):
-            redis.Redis.from_url(self.url).shutdown(nosave=True)
 
 
 @pytest.fixture
 def outage_stack(database, tmp_path):
-    """A whole stack of its own (database, Redis, processes): the session's beat must not
-    relay this test's outbox through the machine's Redis."""
-    name = f"{DB_NAME}_outage"
-    url = create_database(name)
-    own = OwnRedis(tmp_path)
-    own.start()
-    env = {**os.environ, "REDIS_URL": own.url, "DATABASE_URL": url, "LLM_PROVIDER": "none"}
-    stack = Stack(env=env, log_dir=tmp_path)
-    engine = build_engine(url)
-    try:
-        stack.start_api()
-        stack.start_worker(concurrency=1)
-        stack.start_beat()
-        yield stack, own, sessionmaker(bind=engine)
-    finally:
-        stack.stop_all()
-        own.stop()
-        engine.dispose()
-        drop_database(name)
+    with stack_on_own_redis(tmp_path, name="outage") as stack:
+        yield stack
 
 
 def _unsent(sessions, job_task_prefix: str) -> list[OutboxMessage]:

@@ -1,44 +1,26 @@
 """A Redis that restarts empty loses the messages it held: the relay sees the broker's
 new run_id and sends the queued chunks again within seconds, not QUEUED_TIMEOUT_SECONDS
-(300 s). Runs its own redis-server (tests.e2e.test_broker_outage.OwnRedis), restarted for
+(300 s). Runs its own redis-server (tests.support.own_redis), restarted for
 real; the machine's Redis is never touched."""
 
-import os
 import time
 
 import httpx
 import pytest
 from sqlalchemy import select
-from sqlalchemy.orm import sessionmaker
 
-from shared.db import build_engine
 from shared.jobs.models import JobEvent, OutboxMessage
-from tests.conftest import DB_NAME, create_database, drop_database
-from tests.e2e.test_broker_outage import OwnRedis
 from tests.support.api import confirm_pdf, register_and_login, start_pdf, wait_for_status
+from tests.support.own_redis import stack_on_own_redis
 from tests.support.pdfs import make_document
-from tests.support.stack import Stack
 
 
 @pytest.fixture
 def restart_stack(database, tmp_path):
-    name = f"{DB_NAME}_restart"
-    url = create_database(name)
-    own = OwnRedis(tmp_path)
-    own.start()
-    env = {**os.environ, "REDIS_URL": own.url, "DATABASE_URL": url, "LLM_PROVIDER": "none"}
-    env.pop("QUEUED_TIMEOUT_SECONDS", None)  # the default 300 s: the reaper cannot be it
-    stack = Stack(env=env, log_dir=tmp_path)
-    engine = build_engine(url)
-    try:
-        stack.start_api()
-        stack.start_beat()
-        yield stack, own, sessionmaker(bind=engine)
-    finally:
-        stack.stop_all()
-        own.stop()
-        engine.dispose()
-        drop_database(name)
+    # QUEUED_TIMEOUT_SECONDS on its default 300 s: the reaper cannot be what resends.
+    with stack_on_own_redis(tmp_path, name="restart", worker=False,
+                            unset=("QUEUED_TIMEOUT_SECONDS",)) as stack:
+        yield stack
 
 
 def _sent(sessions, prefix: str) -> bool:
