@@ -86,9 +86,10 @@ def test_progress_is_throttled_per_job(job_with_endpoint):
 
 
 def test_one_claimer_per_attempt(job_with_endpoint):
-    # Written without its task message: a session's maintenance worker must not take it.
+    # Due an hour from now, and claimed "then": the session's maintenance worker, which
+    # scans for deliveries due by the real clock, cannot take it first.
     job_id, endpoint_id = job_with_endpoint
-    now = utcnow()
+    now = utcnow() + timedelta(hours=1)
     with session_scope() as session:
         [delivery_id] = repo.insert_deliveries(session, [
             {"message_id": f"msg_claim_{job_id}", "endpoint_id": endpoint_id,

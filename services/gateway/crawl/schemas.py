@@ -62,8 +62,8 @@ class CrawlJobCreated(JobStatusDocument):
     engines: list[Engine]
     max_images: int
     callback_secret: str | None = Field(
-        default=None, description="only when callback_url made a new webhook endpoint: its "
-        "signing secret, shown this once")
+        default=None, description="with a callback_url that no registered endpoint of "
+        "yours has: the signing secret of its callback endpoint")
 
 
 class ImageReason(BaseModel):

@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 from sse_starlette import ServerSentEvent
 
 from services.gateway.jobs_client import JobsClient
+from shared.db import MAX_ROW_ID
 from shared.errors import ConveyorError, ErrorCode
 from shared.jobs.contract import EventView, JobView
 from shared.jobs.states import TERMINAL
@@ -24,7 +25,7 @@ def last_event_id(header: str | None) -> int:
     """The id a reconnecting client saw last; a stream starts from the first event."""
     if not header:
         return 0
-    if not header.isdigit():
+    if not header.isdigit() or int(header) > MAX_ROW_ID:
         raise ConveyorError(ErrorCode.INPUT_INVALID,
                             f"Last-Event-ID must be an event id we sent, not {header!r}")
     return int(header)
@@ -46,6 +47,8 @@ async def job_event_stream(jobs: JobsClient, *, user_id: int, job: JobView, afte
             ended = ended or (event.event_type == "status" and event.to_status in _ENDED)
         if ended and len(events) < _BATCH:
             return
+        if not events:  # a quiet while, or a resume point past the job's end: has it ended?
+            ended = (await jobs.get(user_id, job.id)).status in TERMINAL
 
 
 def _sent(event: EventView) -> ServerSentEvent:

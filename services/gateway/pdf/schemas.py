@@ -20,8 +20,8 @@ class ConfirmOut(BaseModel):
     page_count: int
     estimated_credits: int
     callback_secret: str | None = Field(
-        default=None, description="only when callback_url made a new webhook endpoint: "
-        "its signing secret, shown this once (left out otherwise)")
+        default=None, description="with a callback_url that no registered endpoint of "
+        "yours has: the signing secret of its callback endpoint (left out otherwise)")
 
 
 class AsyncStartOut(BaseModel):

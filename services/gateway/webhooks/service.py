@@ -82,13 +82,15 @@ def redeliver(session: Session, *, user_id: int, endpoint_id: int, delivery_id: 
 
 
 def callback_endpoint(session: Session, *, user_id: int, url: str) -> tuple[int, str | None]:
-    """The endpoint a job's callback_url is delivered through, and its secret if it was
-    made now: the user's endpoint at that URL (a registered one signs with the secret the
-    user has), else a new callback endpoint whose secret the job's answer shows once."""
+    """The endpoint a job's callback_url is delivered through, and the secret to show:
+    the user's registered endpoint at that URL signs with the secret the user was shown
+    (None: not shown again); a callback endpoint, made now or by an earlier job, shows
+    its secret with every job that names it, so a request that failed after making it
+    (short of credits, a bad file, a lost answer) never leaves a secret nobody saw."""
     check_url(url)
     endpoint = repo.endpoint_by_url(session, user_id=user_id, url=url)
     if endpoint is not None:
-        return endpoint.id, None
+        return endpoint.id, endpoint.secret if endpoint.is_callback else None
     endpoint = repo.add_endpoint(session, user_id=user_id, url=url,
                                  events=[e.value for e in WebhookEvent], secret=new_secret(),
                                  is_callback=True)

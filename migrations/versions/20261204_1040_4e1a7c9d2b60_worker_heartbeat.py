@@ -3,7 +3,7 @@ broadcast (the embedded default)
 
 Revision ID: 4e1a7c9d2b60
 Revises: 9b4d2f61c7a3
-Create Date: 2026-12-10 12:00:00.000000
+Create Date: 2026-12-04 10:40:00.000000
 """
 from collections.abc import Sequence
 
