@@ -25,6 +25,8 @@ class ErrorCode(StrEnum):
     PROCESSING_FAILED = auto()
     # The address policy refused every URL the work was to start from (a crawl's seeds).
     ADDRESS_REFUSED = auto()
+    # A stored file the work needs is no longer in storage (retention removed it).
+    INPUT_MISSING = auto()
     INTERNAL = auto()
 
     @property
@@ -52,7 +54,7 @@ _HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.INSUFFICIENT_CREDITS: 402, ErrorCode.UNAUTHORIZED: 401, ErrorCode.FORBIDDEN: 403,
     ErrorCode.RATE_LIMITED: 429, ErrorCode.TIMEOUT: 504, ErrorCode.WORKER_LOST: 500,
     ErrorCode.UPSTREAM_UNAVAILABLE: 503, ErrorCode.PROCESSING_FAILED: 422,
-    ErrorCode.ADDRESS_REFUSED: 422,
+    ErrorCode.ADDRESS_REFUSED: 422, ErrorCode.INPUT_MISSING: 410,
     ErrorCode.INTERNAL: 500,
 }
 # What a bare status from the framework (or Starlette's security helpers) stands for.

@@ -8,7 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SECRET = "dev-only-change-me"  # refused in production, see the validator below
@@ -22,6 +22,24 @@ class Settings(BaseSettings):
     # `json`: one JSON object a line, for log collectors; `text` reads well in a terminal.
     log_format: Literal["text", "json"] = "text"
     data_dir: Path = Path("var")
+    # Where uploads and results live (shared/storage): `local` files under DATA_DIR, the
+    # embedded default; `s3` objects in one bucket of any S3-compatible store (MinIO in
+    # compose, AWS S3, Ceph), so gateway and workers need no shared disk.
+    storage_backend: Literal["local", "s3"] = "local"
+    s3_endpoint_url: str | None = None  # None: AWS itself
+    s3_bucket: str = "conveyor"
+    s3_access_key_id: str | None = None  # None: boto3's own chain (instance role, ~/.aws)
+    s3_secret_access_key: SecretStr | None = None
+    s3_region: str = "us-east-1"
+    # Downloads: streamed through the gateway (the default: the store may be reachable only
+    # inside the deployment), or a redirect to a URL presigned for this many seconds, signed
+    # for S3_PUBLIC_ENDPOINT_URL when clients reach the store under another name.
+    s3_presign_downloads: bool = False
+    s3_presign_seconds: int = Field(default=300, ge=1, le=7 * 24 * 3600)
+    s3_public_endpoint_url: str | None = None
+    # A worker keeps local copies of the objects it reads (a PDF's chunks all read the same
+    # file) under DATA_DIR/cache, least recently used first out past this size.
+    storage_cache_max_bytes: int = 1024 * 1024 * 1024
     database_url: str = ""
     redis_url: str = ""
     # Prefix for every broker and rate-limit key, so several deployments (or test runs)
@@ -112,14 +130,6 @@ class Settings(BaseSettings):
     @property
     def is_embedded(self) -> bool:
         return not self.redis_url
-
-    @property
-    def uploads_dir(self) -> Path:
-        return self.data_dir / "uploads"
-
-    @property
-    def results_dir(self) -> Path:
-        return self.data_dir / "results"
 
 
 @lru_cache

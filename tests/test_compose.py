@@ -11,8 +11,10 @@ the pydantic settings classes.
 
 import ast
 import json
+import os
 import re
 import shlex
+import subprocess
 import sys
 from dataclasses import dataclass, field
 from functools import cache
@@ -35,16 +37,22 @@ DEV_FILE = REPO / "docker-compose.dev.yaml"
 ENV_EXAMPLE = REPO / ".env.example"
 FIRST_PARTY = ("shared", "services")
 
-# Services running Conveyor code that needs the database, the broker and /data.
+# Services running Conveyor code that needs the database, the broker and the object store.
 APP_SERVICES = {"gateway", "jobs", "worker-pdf", "worker-ocr", "worker-color", "worker-crawl",
                 "beat"}
-DATA_SERVICES = APP_SERVICES
+# The one app service with a volume of its own at DATA_DIR (its celerybeat-schedule).
+BEAT = "beat"
 # Variables that are not Conveyor settings but legitimately set on a container.
 NON_SETTINGS_ENV = {"PYTHONUNBUFFERED", "PYTHONDONTWRITEBYTECODE", "C_FORCE_ROOT",
                     "FLOWER_USER", "FLOWER_PASSWORD", "FLOWER_BASIC_AUTH", "POSTGRES_USER",
                     "POSTGRES_PASSWORD", "POSTGRES_DB", "TZ", "OMP_THREAD_LIMIT"}
-# Settings whose default is unusable in a container in production.
-MUST_SET = {"SECRET_KEY", "SERVICE_TOKEN", "DATABASE_URL", "REDIS_URL", "DATA_DIR"}
+# Settings whose default is unusable in a container in production. The storage ones too:
+# the `local` default needs one disk shared by every process, a missing endpoint means AWS
+# and missing keys mean boto3's own chain (no instance role in compose).
+MUST_SET = {"SECRET_KEY", "SERVICE_TOKEN", "DATABASE_URL", "REDIS_URL", "DATA_DIR",
+            "STORAGE_BACKEND", "S3_ENDPOINT_URL", "S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY"}
+# Secrets, each required from the environment: ${NAME:?...}, never a default or a literal.
+REQUIRED_SECRETS = ("SECRET_KEY", "SERVICE_TOKEN", "S3_SECRET_ACCESS_KEY")
 WEB_PACKAGES = {"fastapi", "uvicorn", "starlette", "slowapi", "python-multipart"}
 _INTERPOLATION = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?])([^}]*))?\}")
 
@@ -81,11 +89,12 @@ def argv_of(service: dict[str, Any]) -> list[str]:
     return shlex.split(command) if isinstance(command, str) else [str(a) for a in command]
 
 
-def interpolate(value: str) -> str:
-    """Compose-style ${VAR}, ${VAR:-default}, ${VAR:?error}: defaults, else a placeholder."""
+def interpolate(value: str, *, defaults: bool = True) -> str:
+    """Compose-style ${VAR}, ${VAR:-default}, ${VAR:?error}: defaults, else a placeholder
+    (without `defaults`, as if the operator had set every variable: always the placeholder)."""
     def repl(match: re.Match[str]) -> str:
         name, op, arg = match.groups()
-        if op in (":-", "-"):
+        if op in (":-", "-") and defaults:
             return arg
         return f"test-{name.lower()}"
     return _INTERPOLATION.sub(repl, value)
@@ -121,6 +130,18 @@ def container_ports(service: dict[str, Any]) -> set[int]:
     for port in service.get("ports") or []:
         target = port.get("target") if isinstance(port, dict) else str(port).rsplit(":", 1)[-1]
         result.add(int(str(target).split("/")[0]))
+    return result
+
+
+def mount_modes(service: dict[str, Any]) -> dict[str, bool]:
+    """Container path -> whether the volume entry is mounted read-only."""
+    result = {}
+    for volume in service.get("volumes") or []:
+        if isinstance(volume, dict):
+            result[volume["target"]] = bool(volume.get("read_only"))
+        else:
+            parts = str(volume).split(":")
+            result[parts[1]] = len(parts) > 2 and "ro" in parts[2].split(",")
     return result
 
 
@@ -444,9 +465,9 @@ BUILT = sorted(built_services()) if BASE_FILE.is_file() else []
 
 def test_expected_services_exist() -> None:
     services = base_services()
-    assert {"postgres", "redis", "migrate", "gateway", "jobs", "worker-pdf", "worker-ocr",
-            "worker-color", "worker-crawl", "beat", "flower", "prometheus",
-            "grafana"} <= set(services)
+    assert {"postgres", "redis", "minio", "minio-init", "migrate", "gateway", "jobs",
+            "worker-pdf", "worker-ocr", "worker-color", "worker-crawl", "beat", "flower",
+            "prometheus", "grafana"} <= set(services)
     assert {"migrate", "gateway", "jobs", "worker-pdf", "worker-ocr", "worker-color",
             "worker-crawl", "beat", "flower"} <= set(BUILT)
 
@@ -599,6 +620,8 @@ def test_app_services_wait_for_migrations_and_servers() -> None:
     for name in sorted(APP_SERVICES):
         deps = depends_on(services[name])
         assert deps.get("migrate") == "service_completed_successfully", name
+        assert deps.get("minio-init") == "service_completed_successfully", \
+            f"{name}: must start only once the bucket and the app's MinIO user exist"
         assert deps.get("postgres") == "service_healthy", name
         assert deps.get("redis") == "service_healthy", name
 
@@ -700,17 +723,282 @@ def test_flower_requires_basic_auth() -> None:
     assert 5555 in container_ports(flower)
 
 
-def test_data_volume_is_shared() -> None:
-    data = load(BASE_FILE)
-    sources = set()
-    for name in sorted(DATA_SERVICES):
-        svc = data["services"][name]
-        assert env_of(svc).get("DATA_DIR") == "/data", name
-        source = mounts_at(svc).get("/data")
-        assert source, f"{name}: nothing mounted at /data"
-        sources.add(source)
-    assert len(sources) == 1, f"DATA_DIR must be one shared volume, found {sources}"
-    assert sources.pop() in (data.get("volumes") or {}), "the /data volume must be a named volume"
+# =========================================================================== tests: storage
+
+# A pinned MinIO release (RELEASE.<UTC timestamp>), never `latest`.
+MINIO_RELEASE = r"(?:quay\.io/)?minio/{}:RELEASE\.\d{{4}}-\d\d-\d\dT\d\d-\d\d-\d\dZ"
+# Settings that pick the object store: the same in every app service.
+STORAGE_ENV = ("STORAGE_BACKEND", "S3_ENDPOINT_URL", "S3_BUCKET", "S3_ACCESS_KEY_ID",
+               "S3_SECRET_ACCESS_KEY", "S3_REGION")
+TRUE = {"1", "true", "yes", "on"}
+
+
+def required_var(value: str) -> str | None:
+    """NAME when `value` is exactly ${NAME:?...}: compose refuses to start without it."""
+    match = _INTERPOLATION.fullmatch(value)
+    return match.group(1) if match and match.group(2) == ":?" else None
+
+
+def named_volumes() -> set[str]:
+    return set(load(BASE_FILE).get("volumes") or {})
+
+
+def _address_port(argv: list[str], flag: str, default: str) -> int:
+    address = argv[argv.index(flag) + 1] if flag in argv else default
+    return int(address.rsplit(":", 1)[1])
+
+
+def minio_api_port() -> int:
+    return _address_port(argv_of(base_services()["minio"]), "--address", ":9000")
+
+
+def minio_console_port() -> int:
+    argv = argv_of(base_services()["minio"])
+    assert "--console-address" in argv, "without it the console moves to a random port"
+    return _address_port(argv, "--console-address", "")
+
+
+def init_argv(raw: bool = False) -> list[str]:
+    """minio-init's entrypoint + command; as the container runs it unless `raw` (compose
+    turns $$ into $)."""
+    init = base_services()["minio-init"]
+    entrypoint = init.get("entrypoint") or []
+    entrypoint = shlex.split(entrypoint) if isinstance(entrypoint, str) else list(entrypoint)
+    argv = [str(a) for a in entrypoint] + argv_of(init)
+    return argv if raw else [a.replace("$$", "$") for a in argv]
+
+
+@dataclass(frozen=True)
+class McCall:
+    argv: list[str]
+    stdin: str
+
+
+_MC_STUB = """
+import json, os, sys
+with open(os.environ["MC_LOG"], "a") as log:
+    log.write(json.dumps({"argv": sys.argv[1:], "stdin": sys.stdin.read()}) + "\\n")
+sys.exit(1 if os.environ.get("MC_FAIL") in sys.argv[1:] else 0)
+"""
+
+
+def init_env(*, defaults: bool = True) -> dict[str, str]:
+    return {k: interpolate(v, defaults=defaults)
+            for k, v in env_of(base_services()["minio-init"]).items()}
+
+
+def run_init(tmp_path: Path, *, defaults: bool = True,
+             **env_overrides: str) -> tuple[int, list[McCall]]:
+    """Run minio-init's script with its own (interpolated) environment and a stand-in `mc`
+    that records each call; MC_FAIL=<word> makes the calls with that argument fail."""
+    argv = init_argv()
+    assert Path(argv[0]).is_file(), f"{argv[0]} is not on this machine"
+    stub = tmp_path / "mc"
+    stub.write_text(f"#!{sys.executable}\n{_MC_STUB}")
+    stub.chmod(0o755)
+    log = tmp_path / "mc.log"
+    env = init_env(defaults=defaults)
+    env |= {"PATH": os.pathsep.join([str(tmp_path), "/usr/bin", "/bin"]), "MC_LOG": str(log),
+            **env_overrides}
+    proc = subprocess.run(argv, env=env, stdin=subprocess.DEVNULL, capture_output=True,
+                          text=True, timeout=60, check=False)
+    lines = log.read_text().splitlines() if log.exists() else []
+    return proc.returncode, [McCall(**json.loads(line)) for line in lines]
+
+
+def calls_to(calls: list[McCall], *command: str) -> list[McCall]:
+    return [c for c in calls if c.argv[:len(command)] == list(command)]
+
+
+def app_storage_value(name: str, *, defaults: bool = True) -> str:
+    """What the apps get for a storage setting, interpolated like compose would."""
+    return interpolate(env_of(base_services()["gateway"])[name], defaults=defaults)
+
+
+def test_app_services_store_files_in_minio() -> None:
+    services = base_services()
+    configurations = set()
+    for name in sorted(APP_SERVICES):
+        env = env_of(services[name])
+        assert env.get("STORAGE_BACKEND") == "s3", \
+            f"{name}: without a shared disk the `local` backend loses files between services"
+        assert env.get("S3_ENDPOINT_URL") == f"http://minio:{minio_api_port()}", name
+        assert re.fullmatch(r"\$\{S3_BUCKET(:-[a-z0-9][a-z0-9.-]{1,61}[a-z0-9])?\}",
+                            env.get("S3_BUCKET", "")), f"{name}: bucket from ${{S3_BUCKET}}"
+        for key in ("S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY"):
+            assert required_var(env.get(key, "")) == key, \
+                f"{name}: {key} must be required from the environment: ${{{key}:?...}}"
+        presign = env.get("S3_PRESIGN_DOWNLOADS", "false").lower() in TRUE
+        assert not presign or env.get("S3_PUBLIC_ENDPOINT_URL"), \
+            f"{name}: a URL presigned for the internal minio:9000 is useless to clients"
+        configurations.add(tuple(env.get(key) for key in STORAGE_ENV))
+    assert len(configurations) == 1, f"the apps disagree about the store: {configurations}"
+
+
+def test_nothing_passes_through_a_shared_disk() -> None:
+    services = base_services()
+    named = named_volumes()
+    users: dict[str, set[str]] = {}
+    for name, svc in services.items():
+        for source in mounts_at(svc).values():
+            if source in named:
+                users.setdefault(source, set()).add(name)
+    shared = {volume: sorted(names) for volume, names in users.items() if len(names) > 1}
+    assert not shared, f"named volumes mounted by several services: {shared}"
+    for name in sorted(APP_SERVICES - {BEAT}):
+        svc = services[name]
+        mounted = sorted(s for s in mounts_at(svc).values() if s in named)
+        # Every replica of a scaled service would share the one volume.
+        assert not mounted, f"{name} mounts {mounted}: files go through the bucket"
+        data_dir = env_of(svc)["DATA_DIR"]
+        assert data_dir not in mounts_at(svc), \
+            f"{name}: {mounts_at(svc)[data_dir]} at {data_dir}: DATA_DIR is scratch, not shared"
+        writable = sorted(t for t, read_only in mount_modes(svc).items() if not read_only)
+        assert not writable, f"{name}: writable mounts {writable} (a host directory is a disk " \
+            "shared by every container that mounts it)"
+        # DATA_DIR is the container's own scratch, so the image must make it writable.
+        df = dockerfile_of(name)
+        assert re.search(rf"chown\s+(-\S+\s+)*{re.escape(df.user)}(:\S+)?\s+(\S+\s+)*"
+                         rf"{re.escape(data_dir)}(\s|$)", df.path.read_text(), re.MULTILINE), \
+            f"{name}: {df.path.name} must create {data_dir} owned by {df.user}"
+
+
+def test_beat_keeps_its_schedule_on_its_own_volume() -> None:
+    services = base_services()
+    beat = services[BEAT]
+    data_dir = env_of(beat)["DATA_DIR"]
+    source = mounts_at(beat).get(data_dir)
+    assert source in named_volumes(), f"beat: a named volume at {data_dir} keeps the schedule"
+    others = sorted(name for name, svc in services.items()
+                    if name != BEAT and source in mounts_at(svc).values())
+    assert not others, f"beat's volume {source} is mounted by {others} too"
+    # The volume only makes sense while the schedule file is kept in DATA_DIR.
+    app = module_file(entry_of(argv_of(beat)).module)
+    assert app is not None
+    assert re.search(r"beat_schedule_filename\s*=.*\bdata_dir\b", app.read_text()), \
+        f"{app.name} no longer keeps celerybeat-schedule in DATA_DIR: rethink beat's volume"
+
+
+def test_minio_is_pinned_persistent_and_healthchecked() -> None:
+    minio = base_services()["minio"]
+    assert re.fullmatch(MINIO_RELEASE.format("minio"), str(minio["image"])), \
+        f"pin a MinIO release, got {minio['image']}"
+    argv = argv_of(minio)
+    assert argv[0] == "server", argv
+    assert mounts_at(minio).get(argv[1]) in named_volumes(), \
+        f"minio: the objects in {argv[1]} must be on a named volume"
+    check = minio.get("healthcheck") or {}
+    assert check.get("test") and not check.get("disable"), "minio-init waits for it to be healthy"
+    test = " ".join(check["test"])
+    assert "mc ready local" in test or "/minio/health/" in test, test
+    env = env_of(minio)
+    for key in ("MINIO_ROOT_USER", "MINIO_ROOT_PASSWORD"):
+        assert required_var(env.get(key, "")) == key, \
+            f"minio: {key} must be required (the image defaults to minioadmin)"
+    assert minio.get("restart") == "unless-stopped"
+
+
+def test_minio_api_is_internal_and_its_console_on_localhost() -> None:
+    minio = base_services()["minio"]
+    published = container_ports(minio)
+    assert minio_api_port() not in published, "the S3 API is for the apps: never published"
+    assert published == {minio_console_port()}, published
+    for port in minio["ports"]:
+        assert str(port).startswith("${MINIO_CONSOLE_HOST:-127.0.0.1}:"), \
+            f"the console is bound to localhost by default, like Flower: {port}"
+
+
+def test_minio_init_is_a_one_shot_after_minio() -> None:
+    init = base_services()["minio-init"]
+    assert re.fullmatch(MINIO_RELEASE.format("mc"), str(init["image"])), init["image"]
+    assert depends_on(init).get("minio") == "service_healthy"
+    assert init.get("restart") == "no", "a one-shot must not be restarted after it exits 0"
+    for arg in init_argv(raw=True):
+        leftover = re.search(r"\$\{?[A-Za-z_]", arg.replace("$$", ""))
+        assert not leftover, "compose would paste the value into the command (and so into " \
+            "`docker inspect` and the process list): write $$VAR for the container's shell"
+
+
+@pytest.mark.parametrize("defaults", [True, False], ids=["defaults", "all-set"])
+def test_minio_init_creates_the_bucket_and_the_app_user(tmp_path: Path, defaults: bool) -> None:
+    """With the defaults, and with every variable set (so a variable's default cannot stand
+    in for the variable): minio-init sets up what the apps use."""
+    returncode, calls = run_init(tmp_path, defaults=defaults)
+    assert returncode == 0, calls
+    minio_env = {k: interpolate(v, defaults=defaults)
+                 for k, v in env_of(base_services()["minio"]).items()}
+
+    def app_storage(name: str) -> str:
+        return app_storage_value(name, defaults=defaults)
+
+    [alias_set] = calls_to(calls, "alias", "set")
+    alias, url = alias_set.argv[2:4]
+    assert url == app_storage("S3_ENDPOINT_URL"), "mc and the apps talk to the same store"
+    credentials = alias_set.argv[4:6] or alias_set.stdin.splitlines()
+    assert credentials == [minio_env["MINIO_ROOT_USER"], minio_env["MINIO_ROOT_PASSWORD"]], \
+        "minio-init must log in with the server's root credentials"
+
+    [make_bucket] = calls_to(calls, "mb")
+    assert "--ignore-existing" in make_bucket.argv, "a second `up` must not fail on the bucket"
+    assert f"{alias}/{app_storage('S3_BUCKET')}" in make_bucket.argv, \
+        "the bucket created must be the one the apps use"
+
+    key, secret = app_storage("S3_ACCESS_KEY_ID"), app_storage("S3_SECRET_ACCESS_KEY")
+    [user_add] = calls_to(calls, "admin", "user", "add")
+    assert user_add.argv[3:5] == [alias, key], user_add.argv
+    assert (user_add.argv[5:] or user_add.stdin.splitlines()[:1]) == [secret], \
+        "the app user's secret must be the apps' S3_SECRET_ACCESS_KEY"
+
+    [attach] = calls_to(calls, "admin", "policy", "attach")
+    argv = attach.argv
+    assert argv[3] == alias and "--user" in argv and argv[argv.index("--user") + 1] == key, argv
+    policy = argv[4]
+    assert policy == "readwrite" or any(c.argv[3:5] == [alias, policy]
+                                        for c in calls_to(calls, "admin", "policy", "create")), \
+        f"the app user needs read and write access, got policy {policy}"
+    order = [calls.index(c) for c in (alias_set, make_bucket, user_add, attach)]
+    assert order == sorted(order), [c.argv[:3] for c in calls]
+
+
+def test_minio_init_passes_secrets_on_stdin(tmp_path: Path) -> None:
+    _returncode, calls = run_init(tmp_path)
+    env = init_env()
+    secrets = {env["MINIO_ROOT_PASSWORD"], env["S3_SECRET_ACCESS_KEY"]}
+    assert calls
+    for call in calls:
+        leaked = sorted(s for s in secrets if any(s in arg for arg in call.argv))
+        assert not leaked, f"mc {' '.join(call.argv[:3])}: a secret in argv shows in `ps`"
+
+
+@pytest.mark.parametrize("failing", ["alias", "mb", "add", "attach"])
+def test_minio_init_fails_when_a_step_fails(tmp_path: Path, failing: str) -> None:
+    returncode, calls = run_init(tmp_path, MC_FAIL=failing)
+    assert returncode != 0, f"mc {failing} failed but minio-init exited 0: apps would start"
+    assert calls and failing in calls[-1].argv, \
+        f"minio-init went on after `mc {failing}` failed: {[c.argv[:3] for c in calls]}"
+
+
+def test_app_credentials_are_not_the_root_credentials(tmp_path: Path) -> None:
+    services = base_services()
+    root = {v for k, v in env_of(services["minio"]).items() if k.startswith("MINIO_ROOT_")}
+    assert len(root) == 2, root
+    for name in BUILT:
+        env = env_of(services[name])
+        assert not [k for k, v in env.items() if "MINIO_ROOT_" in k + v], \
+            f"{name}: the apps must not see MinIO's root credentials"
+        for key in ("S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY"):
+            assert env.get(key) not in root, f"{name}: {key} is a root credential"
+    # The same value in both variables is refused before anything is changed.
+    returncode, calls = run_init(tmp_path, S3_ACCESS_KEY_ID=init_env()["MINIO_ROOT_USER"])
+    assert returncode != 0, "minio-init accepted the root user as the app user"
+    assert not calls_to(calls, "admin"), "the root user must not be turned into the app user"
+
+
+def test_dev_override_publishes_the_s3_api_on_localhost() -> None:
+    minio = load(DEV_FILE)["services"].get("minio") or {}
+    assert container_ports(minio) == {minio_api_port()}, minio
+    for port in minio["ports"]:
+        assert str(port).startswith("127.0.0.1:"), port
 
 
 # =========================================================================== tests: metrics
@@ -856,7 +1144,7 @@ def test_production_settings_are_set(name: str) -> None:
     assert env["DATABASE_URL"].startswith("postgresql+psycopg://"), name
     assert "@postgres:5432/" in env["DATABASE_URL"], name
     assert env["REDIS_URL"].startswith("redis://redis:6379/"), name
-    for secret in ("SECRET_KEY", "SERVICE_TOKEN"):
+    for secret in REQUIRED_SECRETS:
         assert env[secret].startswith(f"${{{secret}:?"), \
             f"{name}: {secret} must be required from the environment: ${{{secret}:?...}}"
     assert "${POSTGRES_PASSWORD:?" in env["DATABASE_URL"]

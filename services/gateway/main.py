@@ -5,6 +5,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import Depends, FastAPI
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from services.gateway.auth.router import router as auth_router
@@ -29,6 +30,7 @@ from services.gateway.receipts.router import router as receipts_router
 from services.gateway.settings import get_gateway_settings
 from services.gateway.system.router import router as system_router
 from services.gateway.webhooks.router import router as webhooks_router
+from shared import storage
 from shared.allocator import keep_freed_memory_for_reuse
 from shared.api_docs import mount_docs_assets, redoc_page, swagger_page
 from shared.logging import configure_logging
@@ -52,12 +54,18 @@ Colours: `GET /api/v1/palette` (RAL Classic, reference L*a*b* D65/10°),
 """
 
 
+# An upload is staged for as long as its request runs; one this old was left by a crash.
+_STAGED_UPLOAD_MAX_AGE_SECONDS = 3600.0
+
+
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings = get_gateway_settings()
     app.state.jobs_client = JobsClient(base_url=settings.jobs_service_url,
                                        service_token=settings.service_token,
                                        timeout=settings.jobs_service_timeout_seconds)
+    # Uploads a crashed request staged and never published (STORAGE_BACKEND=s3).
+    await run_in_threadpool(storage.sweep_staging, _STAGED_UPLOAD_MAX_AGE_SECONDS)
     yield
     await app.state.jobs_client.aclose()
 

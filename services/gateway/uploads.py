@@ -1,6 +1,9 @@
-"""Storing uploads under generated names, judged by their content."""
+"""Storing uploads under generated names, judged by their content.
 
-import os
+An upload is staged (a file the gateway can inspect), then published to the store
+(`storage.publish`) before any job refers to it.
+"""
+
 from collections.abc import AsyncIterator
 
 from fastapi import UploadFile
@@ -26,18 +29,15 @@ async def store_upload(upload: UploadFile, *, max_bytes: int, area: str = "uploa
 
     "uploads" is swept by the file cleanup once no job needs a file; a project's pages
     live in "pages", which the cleanup leaves alone. No `suffix` when the content decides
-    it later (`with_suffix`).
+    it later (`storage.with_suffix`).
     """
     return await storage.save_stream(upload_blocks(upload), area=area, suffix=suffix,
                                      max_bytes=max_bytes)
 
 
-def with_suffix(stored: storage.StoredFile, suffix: str) -> storage.StoredFile:
-    """Give a stored upload the extension of what its bytes turned out to be."""
-    named = stored.relative_path + suffix
-    os.replace(stored.path, storage.absolute(named))
-    return storage.StoredFile(relative_path=named, size=stored.size, sha256=stored.sha256,
-                              head=stored.head)
+async def publish(stored: storage.StoredFile) -> None:
+    """Put an inspected upload into the store (503 while the store is unavailable)."""
+    await run_in_threadpool(storage.publish, stored)
 
 
 def image_suffix(info: ImageInfo) -> str:
@@ -59,6 +59,6 @@ async def store_image(upload: UploadFile, *, max_bytes: int, max_pixels: int,
         if decode:
             await run_in_threadpool(check_decodes, stored.path, max_pixels=max_pixels)
     except BaseException:
-        storage.delete(stored.relative_path)
+        storage.discard(stored.relative_path)
         raise
-    return with_suffix(stored, image_suffix(info)), info
+    return storage.with_suffix(stored, image_suffix(info)), info

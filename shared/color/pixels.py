@@ -12,7 +12,7 @@ a transfer of a downsampled copy saves.
 
 from __future__ import annotations
 
-import os
+import io
 
 import numpy as np
 
@@ -27,27 +27,19 @@ def fits(width: int, height: int) -> bool:
 
 
 def save(area: str, bgr: np.ndarray) -> str:
-    """Write the pixels under a new generated name; its path relative to DATA_DIR."""
-    relative_path = storage.new_relative_path(area, ".npy")
-    path = storage.absolute(relative_path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(".partial")
-    try:
-        with partial.open("wb") as out:
-            np.save(out, bgr, allow_pickle=False)
-        os.replace(partial, path)  # whole or absent, never half-written
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
-    return relative_path
+    """Store the pixels under a new generated key (whole or not at all); returns the key."""
+    buffer = io.BytesIO()
+    np.save(buffer, bgr, allow_pickle=False)
+    return storage.write_bytes(area, ".npy", buffer.getvalue())
 
 
 def load(relative_path: str, *, width: int, height: int) -> np.ndarray | None:
     """The kept BGR pixels of a `width` x `height` upload, or None when they are missing
-    or are not exactly that (the caller decodes the upload instead)."""
+    or are not exactly that (the caller decodes the upload instead). A store that is
+    down is not "missing": StorageUnavailable goes up, and the chunk is retried."""
     try:
-        pixels = np.load(storage.absolute(relative_path), allow_pickle=False)
-    except (OSError, ValueError, EOFError):
+        pixels = np.load(io.BytesIO(storage.read_bytes(relative_path)), allow_pickle=False)
+    except (storage.ObjectMissing, ValueError, EOFError):
         return None
     if pixels.dtype != np.uint8 or pixels.shape != (height, width, 3):
         return None

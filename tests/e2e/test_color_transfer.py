@@ -17,7 +17,6 @@ import pytest
 from PIL import Image
 from sqlalchemy import select, update
 
-from shared import storage
 from shared.color import pixels
 from shared.color.models import ColorImage
 from shared.color.palette import ral_classic
@@ -29,6 +28,7 @@ from shared.settings import get_settings
 from tests.conftest import TEST_ENV
 from tests.support.api import User, balance, register_and_login
 from tests.support.db import job_id_of, ledger_for_job
+from tests.support.files import stored_path
 from tests.support.stack import gateway_with_default
 from tests.support.surfaces import encoded, shaded_surface
 
@@ -130,7 +130,7 @@ def test_an_upload_keeps_its_upright_decoded_pixels_for_transfers(api, user):
     assert row.pixels_path and row.pixels_path.endswith(".npy")
     kept = pixels.load(row.pixels_path, width=300, height=400)
     assert kept is not None
-    assert np.array_equal(kept, load_image(storage.absolute(row.path), color=True,
+    assert np.array_equal(kept, load_image(stored_path(row.path), color=True,
                                            max_pixels=get_settings().max_image_pixels))
 
 
@@ -144,7 +144,7 @@ def test_a_transfer_reads_the_kept_pixels_and_decodes_the_upload_without_them(ap
     upload_id = uploaded(api, user, shaded_surface(240, 320), ext=".jpg")
     row = _upload_row(upload_id)
     assert row.pixels_path
-    original, kept = storage.absolute(row.path), storage.absolute(row.pixels_path)
+    original, kept = stored_path(row.path), stored_path(row.pixels_path)
 
     def transfer() -> np.ndarray:
         response = api.post("/api/v1/process/reinhard", headers=user.headers, json={
@@ -267,7 +267,7 @@ def test_a_masked_transfer_reads_the_masks_kept_pixels_and_decodes_it_without(ap
     upload_id, mask_id = uploaded(api, user, image), uploaded(api, user, mask)
     mask_row = _upload_row(mask_id)
     assert mask_row.pixels_path
-    original = storage.absolute(mask_row.path)
+    original = stored_path(mask_row.path)
 
     def transfer() -> np.ndarray:
         response = api.post("/api/v1/process/reinhard", headers=user.headers, json={
@@ -282,7 +282,7 @@ def test_a_masked_transfer_reads_the_masks_kept_pixels_and_decodes_it_without(ap
         from_kept_only = transfer()
     finally:
         aside.rename(original)
-    storage.absolute(mask_row.pixels_path).unlink()
+    stored_path(mask_row.pixels_path).unlink()
     from_upload = transfer()
     assert np.array_equal(from_kept_only, from_upload)
     assert np.array_equal(from_upload[:, :140], image[:, :140])
@@ -384,13 +384,13 @@ def test_the_cleanup_removes_expired_files_and_the_task_says_so(api, user):
     result = poll(api, user, task_id)[0]["result"]
     assert result["files_removed_at"] is None and result["expires_at"]
     kept_pixels = _upload_row(upload_id).pixels_path
-    assert kept_pixels and storage.absolute(kept_pixels).is_file()
+    assert kept_pixels and stored_path(kept_pixels).is_file()
     with session_scope() as session:
         session.execute(update(ColorImage).where(ColorImage.public_id.in_(
             [upload_id, result["result_job_id"]])).values(expires_at=utcnow()
                                                            - timedelta(minutes=1)))
     assert remove_expired_images() >= 2
-    assert not storage.absolute(kept_pixels).exists()
+    assert not stored_path(kept_pixels).exists()
 
     status = api.get(f"/api/v1/task/{task_id}", headers=user.headers).json()
     assert status["state"] == "SUCCESS" and status["result"]["files_removed_at"]

@@ -19,6 +19,7 @@ from shared.jobs import repository as repo
 from shared.jobs.chunk_runner import ChunkContext, ChunkOutput, run_chunk
 from shared.jobs.models import Job, JobChunk, JobKind, JobStatus
 from tests.support import db
+from tests.support.files import stored_path
 
 
 @pytest.fixture
@@ -176,7 +177,7 @@ def test_a_store_that_fails_fails_the_chunk_and_keeps_nothing(queued_job):
 
     assert run_chunk(chunk_id=chunk_id, attempt=1,
                      work=lambda _: ChunkOutput(store=store)) == "failed"
-    assert not storage.absolute(written[0]).exists()  # removed with the rollback
+    assert not stored_path(written[0]).exists()  # removed with the rollback
     chunk = db.chunks(job_id)[0]
     assert (chunk.status, chunk.error) == (JobStatus.FAILED, "the result does not fit")
     assert db.ledger_for_job(job_id) == [("reserve", 1), ("release", 1)]
@@ -185,7 +186,7 @@ def test_a_store_that_fails_fails_the_chunk_and_keeps_nothing(queued_job):
 def test_a_file_written_for_a_committed_row_stays():
     with session_scope() as session:
         path = storage.write_bytes_in(session, "test-results", ".bin", b"kept")
-    assert storage.absolute(path).read_bytes() == b"kept"
+    assert stored_path(path).read_bytes() == b"kept"
     storage.delete(path)
 
 

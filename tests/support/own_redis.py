@@ -46,18 +46,21 @@ class OwnRedis:
 
 @contextlib.contextmanager
 def stack_on_own_redis(tmp_path: Path, *, name: str, worker: bool = True,
-                       unset: tuple[str, ...] = ()
+                       unset: tuple[str, ...] = (), settings: dict[str, str] | None = None,
+                       separate_data_dirs: bool = False
                        ) -> Iterator[tuple[Stack, OwnRedis, sessionmaker[Session]]]:
     """(the stack, its redis-server, sessions on its database); `unset`: settings of the
-    session's environment this stack runs without (on their defaults)."""
+    session's environment this stack runs without (on their defaults); `settings`: more
+    it runs with; `separate_data_dirs`: see Stack."""
     database = f"{DB_NAME}_{name}"
     url = create_database(database)
     own = OwnRedis(tmp_path)
     own.start()
-    env = {**os.environ, "REDIS_URL": own.url, "DATABASE_URL": url, "LLM_PROVIDER": "none"}
+    env = {**os.environ, "REDIS_URL": own.url, "DATABASE_URL": url, "LLM_PROVIDER": "none",
+           **(settings or {})}
     for setting in unset:
         env.pop(setting, None)
-    stack = Stack(env=env, log_dir=tmp_path)
+    stack = Stack(env=env, log_dir=tmp_path, separate_data_dirs=separate_data_dirs)
     engine = build_engine(url)
     try:
         stack.start_api()

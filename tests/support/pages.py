@@ -5,9 +5,9 @@ from typing import Any
 
 import httpx
 
-from shared import storage
 from tests.support.api import User
 from tests.support.db import page_source_path
+from tests.support.files import stored_path
 
 FINISHED = ("completed", "failed", "cancelled")
 
@@ -67,6 +67,6 @@ def page_result(api: httpx.Client, user: User, project_id: int, page_id: int,
 def damage_stored_scan(page_id: int) -> None:
     """Cut the page's stored scan short, as a failing disk or a botched restore would
     after intake: its next read fails."""
-    path = storage.absolute(page_source_path(page_id))
+    path = stored_path(page_source_path(page_id))
     data = path.read_bytes()
     path.write_bytes(data[: len(data) // 3])

@@ -50,11 +50,19 @@ class Stack:
     jobs_url: str = ""
     # Metrics URL of each worker started with a metrics port, by worker name.
     worker_metrics_urls: dict[str, str] = field(default_factory=dict)
+    # Every process gets an empty DATA_DIR of its own (under log_dir): for object storage,
+    # where nothing may pass from the gateway to a worker through a shared disk.
+    separate_data_dirs: bool = False
 
     def spawn(self, name: str, argv: list[str], env: dict[str, str] | None = None) -> Process:
         log_path = self.log_dir / f"{name}-{len(self.processes)}.log"
         log = log_path.open("wb")
-        popen = subprocess.Popen(argv, cwd=REPO_ROOT, env=env or self.env, stdout=log,
+        env = env or self.env
+        if self.separate_data_dirs:
+            data_dir = self.log_dir / f"data-{name}-{len(self.processes)}"
+            data_dir.mkdir()
+            env = {**env, "DATA_DIR": str(data_dir)}
+        popen = subprocess.Popen(argv, cwd=REPO_ROOT, env=env, stdout=log,
                                  stderr=subprocess.STDOUT, start_new_session=True)
         process = Process(name=name, popen=popen, log_path=log_path)
         self.processes.append(process)

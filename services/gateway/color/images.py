@@ -26,7 +26,7 @@ from services.gateway.color.schemas import (
 )
 from services.gateway.jobs_client import JobsClient
 from services.gateway.settings import GatewaySettings
-from services.gateway.uploads import store_image
+from services.gateway.uploads import publish, store_image
 from shared import storage
 from shared.color import pixels, steps
 from shared.color import repository as repo
@@ -58,13 +58,14 @@ async def upload_image(*, user_id: int, upload: UploadFile, settings: GatewaySet
     try:
         inspected = await run_in_threadpool(_inspect_pixels, stored.path, info,
                                             settings.max_image_pixels)
+        await publish(stored)
         image = await in_transaction_thread(
             _insert_upload, user_id=user_id, stored=stored, info=info, inspected=inspected,
             filename=(upload.filename or "")[:255] or None,
             retention_hours=settings.color_retention_hours)
     except BaseException:
-        storage.delete(stored.relative_path)
-        storage.delete(inspected.pixels_path if inspected else None)
+        storage.discard(stored.relative_path)
+        storage.discard(inspected.pixels_path if inspected else None)
         raise
     return UploadOut(job_id=image.public_id, filename=image.original_filename,
                      format=info.format, width=image.width, height=image.height,
@@ -230,9 +231,9 @@ def _result_image(session: Session, *, job_id: int) -> ColorImage | None:
 
 # --- downloads ----------------------------------------------------------------------------
 
-def download(session: Session, *, user_id: int, filename: str) -> tuple[Path, str]:
-    """(file, media type) for one of the caller's downloads. The filename is only parsed,
-    never joined to a path: the path comes from the caller's own row."""
+def download(session: Session, *, user_id: int, filename: str) -> tuple[str, str]:
+    """(stored key, media type) of one of the caller's downloads. The filename is only
+    parsed, never joined to a path: the key comes from the caller's own row."""
     match = _DOWNLOAD_NAME.match(filename)
     image = (repo.owned_image(session, public_id=match.group(1), user_id=user_id)
              if match else None)
@@ -242,11 +243,10 @@ def download(session: Session, *, user_id: int, filename: str) -> tuple[Path, st
         raise ConveyorError(ErrorCode.NOT_FOUND, f"File {filename!r} was {_removed(image)}; "
                             "run the transfer again.")
     preview = match.group(2) == "_preview.jpg"
-    relative = image.preview_path if preview else image.path
-    path = storage.absolute(relative) if relative else None
-    if path is None or not path.is_file():
+    key = image.preview_path if preview else image.path
+    if not key:
         raise ConveyorError(ErrorCode.NOT_FOUND, f"File {filename!r} not found.")
-    return path, "image/jpeg" if preview else image.media_type
+    return key, "image/jpeg" if preview else image.media_type
 
 
 def _removed(image: ColorImage) -> str:

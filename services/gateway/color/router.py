@@ -8,7 +8,7 @@ those routes run on the event loop instead of hopping to a worker thread.
 from typing import Annotated
 
 from fastapi import APIRouter, File, Path, Query, Request, UploadFile
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, Response
 
 from services.gateway.color import images, service
 from services.gateway.color.schemas import (
@@ -26,6 +26,7 @@ from services.gateway.color.schemas import (
     UploadOut,
 )
 from services.gateway.deps import JobsDep, SessionDep, SettingsDep, UserIdDep
+from services.gateway.downloads import stored_file_response
 from services.gateway.openapi import errors, upload_example
 from services.gateway.ratelimit import limited
 
@@ -114,10 +115,13 @@ async def task(task_id: Annotated[str, Path(examples=["3c9d8e7f-6a5b-4c3d-2e1f-0
 @router.get("/download/{filename}", tags=["image-processing"], response_class=FileResponse,
             responses={200: {"content": {"image/png": {}, "image/jpeg": {}},
                              "description": "the result image, or its before/after preview"},
+                       307: {"description": "with S3_PRESIGN_DOWNLOADS: a redirect to the "
+                                            "file in the object store, valid for "
+                                            "S3_PRESIGN_SECONDS"},
                        **errors(401, 404, 422)})
 def download(filename: Annotated[str, Path(examples=["20261204_093005_e5f6a7b8.png"])],
-             user_id: UserIdDep, session: SessionDep) -> FileResponse:
+             user_id: UserIdDep, session: SessionDep) -> Response:
     """A result of yours: `<result_job_id>.png`, or `<result_job_id>_preview.jpg` (the
     before/after preview). Anyone else's, or anything else, is 404."""
-    path, media_type = images.download(session, user_id=user_id, filename=filename)
-    return FileResponse(path, media_type=media_type, filename=filename)
+    key, media_type = images.download(session, user_id=user_id, filename=filename)
+    return stored_file_response(key, media_type=media_type, filename=filename)

@@ -18,7 +18,7 @@ from services.gateway.pages.schemas import (
 )
 from services.gateway.pdf.inspection import PDF_MAGIC, check_pdf_bytes, count_pages
 from services.gateway.settings import GatewaySettings
-from services.gateway.uploads import image_suffix, store_upload, with_suffix
+from services.gateway.uploads import image_suffix, publish, store_upload
 from shared import storage
 from shared.db import in_transaction_thread
 from shared.errors import ConveyorError, ErrorCode
@@ -101,11 +101,12 @@ async def upload_pages(*, user_id: int, project_id: int, upload: UploadFile, pag
     try:
         stored, layout = await run_in_threadpool(_inspect_upload, stored,
                                                  settings.max_image_pixels)
+        await publish(stored)
         return await in_transaction_thread(
             _insert_pages, user_id=user_id, project_id=project_id, first_number=page_number,
             stored=stored, layout=layout, filename=(upload.filename or "")[:255] or None)
     except BaseException:
-        storage.delete(stored.relative_path)
+        storage.discard(stored.relative_path)
         raise
 
 
@@ -119,10 +120,10 @@ def _inspect_upload(stored: storage.StoredFile, max_pixels: int
         if pages > MAX_PDF_PAGES:
             raise ConveyorError(ErrorCode.TOO_MANY_PAGES, f"the PDF has {pages} pages; "
                                 f"upload at most {MAX_PDF_PAGES} at a time")
-        return with_suffix(stored, ".pdf"), [(index, None, None) for index in range(pages)]
+        return storage.with_suffix(stored, ".pdf"), [(index, None, None) for index in range(pages)]
     info = inspect_image(stored.path, max_pixels=max_pixels)
     check_decodes(stored.path, max_pixels=max_pixels)
-    return with_suffix(stored, image_suffix(info)), [(None, info.width, info.height)]
+    return storage.with_suffix(stored, image_suffix(info)), [(None, info.width, info.height)]
 
 
 def _insert_pages(session: Session, *, user_id: int, project_id: int, first_number: int,

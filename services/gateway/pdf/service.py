@@ -9,7 +9,7 @@ from services.gateway.jobs_client import JobsClient
 from services.gateway.pdf.inspection import check_pdf_bytes, count_pages
 from services.gateway.pdf.schemas import ConfirmOut, PdfOptions
 from services.gateway.settings import GatewaySettings
-from services.gateway.uploads import store_upload, upload_blocks
+from services.gateway.uploads import publish, store_upload, upload_blocks
 from shared import storage
 from shared.errors import ConveyorError, ErrorCode, too_large
 from shared.jobs.contract import CreateJob, JobView
@@ -28,8 +28,9 @@ async def store_pdf(upload: UploadFile, settings: GatewaySettings
         check_pdf_bytes(stored)
         page_count = (count_pages(stored.path) if stored.size <= _COUNT_INLINE_BYTES
                       else await run_in_threadpool(count_pages, stored.path))
+        await publish(stored)
     except BaseException:
-        storage.delete(stored.relative_path)
+        storage.discard(stored.relative_path)
         raise
     return stored, page_count
 
@@ -53,10 +54,10 @@ async def create_pdf_job(jobs: JobsClient, *, user_id: int, upload: UploadFile,
             request_fingerprint=hashlib.sha256(
                 f"pdf:{stored.sha256}:{upload.filename}".encode()).hexdigest()))
     except BaseException:
-        storage.delete(stored.relative_path)
+        storage.discard(stored.relative_path)
         raise
     if view.idempotent_replay:
-        storage.delete(stored.relative_path)
+        await run_in_threadpool(storage.discard, stored.relative_path)
     return view
 
 

@@ -4,11 +4,12 @@ import hashlib
 from typing import Any
 
 from fastapi import UploadFile
+from fastapi.concurrency import run_in_threadpool
 
 from services.gateway.jobs_client import JobsClient
 from services.gateway.receipts.schemas import ReceiptCancelled, ReceiptStatus, ReceiptSubmitted
 from services.gateway.settings import GatewaySettings
-from services.gateway.uploads import store_image
+from services.gateway.uploads import publish, store_image
 from shared import storage
 from shared.db import utcnow
 from shared.errors import ConveyorError, ErrorCode
@@ -25,6 +26,7 @@ async def submit_receipt(jobs: JobsClient, *, user_id: int, upload: UploadFile,
                                       max_pixels=settings.max_image_pixels)
     filename = (upload.filename or "")[:255] or None
     try:
+        await publish(stored)
         view = await jobs.create(CreateJob(
             user_id=user_id, kind=JobKind.RECEIPT, units=1, original_filename=filename,
             input_path=stored.relative_path, input_sha256=stored.sha256,
@@ -32,10 +34,10 @@ async def submit_receipt(jobs: JobsClient, *, user_id: int, upload: UploadFile,
             request_fingerprint=hashlib.sha256(
                 f"receipt:{stored.sha256}:{filename}".encode()).hexdigest()))
     except BaseException:
-        storage.delete(stored.relative_path)
+        storage.discard(stored.relative_path)
         raise
     if view.idempotent_replay:
-        storage.delete(stored.relative_path)
+        await run_in_threadpool(storage.discard, stored.relative_path)
     return ReceiptSubmitted(job_id=view.uuid, filename=view.original_filename,
                             file_size=stored.size, submitted_at=view.created_at,
                             status=_word(view))

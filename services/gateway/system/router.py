@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import text
 
 from services.gateway.system.probe import probe_app
+from shared import storage
 from shared.celery_app import Queue
 from shared.db import session_scope
 from shared.errors import ErrorCode, error_body
@@ -34,16 +35,18 @@ class Readiness(BaseModel):
     default), by their heartbeats in the database (`database_heartbeats`)."""
 
     model_config = ConfigDict(json_schema_extra={"examples": [
-        {"status": "ready", "database": "ok", "broker": "ok",
+        {"status": "ready", "database": "ok", "broker": "ok", "storage": "ok",
          "workers": {"pdf": 2, "ocr": 1, "color": 1, "crawl": 1, "maintenance": 1},
          "workers_seen_by": "broker"},
-        {"status": "degraded", "database": "ok", "broker": "ok",
+        {"status": "degraded", "database": "ok", "broker": "ok", "storage": "ok",
          "workers": {"pdf": 1, "ocr": 0, "color": 1, "crawl": 1, "maintenance": 1},
          "workers_seen_by": "database_heartbeats", "queues_without_workers": ["ocr"]}]})
 
     status: str = Field(description="ready, or degraded while a queue has no worker")
     database: str
     broker: str
+    storage: str = Field(default="ok", description="the object store (STORAGE_BACKEND): ok, "
+                                                   "or the error that kept it from answering")
     workers: dict[str, int] | str
     workers_seen_by: str | None = Field(
         default=None, description="broker (asked over it) or database_heartbeats")
@@ -55,6 +58,7 @@ class NotReady(Readiness):
 
     model_config = ConfigDict(json_schema_extra={"examples": [
         {"status": "unavailable", "database": "ok", "broker": "error: OperationalError",
+         "storage": "ok",
          "workers": {}, "detail": "the database or the broker is unreachable",
          "error_type": "UPSTREAM_UNAVAILABLE", "retryable": True}]})
 
@@ -70,22 +74,24 @@ async def health() -> Liveness:
 
 
 @router.get("/health/ready", response_model=Readiness, responses={
-    503: {"model": NotReady, "description": "The database or the broker is unreachable."}})
+    503: {"model": NotReady, "description": "The database, the broker or the object store "
+                                            "is unreachable."}})
 async def ready() -> JSONResponse:
-    """Readiness: database and broker reachable, and live workers per queue (degraded,
-    still 200, while a queue has none)."""
-    database, (broker, workers, seen_by) = await asyncio.gather(
-        run_in_threadpool(_check_database), run_in_threadpool(_check_broker_and_workers))
-    ok = database == "ok" and broker == "ok"
+    """Readiness: database, broker and object store reachable, and live workers per queue
+    (degraded, still 200, while a queue has none)."""
+    database, (broker, workers, seen_by), stored = await asyncio.gather(
+        run_in_threadpool(_check_database), run_in_threadpool(_check_broker_and_workers),
+        run_in_threadpool(_check_storage))
+    ok = database == broker == stored == "ok"
     idle = sorted(q for q, count in workers.items() if count == 0) \
         if isinstance(workers, dict) else []
     body: dict[str, Any] = {"status": "degraded" if idle else "ready", "database": database,
-                            "broker": broker, "workers": workers, "workers_seen_by": seen_by,
-                            "queues_without_workers": idle}
+                            "broker": broker, "storage": stored, "workers": workers,
+                            "workers_seen_by": seen_by, "queues_without_workers": idle}
     if not ok:  # an error answer like any other: coded
         body["status"] = "unavailable"
-        body.update(error_body(ErrorCode.UPSTREAM_UNAVAILABLE, "the database or the broker "
-                               "is unreachable"))
+        body.update(error_body(ErrorCode.UPSTREAM_UNAVAILABLE, "the database, the broker or "
+                               "the object store is unreachable"))
     return JSONResponse(body, status_code=200 if ok else 503)
 
 
@@ -95,6 +101,14 @@ def _check_database() -> str:
             session.execute(text("SELECT 1"))
     except Exception as exc:
         return f"error: {type(exc).__name__}"
+    return "ok"
+
+
+def _check_storage() -> str:
+    try:
+        storage.backend().check()
+    except storage.StorageUnavailable as exc:
+        return f"error: {exc.message}"
     return "ok"
 
 

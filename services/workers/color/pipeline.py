@@ -103,11 +103,11 @@ def _kept_pixels(params: dict[str, Any], prefix: str = "") -> np.ndarray | None:
 
 
 def _existing(relative_path: str) -> Path:
-    path = storage.absolute(relative_path)
-    if not path.is_file():
-        raise ConveyorError(ErrorCode.NOT_FOUND, "The uploaded image is gone (uploads are "
-                            "kept 24 hours); upload it again.")
-    return path
+    try:
+        return storage.local_file(relative_path)
+    except storage.ObjectMissing:
+        raise ConveyorError(ErrorCode.INPUT_MISSING, "The uploaded image is gone (uploads "
+                            "are kept 24 hours); upload it again.") from None
 
 
 @dataclass(frozen=True)

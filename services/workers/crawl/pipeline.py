@@ -175,7 +175,7 @@ def _keep(context: ChunkContext, image: CrawlImage, body: bytes, *, kept_before:
     try:
         with session_scope() as session:
             if not crawl_repo.add_unless_duplicate(session, image):
-                storage.delete(image.path)
+                storage.discard(image.path)
                 return False
             alive = jobs_repo.touch_heartbeat(session, chunk_id=context.chunk_id,
                                               attempt=context.attempt,
@@ -183,7 +183,7 @@ def _keep(context: ChunkContext, image: CrawlImage, body: bytes, *, kept_before:
             if not alive:
                 raise ChunkStopped  # cancelled meanwhile: the rollback drops the row
     except BaseException:
-        storage.delete(image.path)
+        storage.discard(image.path)
         raise
     return True
 

@@ -7,7 +7,6 @@ keeps the page's earlier result; the chunk result carries the summary the task s
 """
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -56,7 +55,7 @@ def process_page(context: ChunkContext) -> ChunkOutput:
 
 
 def _load(spec: dict[str, Any]) -> np.ndarray:
-    path: Path = storage.absolute(spec["source_path"])
+    path = storage.local_file(spec["source_path"])
     max_pixels = get_settings().max_image_pixels
     if spec.get("pdf_page_index") is None:
         return load_image(path, max_pixels=max_pixels)

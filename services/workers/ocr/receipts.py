@@ -37,7 +37,7 @@ def process_receipt(context: ChunkContext) -> ChunkOutput:
     if not context.input_path:
         raise ConveyorError(ErrorCode.INPUT_INVALID, "the job has no stored receipt image")
     context.step(steps.VALIDATION.code, steps.VALIDATION.progress, defer=True)
-    image = load_image(storage.absolute(context.input_path),
+    image = load_image(storage.local_file(context.input_path),
                        max_pixels=get_settings().max_image_pixels)
     context.step(steps.OCR.code, steps.OCR.progress)
     reading = _read(image, between_reads=lambda: context.report(0))

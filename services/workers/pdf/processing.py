@@ -59,10 +59,10 @@ def text_options(params: dict[str, Any]) -> TextOptions:
 
 
 def _input_file(relative_path: str | None) -> Path:
-    path = storage.absolute(relative_path) if relative_path else None
-    if path is None or not path.is_file():
-        raise ConveyorError(ErrorCode.INPUT_INVALID, "the uploaded PDF is no longer available")
-    return path
+    """The upload on this machine's disk (fetched from the store once per machine)."""
+    if not relative_path:
+        raise ConveyorError(ErrorCode.INPUT_INVALID, "the job has no uploaded PDF")
+    return storage.local_file(relative_path)
 
 
 def _open(path: Path) -> PdfReader:

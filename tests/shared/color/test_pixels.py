@@ -3,8 +3,8 @@ refused (None: the worker decodes the upload) whenever they are not what the upl
 
 import numpy as np
 
-from shared import storage
 from shared.color import pixels
+from tests.support.files import stored_path
 from tests.support.surfaces import shaded_surface
 
 
@@ -13,7 +13,7 @@ def test_kept_pixels_read_back_exactly():
     kept = pixels.save("color-test", image)
     assert kept.startswith("color-test/") and kept.endswith(".npy")
     assert np.array_equal(pixels.load(kept, width=160, height=90), image)
-    assert not list(storage.absolute("color-test").glob("*.partial"))
+    assert not list(stored_path("color-test").glob("*.partial"))
 
 
 def test_pixels_of_another_size_or_kind_are_not_used():
@@ -28,7 +28,7 @@ def test_pixels_of_another_size_or_kind_are_not_used():
 def test_missing_or_damaged_pixels_are_not_used():
     assert pixels.load("color-test/gone.npy", width=160, height=90) is None
     kept = pixels.save("color-test", shaded_surface(90, 160))
-    path = storage.absolute(kept)
+    path = stored_path(kept)
     path.write_bytes(path.read_bytes()[:1000])  # cut short
     assert pixels.load(kept, width=160, height=90) is None
     path.write_bytes(b"not an array")

@@ -71,8 +71,10 @@ def _kept_file_of(image: CrawlImage) -> Callable[[], KeptFile]:
                                       image.detected_format, image.path)
 
     def read() -> KeptFile:
-        file = storage.absolute(path) if path else None
-        body = file.read_bytes() if file is not None and file.is_file() else None
+        try:
+            body = storage.read_bytes(path) if path else None
+        except storage.ObjectMissing:
+            body = None  # judged as a file that cannot be read
         return KeptFile(size_bytes=size, declared_type=declared, detected_format=detected,
                         body=body)
     return read
