@@ -1,6 +1,7 @@
-"""The OpenAPI of the job, PDF and crawl routes, as a client generator reads it: typed
-answers (no bare objects), an example for every request and answer, every error status
-the routes answer with, and the rate limits in words."""
+"""The OpenAPI of the job, PDF and crawl routes and of the other routes that create jobs,
+as a client generator reads it: typed answers (no bare objects), an example for every
+request and answer, every error status the routes answer with, the rate limits in words,
+and a callback_url on every route that queues a job."""
 
 import importlib
 from functools import cache
@@ -12,6 +13,7 @@ from pydantic import BaseModel
 from services.gateway.settings import get_gateway_settings
 
 JOB = "/api/v1/jobs/{job_id}"
+PAGE_TASKS = "/api/v1/tasks/projects/{project_id}"
 # (method, path) -> the statuses each route declares besides its router's (401, 422, 500,
 # 503): the errors its service code and the job service can raise.
 ROUTES: dict[tuple[str, str], set[int]] = {
@@ -28,12 +30,30 @@ ROUTES: dict[tuple[str, str], set[int]] = {
     ("post", "/api/v1/jobs/confirm"): {400, 402, 409, 413, 415},
     ("post", "/api/v1/process-pdf-async"): {400, 404, 409, 413, 429},
     ("post", "/api/v1/process-pdf"): {400, 402, 409, 413, 415, 504},
-    ("post", "/api/v1/validation/job/{job_id}/"): {404, 409, 413, 429},
+    ("post", "/api/v1/validation/job/{job_id}/"): {400, 404, 409, 413, 429},
+    # The other kinds' job-creating routes (400 includes a refused callback_url).
+    ("post", "/api/v1/process/async"): {400, 402, 404, 429},
+    ("post", PAGE_TASKS + "/process-page/{page_id}"): {400, 402, 404, 429},
+    ("post", PAGE_TASKS + "/process-batch"): {400, 402, 404, 429},
 }
 RATE_LIMITED = {
     ("post", JOB + "/start"): "RATE_LIMIT_JOB_START",
     ("post", "/api/v1/process-pdf-async"): "RATE_LIMIT_PDF_ASYNC",
     ("post", "/api/v1/validation/job/{job_id}/"): "RATE_LIMIT_VALIDATION",
+    ("post", "/api/v1/process/async"): "RATE_LIMIT_COLOR_ASYNC",
+    ("post", PAGE_TASKS + "/process-batch"): "RATE_LIMIT_PAGE_TASKS",
+}
+# Every route that creates a job which runs on after the answer takes a callback_url (a
+# JSON field, or a form field beside an upload) and answers with its callback_secret. The
+# sync routes (POST /process-pdf, /process/reinhard) answer with the result and take none.
+CALLBACK_ROUTES = {
+    ("post", "/api/v1/jobs"),
+    ("post", "/api/v1/jobs/confirm"),
+    ("post", "/api/v3/receipts/process"),
+    ("post", "/api/v1/process/async"),
+    ("post", PAGE_TASKS + "/process-page/{page_id}"),
+    ("post", PAGE_TASKS + "/process-batch"),
+    ("post", "/api/v1/validation/job/{job_id}/"),
 }
 ROUTE_IDS = [f"{method.upper()} {path}" for method, path in ROUTES]
 
@@ -157,3 +177,77 @@ def test_the_result_download_declares_json_and_text() -> None:
     content = success("get", JOB + "/result")[1]["content"]
     assert content["application/json"]["schema"] == {"$ref": "#/components/schemas/JobResult"}
     assert content["text/plain"]["schema"] == {"type": "string"}
+
+
+def request_properties(op: dict[str, Any]) -> dict[str, Any]:
+    """The fields of an operation's body, of every media type (an optional body's model
+    included)."""
+    properties: dict[str, Any] = {}
+    for media in op.get("requestBody", {}).get("content", {}).values():
+        schema = media["schema"]
+        for choice in map(resolve, schema.get("anyOf", [schema])):
+            properties.update(choice.get("properties", {}))
+    return properties
+
+
+def answer_properties(method: str, path: str) -> dict[str, Any]:
+    """The fields of the success answer; of its `data` in a v3 envelope."""
+    schema = resolve(success(method, path)[1]["content"]["application/json"]["schema"])
+    if path.startswith("/api/v3/"):
+        schema = resolve(schema["properties"]["data"])
+    return schema["properties"]
+
+
+def test_exactly_the_job_creating_routes_take_a_callback_url() -> None:
+    taking = {(method, path) for path, operations in spec()["paths"].items()
+              for method, op in operations.items() if "callback_url" in request_properties(op)}
+    assert taking == CALLBACK_ROUTES
+
+
+@pytest.mark.parametrize(("method", "path"), sorted(CALLBACK_ROUTES),
+                         ids=[f"{m.upper()} {p}" for m, p in sorted(CALLBACK_ROUTES)])
+def test_a_callback_route_documents_the_url_its_secret_and_the_refusal(method: str,
+                                                                       path: str) -> None:
+    op = operation(method, path)
+    url = request_properties(op)["callback_url"]
+    assert url["examples"] == ["https://example.com/hooks/conveyor"], url
+    assert "signed webhooks" in url["description"]
+    secret = answer_properties(method, path)["callback_secret"]
+    assert secret["examples"][0].startswith("whsec_") and secret["description"]
+    assert {"type": "null"} in secret["anyOf"]  # absent without a callback_url
+    assert "400" in op["responses"], "a refused callback_url is a 400"
+    assert "callback_url" in op["description"]
+
+
+def test_the_callback_examples_are_valid() -> None:
+    """The answers' examples (with a secret) round-trip; the requests' examples parse."""
+    from services.gateway.color.schemas import AsyncTransferIn, TaskAccepted
+    from services.gateway.crawl.schemas import (
+        CRAWL_REQUEST_EXAMPLES,
+        VALIDATION_REQUEST_EXAMPLES,
+        CrawlJobIn,
+        ValidationIn,
+    )
+    from services.gateway.pages.schemas import (
+        PAGE_TASK_REQUEST_EXAMPLES,
+        BatchIn,
+        BatchQueued,
+        PageQueued,
+        PageTaskIn,
+    )
+    from services.gateway.receipts.schemas import ReceiptSubmitted
+
+    answers: list[type[BaseModel]] = [ReceiptSubmitted, TaskAccepted, PageQueued, BatchQueued]
+    for answer in answers:
+        example, = answer.model_json_schema()["examples"]
+        assert example["callback_secret"].startswith("whsec_"), answer
+        assert answer.model_validate(example).model_dump(mode="json") == example, answer
+    requests: list[tuple[type[BaseModel], list[Any]]] = [
+        (AsyncTransferIn, AsyncTransferIn.model_json_schema()["examples"]),
+        (BatchIn, BatchIn.model_json_schema()["examples"]),
+        (PageTaskIn, [e["value"] for e in PAGE_TASK_REQUEST_EXAMPLES.values()]),
+        (ValidationIn, [e["value"] for e in VALIDATION_REQUEST_EXAMPLES.values()]),
+        (CrawlJobIn, [e["value"] for e in CRAWL_REQUEST_EXAMPLES.values()])]
+    for model, examples in requests:
+        parsed = [model.model_validate(example) for example in examples]
+        assert any(getattr(p, "callback_url", None) for p in parsed), model

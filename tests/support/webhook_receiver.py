@@ -81,10 +81,13 @@ class WebhookReceiver:
                                           event_type=payload["type"], data=payload["data"]))
         return 204
 
-    def events_of(self, job_id: int, path: str | None = None) -> list[Received]:
+    def events_of(self, job: int | str, path: str | None = None) -> list[Received]:
+        """The events of a job by its id, or by its uuid (the job_id of a v3 receipt, the
+        task_id of a colour transfer or a page task)."""
+        key = "job_id" if isinstance(job, int) else "job_uuid"
         with self._lock:
             return [r for r in self.received
-                    if r.data["job_id"] == job_id and (path is None or r.path == path)]
+                    if r.data[key] == job and (path is None or r.path == path)]
 
 
 def wait_until(condition: Callable[[], Any], *, timeout: float = 60, what: str = "") -> Any:

@@ -116,9 +116,10 @@ def _insert_upload(session: Session, *, user_id: int, stored: storage.StoredFile
 
 # --- transfer jobs ------------------------------------------------------------------------
 
-async def submit_transfer(jobs: JobsClient, *, user_id: int, body: TransferIn
-                          ) -> JobView:
-    """Create and start the job (reserving its credits); the worker does the rest."""
+async def submit_transfer(jobs: JobsClient, *, user_id: int, body: TransferIn,
+                          webhook_endpoint_id: int | None = None) -> JobView:
+    """Create and start the job (reserving its credits); the worker does the rest.
+    `webhook_endpoint_id`: the endpoint of the request's callback_url, if any."""
     target = ral_classic().require(body.target_ral_code)
     upload, mask = await in_transaction_thread(_inputs, user_id=user_id, upload_id=body.job_id,
                                                mask_id=body.mask_job_id)
@@ -134,7 +135,8 @@ async def submit_transfer(jobs: JobsClient, *, user_id: int, body: TransferIn
     return await jobs.create(CreateJob(
         user_id=user_id, kind=JobKind.COLOR_TRANSFER, units=1, start=True,
         original_filename=upload.original_filename, input_path=upload.path,
-        input_size=upload.size_bytes, params=params))
+        input_size=upload.size_bytes, params=params,
+        webhook_endpoint_id=webhook_endpoint_id))
 
 
 def _inputs(session: Session, *, user_id: int, upload_id: str, mask_id: str | None

@@ -12,6 +12,7 @@ from fastapi.responses import FileResponse, Response
 
 from services.gateway.color import images, service
 from services.gateway.color.schemas import (
+    AsyncTransferIn,
     DeltaEIn,
     DeltaEOut,
     Group,
@@ -29,6 +30,7 @@ from services.gateway.deps import JobsDep, SessionDep, SettingsDep, UserIdDep
 from services.gateway.downloads import stored_file_response
 from services.gateway.openapi import errors, upload_example
 from services.gateway.ratelimit import limited
+from services.gateway.webhooks.service import callback_for
 
 router = APIRouter(prefix="/api/v1", responses=errors(500, 503))
 COLOR_UPLOAD_PATH = "/api/v1/upload"
@@ -79,21 +81,27 @@ async def upload(user_id: UserIdDep, settings: SettingsDep, file: Annotated[Uplo
 async def process_reinhard(body: TransferIn, user_id: UserIdDep, jobs: JobsDep,
                            settings: SettingsDep) -> SyncTransferOut:
     """Recolour an upload toward a RAL colour and wait for the result (up to 60 s, then 504
-    with the `task_id` to follow). Costs 2 credits, refunded if it fails."""
+    with the `task_id` to follow). Costs 2 credits, refunded if it fails. No callback_url:
+    the answer is the result; queue with POST /process/async to have events pushed."""
     view = await images.submit_transfer(jobs, user_id=user_id, body=body)
     return await images.wait_for_transfer(jobs, user_id=user_id, view=view,
                                           timeout=settings.sync_color_wait_seconds)
 
 
+# 400 also for a callback_url the address policy refuses.
 @router.post("/process/async", tags=["async-tasks"], status_code=202,
-             responses=errors(400, 401, 402, 404, 422, 429))
+             response_model_exclude_none=True, responses=errors(400, 401, 402, 404, 422, 429))
 @limited("rate_limit_color_async")
-async def process_async(request: Request, body: TransferIn, user_id: UserIdDep,
+async def process_async(request: Request, body: AsyncTransferIn, user_id: UserIdDep,
                         jobs: JobsDep) -> TaskAccepted:
     """Queue a colour transfer; 202 with the `task_id` to poll at `status_url`. Costs 2
-    credits, refunded if it fails or is cancelled."""
-    view = await images.submit_transfer(jobs, user_id=user_id, body=body)
-    return TaskAccepted(task_id=view.uuid, status_url=images.status_url(view.uuid))
+    credits, refunded if it fails or is cancelled. `callback_url`: the task's events are
+    sent there, signed, and `callback_secret` verifies them (see /api/v1/webhooks)."""
+    endpoint_id, secret = await callback_for(user_id, body.callback_url)
+    view = await images.submit_transfer(jobs, user_id=user_id, body=body,
+                                        webhook_endpoint_id=endpoint_id)
+    return TaskAccepted(task_id=view.uuid, status_url=images.status_url(view.uuid),
+                        callback_secret=secret)
 
 
 @router.get("/task/{task_id}", tags=["async-tasks"], responses=errors(401, 404, 422))

@@ -5,6 +5,12 @@ from typing import Annotated, Any, Literal, Self
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
+from services.gateway.webhooks.schemas import (
+    CALLBACK_SECRET_EXAMPLE,
+    CALLBACK_URL_EXAMPLE,
+    CallbackSecretField,
+    CallbackUrlField,
+)
 from shared.color.delta_e import Formula
 
 Group = Literal["yellow", "orange", "red", "violet", "blue", "green", "grey", "brown",
@@ -186,16 +192,31 @@ class TransferIn(BaseModel):
          "downsample": True}]}}
 
 
+class AsyncTransferIn(TransferIn):
+    """A queued transfer, and where to send its job's events. Only the async route takes a
+    callback_url: the sync one (POST /process/reinhard) answers with the result itself."""
+
+    callback_url: CallbackUrlField = None
+
+    model_config = {"json_schema_extra": {"examples": [
+        {"job_id": "20251106_120000_a1b2c3d4", "target_ral_code": "RAL 3000",
+         "downsample": True},
+        {"job_id": "20251106_120000_a1b2c3d4", "target_ral_code": "RAL 3000",
+         "callback_url": CALLBACK_URL_EXAMPLE}]}}
+
+
 class TaskAccepted(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{
         "success": True, "task_id": "3c9d8e7f-6a5b-4c3d-2e1f-0a9b8c7d6e5f",
         "status_url": "/api/v1/task/3c9d8e7f-6a5b-4c3d-2e1f-0a9b8c7d6e5f",
-        "message": "Task accepted for processing"}]})
+        "message": "Task accepted for processing",
+        "callback_secret": CALLBACK_SECRET_EXAMPLE}]})
 
     success: bool = True
     task_id: str
     status_url: str
     message: str = "Task accepted for processing"
+    callback_secret: CallbackSecretField = None  # left out without one (seed 000's shape)
 
 
 class TransferResult(BaseModel):

@@ -6,8 +6,13 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.gateway.jobs.schemas import JobStatusDocument
-from services.gateway.webhooks.schemas import WebhookUrl
-from shared.crawl.params import CrawlRequest, Engine, ValidationLevel
+from services.gateway.webhooks.schemas import (
+    CALLBACK_SECRET_EXAMPLE,
+    CALLBACK_URL_EXAMPLE,
+    CallbackSecretField,
+    CallbackUrlField,
+)
+from shared.crawl.params import CrawlRequest, Engine, ValidationLevel, ValidationRequest
 
 # Request examples, as seed 004 and the README write them.
 CRAWL_REQUEST_EXAMPLES: dict[str, Any] = {
@@ -20,23 +25,30 @@ CRAWL_REQUEST_EXAMPLES: dict[str, Any] = {
         "same_host": True}},
     "callback": {"summary": "With the job's events sent to a URL", "value": {
         "keywords": ["laptop"], "engines": ["bing"], "max_images": 10,
-        "callback_url": "https://example.com/hooks/conveyor"}},
+        "callback_url": CALLBACK_URL_EXAMPLE}},
 }
 VALIDATION_REQUEST_EXAMPLES: dict[str, Any] = {
     "medium": {"summary": "The default level (seed 004)", "value": {"level": "medium"}},
     "slow": {"summary": "Also blur, near-empty images and near-duplicates",
              "value": {"level": "slow"}},
+    "callback": {"summary": "With the validation job's events sent to a URL",
+                 "value": {"level": "medium", "callback_url": CALLBACK_URL_EXAMPLE}},
 }
 
 
 class CrawlJobIn(CrawlRequest):
     """Seed 004's request, and where to send the job's events."""
 
-    callback_url: WebhookUrl | None = Field(
-        default=None, description="a URL to receive this job's events as signed webhooks")
+    callback_url: CallbackUrlField = None
 
     def job_params(self) -> dict[str, object]:
         return self.model_dump(mode="json", exclude={"callback_url"})
+
+
+class ValidationIn(ValidationRequest):
+    """Seed 004's request, and where to send the validation job's events."""
+
+    callback_url: CallbackUrlField = None
 
 
 class CrawlJobCreated(JobStatusDocument):
@@ -61,9 +73,7 @@ class CrawlJobCreated(JobStatusDocument):
     keywords: list[str]
     engines: list[Engine]
     max_images: int
-    callback_secret: str | None = Field(
-        default=None, description="with a callback_url that no registered endpoint of "
-        "yours has: the signing secret of its callback endpoint")
+    callback_secret: CallbackSecretField = None
 
 
 class ImageReason(BaseModel):
@@ -135,7 +145,8 @@ class ValidationStarted(BaseModel):
         "job_id": 123, "images_count": 100, "validation_level": "medium",
         "task_ids": ["task_123_0", "task_123_1", "task_123_2"],
         "message": "Validation started for 100 images", "validation_job_id": 125,
-        "progress_url": "/api/v1/jobs/125/progress"}]})
+        "progress_url": "/api/v1/jobs/125/progress",
+        "callback_secret": CALLBACK_SECRET_EXAMPLE}]})
 
     job_id: int = Field(description="the crawl job whose images are validated")
     images_count: int
@@ -144,3 +155,4 @@ class ValidationStarted(BaseModel):
     message: str
     validation_job_id: int
     progress_url: str
+    callback_secret: CallbackSecretField = None  # left out without one (seed 004's shape)

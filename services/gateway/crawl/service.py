@@ -34,20 +34,24 @@ async def create_crawl_job(jobs: JobsClient, *, user_id: int, request: CrawlRequ
 
 
 async def start_validation(jobs: JobsClient, *, user_id: int, job_id: int,
-                           level: ValidationLevel) -> ValidationStarted:
-    """A validation job over the crawl job's images, queued at once (seed 004's answer)."""
+                           level: ValidationLevel, webhook_endpoint_id: int | None = None,
+                           callback_secret: str | None = None) -> ValidationStarted:
+    """A validation job over the crawl job's images, queued at once (seed 004's answer);
+    `webhook_endpoint_id` and `callback_secret` from the request's callback_url, if any."""
     await jobs.get(user_id, job_id)  # 404 unless it is the caller's job
     params = ValidationParams(crawl_job_id=job_id, level=level)
     view = await jobs.create(CreateJob(user_id=user_id, kind=JobKind.VALIDATION, units=0,
                                        start=True,
                                        original_filename=f"validation of job {job_id}",
-                                       params=params.model_dump(mode="json")))
+                                       params=params.model_dump(mode="json"),
+                                       webhook_endpoint_id=webhook_endpoint_id))
     count = view.chunks.units_total
     return ValidationStarted(job_id=job_id, images_count=count, validation_level=level,
                              task_ids=view.task_ids,
                              message=f"Validation started for {count} images",
                              validation_job_id=view.id,
-                             progress_url=f"/api/v1/jobs/{view.id}/progress")
+                             progress_url=f"/api/v1/jobs/{view.id}/progress",
+                             callback_secret=callback_secret)
 
 
 async def job_images(jobs: JobsClient, *, user_id: int, job_id: int,

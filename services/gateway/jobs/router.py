@@ -83,9 +83,9 @@ async def create_job(
         body: Annotated[CrawlJobIn, Body(openapi_examples=CRAWL_REQUEST_EXAMPLES)],
         user_id: UserIdDep, jobs: JobsDep) -> CrawlJobCreated:
     """Create a crawl job (seed 004), `pending` until started; `max_images` credits are
-    reserved now and only the images kept are charged."""
-    endpoint_id, secret = await callback_for(user_id, str(body.callback_url)
-                                             if body.callback_url else None)
+    reserved now and only the images kept are charged. `callback_url`: the job's events
+    are sent there, signed (see /api/v1/webhooks)."""
+    endpoint_id, secret = await callback_for(user_id, body.callback_url)
     view = await create_crawl_job(jobs, user_id=user_id, request=body,
                                   webhook_endpoint_id=endpoint_id)
     assert body.name is not None  # the request defaults it to the keywords

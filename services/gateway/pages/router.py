@@ -2,13 +2,14 @@
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, File, Form, Path, Query, Request, UploadFile
+from fastapi import APIRouter, Body, File, Form, Path, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
 from services.gateway.deps import JobsDep, PageId, ProjectId, SessionDep, SettingsDep, UserIdDep
 from services.gateway.openapi import AUTHENTICATED, errors, links, upload_example
 from services.gateway.pages import service
 from services.gateway.pages.schemas import (
+    PAGE_TASK_REQUEST_EXAMPLES,
     BatchIn,
     BatchQueued,
     PageImageSize,
@@ -16,12 +17,14 @@ from services.gateway.pages.schemas import (
     PageOut,
     PageQueued,
     PageResult,
+    PageTaskIn,
     ProjectIn,
     ProjectOut,
     TaskCancelled,
     TaskStatus,
 )
 from services.gateway.ratelimit import limited
+from services.gateway.webhooks.service import callback_for
 from shared.jobs.models import JobKind
 from shared.pages.models import PageStatus
 
@@ -109,26 +112,36 @@ def _attachment(filename: str) -> dict[str, str]:
     return {"Content-Disposition": f'attachment; filename="{filename}"'}
 
 
+# 400 also for a callback_url the address policy refuses.
 @tasks_router.post("/projects/{project_id}/process-page/{page_id}", status_code=202,
-                   responses=errors(400, 402, 404, 429))
+                   response_model_exclude_none=True, responses=errors(400, 402, 404, 429))
 @limited("rate_limit_page_tasks")
-async def process_page(request: Request, project_id: ProjectId, page_id: PageId, user_id: UserIdDep,
-                       jobs: JobsDep) -> PageQueued:
-    """OCR one page in the background (a credit per page); follow GET /tasks/status/{id}."""
+async def process_page(request: Request, project_id: ProjectId, page_id: PageId,
+                       user_id: UserIdDep, jobs: JobsDep,
+                       body: Annotated[PageTaskIn | None, Body(
+                           openapi_examples=PAGE_TASK_REQUEST_EXAMPLES)] = None) -> PageQueued:
+    """OCR one page in the background (a credit per page); follow GET /tasks/status/{id}.
+    The body is optional: `{"callback_url": ...}` has the task's events sent there, signed,
+    with `callback_secret` in the answer (see /api/v1/webhooks)."""
+    endpoint_id, secret = await callback_for(user_id, body.callback_url if body else None)
     view = await service.queue_pages(jobs, user_id=user_id, project_id=project_id,
-                                     page_ids=[page_id], kind=JobKind.PAGE_OCR)
-    return service.page_queued(view)
+                                     page_ids=[page_id], kind=JobKind.PAGE_OCR,
+                                     webhook_endpoint_id=endpoint_id)
+    return service.page_queued(view, callback_secret=secret)
 
 
 @tasks_router.post("/projects/{project_id}/process-batch", status_code=202,
-                   responses=errors(400, 402, 404, 429))
+                   response_model_exclude_none=True, responses=errors(400, 402, 404, 429))
 @limited("rate_limit_page_tasks")
 async def process_batch(request: Request, project_id: ProjectId, body: BatchIn,
                         user_id: UserIdDep, jobs: JobsDep) -> BatchQueued:
-    """OCR several pages; each page is its own unit of work, so one bad page fails alone."""
+    """OCR several pages; each page is its own unit of work, so one bad page fails alone.
+    `callback_url`: the task's events are sent there, signed (see /api/v1/webhooks)."""
+    endpoint_id, secret = await callback_for(user_id, body.callback_url)
     view = await service.queue_pages(jobs, user_id=user_id, project_id=project_id,
-                                     page_ids=body.page_ids, kind=JobKind.PAGE_BATCH)
-    return service.batch_queued(view)
+                                     page_ids=body.page_ids, kind=JobKind.PAGE_BATCH,
+                                     webhook_endpoint_id=endpoint_id)
+    return service.batch_queued(view, callback_secret=secret)
 
 
 @tasks_router.get("/status/{task_id}", response_model_exclude_none=True,

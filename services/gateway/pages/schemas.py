@@ -5,6 +5,12 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from services.gateway.webhooks.schemas import (
+    CALLBACK_SECRET_EXAMPLE,
+    CALLBACK_URL_EXAMPLE,
+    CallbackSecretField,
+    CallbackUrlField,
+)
 from shared.db import MAX_ROW_ID
 
 
@@ -69,33 +75,54 @@ class PageList(BaseModel):
     pages: list[PageOut]
 
 
+PAGE_TASK_REQUEST_EXAMPLES: dict[str, Any] = {
+    "callback": {"summary": "With the task's events sent to a URL",
+                 "value": {"callback_url": CALLBACK_URL_EXAMPLE}},
+}
+
+
+class PageTaskIn(BaseModel):
+    """process-page's optional body (seed 003 sends none): where to send the task's
+    events."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"callback_url": CALLBACK_URL_EXAMPLE}]})
+
+    callback_url: CallbackUrlField = None
+
+
 class BatchIn(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [{"page_ids": [1, 2, 3]}]})
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"page_ids": [1, 2, 3]}, {"page_ids": [1, 2, 3], "callback_url": CALLBACK_URL_EXAMPLE}]})
 
     page_ids: list[Annotated[int, Field(ge=1, le=MAX_ROW_ID)]] = Field(min_length=1,
                                                                        max_length=500)
+    callback_url: CallbackUrlField = None
 
 
+# The queued answers leave callback_secret out without a callback_url (seed 003's shape).
 class PageQueued(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [
         {"task_id": "0b8e5c1a-2f3d-4e5f-9a6b-7c8d9e0f1a2b", "status": "queued", "page_id": 3,
-         "page_number": 28}]})
+         "page_number": 28, "callback_secret": CALLBACK_SECRET_EXAMPLE}]})
 
     task_id: str
     status: str
     page_id: int
     page_number: int
+    callback_secret: CallbackSecretField = None
 
 
 class BatchQueued(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [
         {"task_id": "0b8e5c1a-2f3d-4e5f-9a6b-7c8d9e0f1a2b", "status": "queued",
-         "total_pages": 3, "page_ids": [1, 2, 3]}]})
+         "total_pages": 3, "page_ids": [1, 2, 3], "callback_secret": CALLBACK_SECRET_EXAMPLE}]})
 
     task_id: str
     status: str
     total_pages: int
     page_ids: list[int]
+    callback_secret: CallbackSecretField = None
 
 
 class TaskStatus(BaseModel):

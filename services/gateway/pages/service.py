@@ -159,27 +159,30 @@ def _task_pages(session: Session, *, user_id: int, project_id: int, page_ids: li
 
 
 async def queue_pages(jobs: JobsClient, *, user_id: int, project_id: int,
-                      page_ids: list[int], kind: JobKind) -> JobView:
+                      page_ids: list[int], kind: JobKind,
+                      webhook_endpoint_id: int | None = None) -> JobView:
     """Create and start the job, reserving a credit per page; the job service shows the
-    pages queued in the same transaction."""
+    pages queued in the same transaction. `webhook_endpoint_id`: the endpoint of the
+    request's callback_url, if any."""
     unique_ids = list(dict.fromkeys(page_ids))
     specs = await in_transaction_thread(_task_pages, user_id=user_id, project_id=project_id,
                                         page_ids=unique_ids)
     params = PageTaskParams(project_id=project_id, pages=specs)
     return await jobs.create(CreateJob(user_id=user_id, kind=kind, units=len(specs),
-                                       start=True, params=params.model_dump(mode="json")))
+                                       start=True, params=params.model_dump(mode="json"),
+                                       webhook_endpoint_id=webhook_endpoint_id))
 
 
-def page_queued(view: JobView) -> PageQueued:
+def page_queued(view: JobView, *, callback_secret: str | None = None) -> PageQueued:
     page = view.params_as(PageTaskParams).pages[0]
     return PageQueued(task_id=view.uuid, status=_word(view), page_id=page.page_id,
-                      page_number=page.page_number)
+                      page_number=page.page_number, callback_secret=callback_secret)
 
 
-def batch_queued(view: JobView) -> BatchQueued:
+def batch_queued(view: JobView, *, callback_secret: str | None = None) -> BatchQueued:
     ids = [page.page_id for page in view.params_as(PageTaskParams).pages]
     return BatchQueued(task_id=view.uuid, status=_word(view), total_pages=len(ids),
-                       page_ids=ids)
+                       page_ids=ids, callback_secret=callback_secret)
 
 
 async def page_task(jobs: JobsClient, *, user_id: int, task_id: str,

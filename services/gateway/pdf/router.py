@@ -19,6 +19,7 @@ from services.gateway.pdf.schemas import (
 )
 from services.gateway.ratelimit import limited
 from services.gateway.settings import get_gateway_settings
+from services.gateway.webhooks.schemas import CallbackUrlForm
 from services.gateway.webhooks.service import callback_for
 from shared.errors import ConveyorError, ErrorCode, size_in_words
 from shared.jobs.models import JobStatus
@@ -60,11 +61,6 @@ def _options(sentence_length_limit: int | None, gemini_model: str | None,
             [{**error, "loc": ("body", *error["loc"])} for error in exc.errors()]) from exc
 
 
-CallbackUrl = Annotated[str | None, Form(
-    max_length=2000, examples=["https://example.com/hooks/conveyor"],
-    description="a URL to receive this job's events as signed webhooks")]
-
-
 @router.post("/jobs/confirm", status_code=201, response_model_exclude_none=True, responses={
     **errors(*_UPLOAD_ERRORS), **links(201, "job_id", "job_id", {
         "GetJob": ("get", "/api/v1/jobs/{job_id}"),
@@ -72,7 +68,7 @@ CallbackUrl = Annotated[str | None, Form(
              openapi_extra=upload_example(pdf_file="novel.pdf"))
 async def confirm(user_id: UserIdDep, jobs: JobsDep, settings: SettingsDep,
                   pdf_file: PdfFile, idempotency_key: IdempotencyKey = None,
-                  callback_url: CallbackUrl = None) -> ConfirmOut:
+                  callback_url: CallbackUrlForm = None) -> ConfirmOut:
     """Upload a PDF, count its pages and reserve the estimated credits (402 when short).
     `callback_url`: the job's events are sent there, signed (see /api/v1/webhooks)."""
     endpoint_id, secret = await callback_for(user_id, callback_url)

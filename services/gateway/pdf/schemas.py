@@ -1,9 +1,10 @@
 """Seed 001's PDF options and answers."""
 
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 
 from services.gateway.jobs.schemas import PdfJobStatusDocument
+from services.gateway.webhooks.schemas import CallbackSecretField
 from shared.pdf_job import OcrChoice, PdfOptions
 
 __all__ = ["OcrChoice", "PdfOptions"]  # the form fields are these options
@@ -19,9 +20,7 @@ class ConfirmOut(BaseModel):
     status: str
     page_count: int
     estimated_credits: int
-    callback_secret: str | None = Field(
-        default=None, description="with a callback_url that no registered endpoint of "
-        "yours has: the signing secret of its callback endpoint (left out otherwise)")
+    callback_secret: CallbackSecretField = None
 
 
 class AsyncStartOut(BaseModel):

@@ -19,6 +19,8 @@ from services.gateway.receipts.schemas import (
     ReceiptStatus,
     ReceiptSubmitted,
 )
+from services.gateway.webhooks.schemas import CallbackUrlForm
+from services.gateway.webhooks.service import callback_for
 from shared.errors import ErrorCode
 
 router = APIRouter(prefix="/api/v3/receipts", tags=["receipts v3"],
@@ -37,18 +39,25 @@ JobUuid = Annotated[str, Path(description="the job_id that POST /process answere
                               examples=["6f1c2d3e-4b5a-4c6d-8e9f-0a1b2c3d4e5f"])]
 
 
+# 400 (in V3_AUTHENTICATED) also for a callback_url the address policy refuses.
 @router.post("/process", status_code=202, responses={
     **enveloped(202, SUBMITTED, ReceiptSubmitted), **errors(402, 409, 413, 429, v3=True)},
     openapi_extra=upload_example(file="paragon.jpg"))
 @limited("rate_limit_receipts")
 async def process_receipt(request: Request, user_id: UserIdDep, jobs: JobsDep,
                           settings: SettingsDep, file: Annotated[UploadFile, File()],
-                          idempotency_key: IdempotencyKey = None
+                          idempotency_key: IdempotencyKey = None,
+                          callback_url: CallbackUrlForm = None
                           ) -> Envelope[ReceiptSubmitted]:
-    """Upload a receipt photo (JPEG, PNG, WebP, TIFF; at most 10 MB); 202 with its job_id."""
+    """Upload a receipt photo (JPEG, PNG, WebP, TIFF; at most 10 MB); 202 with its job_id.
+    `callback_url`: the job's events are sent there, signed; `data.callback_secret` is
+    then the secret to verify them with (see /api/v1/webhooks)."""
+    endpoint_id, secret = await callback_for(user_id, callback_url)
     submitted = await service.submit_receipt(jobs, user_id=user_id, upload=file,
                                              settings=settings,
-                                             idempotency_key=idempotency_key)
+                                             idempotency_key=idempotency_key,
+                                             webhook_endpoint_id=endpoint_id,
+                                             callback_secret=secret)
     return Envelope(status_code=202, message=SUBMITTED, data=submitted)
 
 

@@ -5,17 +5,23 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from services.gateway.webhooks.schemas import CALLBACK_SECRET_EXAMPLE, CallbackSecretField
+
 
 class ReceiptSubmitted(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [
         {"job_id": "6f1c2d3e-4b5a-4c6d-8e9f-0a1b2c3d4e5f", "filename": "paragon.jpg",
-         "file_size": 254312, "submitted_at": "2026-12-04T09:30:00Z", "status": "PENDING"}]})
+         "file_size": 254312, "submitted_at": "2026-12-04T09:30:00Z", "status": "PENDING",
+         "callback_secret": CALLBACK_SECRET_EXAMPLE}]})
 
     job_id: str
     filename: str | None
     file_size: int
     submitted_at: datetime
     status: str
+    # Always present, null without a callback_url: `filename` may be null too, so the
+    # envelope cannot leave nulls out (as ConfirmOut does).
+    callback_secret: CallbackSecretField = None
 
 
 class ReceiptStatus(BaseModel):

@@ -20,8 +20,11 @@ from shared.receipts.steps import STATUS_MESSAGES, STEPS
 
 
 async def submit_receipt(jobs: JobsClient, *, user_id: int, upload: UploadFile,
-                         settings: GatewaySettings, idempotency_key: str | None
-                         ) -> ReceiptSubmitted:
+                         settings: GatewaySettings, idempotency_key: str | None,
+                         webhook_endpoint_id: int | None = None,
+                         callback_secret: str | None = None) -> ReceiptSubmitted:
+    """Store the photo and create its job, started; `webhook_endpoint_id` and
+    `callback_secret` from `callback_for` when the request names a callback_url."""
     stored, _info = await store_image(upload, max_bytes=settings.max_receipt_bytes,
                                       max_pixels=settings.max_image_pixels)
     filename = (upload.filename or "")[:255] or None
@@ -31,6 +34,7 @@ async def submit_receipt(jobs: JobsClient, *, user_id: int, upload: UploadFile,
             user_id=user_id, kind=JobKind.RECEIPT, units=1, original_filename=filename,
             input_path=stored.relative_path, input_sha256=stored.sha256,
             input_size=stored.size, start=True, idempotency_key=idempotency_key,
+            webhook_endpoint_id=webhook_endpoint_id,
             request_fingerprint=hashlib.sha256(
                 f"receipt:{stored.sha256}:{filename}".encode()).hexdigest()))
     except BaseException:
@@ -40,7 +44,7 @@ async def submit_receipt(jobs: JobsClient, *, user_id: int, upload: UploadFile,
         await run_in_threadpool(storage.discard, stored.relative_path)
     return ReceiptSubmitted(job_id=view.uuid, filename=view.original_filename,
                             file_size=stored.size, submitted_at=view.created_at,
-                            status=_word(view))
+                            status=_word(view), callback_secret=callback_secret)
 
 
 async def receipt_job(jobs: JobsClient, *, user_id: int, job_uuid: str,

@@ -3,11 +3,28 @@
 from datetime import datetime
 from typing import Annotated, Any
 
+from fastapi import Form
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, UrlConstraints
 
 from shared.webhooks.models import DeliveryStatus, WebhookEvent
 
 WebhookUrl = Annotated[AnyHttpUrl, UrlConstraints(max_length=2000)]
+
+# A job's callback_url, as every job-creating route takes it (a JSON field or a form
+# field), and the callback_secret its answer carries.
+CALLBACK_URL_EXAMPLE = "https://example.com/hooks/conveyor"
+CALLBACK_SECRET_EXAMPLE = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+_CALLBACK_URL_WORDS = ("a URL to receive this job's events as signed webhooks (see "
+                       "/api/v1/webhooks); a private address is refused with 400 unless the "
+                       "operator allows them")
+CallbackUrlField = Annotated[WebhookUrl | None, Field(
+    description=_CALLBACK_URL_WORDS, examples=[CALLBACK_URL_EXAMPLE])]
+CallbackUrlForm = Annotated[str | None, Form(
+    max_length=2000, examples=[CALLBACK_URL_EXAMPLE], description=_CALLBACK_URL_WORDS)]
+CallbackSecretField = Annotated[str | None, Field(
+    description="with a callback_url that no registered endpoint of yours has: the signing "
+    "secret of its callback endpoint; without one, null or left out",
+    examples=[CALLBACK_SECRET_EXAMPLE])]
 _ENDPOINT_EXAMPLE: dict[str, Any] = {
     "id": 7, "url": "https://example.com/hooks/conveyor",
     "events": ["job.started", "job.completed", "job.failed"], "is_callback": False,

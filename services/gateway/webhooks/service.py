@@ -6,6 +6,7 @@ import base64
 import secrets
 from datetime import timedelta
 
+from pydantic import AnyUrl
 from sqlalchemy.orm import Session
 
 from services.gateway.webhooks.schemas import (
@@ -97,11 +98,15 @@ def callback_endpoint(session: Session, *, user_id: int, url: str) -> tuple[int,
     return endpoint.id, endpoint.secret
 
 
-async def callback_for(user_id: int, url: str | None) -> tuple[int | None, str | None]:
-    """`callback_endpoint` for a job being created (None, None without a callback_url)."""
+async def callback_for(user_id: int, url: str | AnyUrl | None
+                       ) -> tuple[int | None, str | None]:
+    """`callback_endpoint` for a job being created: the id to give `CreateJob` as
+    `webhook_endpoint_id` and the `callback_secret` to answer with (None, None without a
+    callback_url). Every job-creating route calls it before anything else, so a refused
+    URL (400) reserves nothing. `url`: a form field's text or a JSON body's parsed URL."""
     if url is None:
         return None, None
-    return await in_transaction_thread(callback_endpoint, user_id=user_id, url=url)
+    return await in_transaction_thread(callback_endpoint, user_id=user_id, url=str(url))
 
 
 def delivery_out(delivery: WebhookDelivery) -> DeliveryOut:
