@@ -48,12 +48,32 @@ def test_same_key_same_pdf_is_one_job_reserved_once(api, user):
     fresh = confirm_pdf(api, user, pdf, headers={"Idempotency-Key": "k2"})
     assert fresh.status_code == 201, fresh.text
     assert fresh.json()["job_id"] != job_id
+
     assert balance(api, user)["balance"] == 94
     assert ledger_for_job(fresh.json()["job_id"]) == [("reserve", 3)]
 
     unkeyed = [confirm_pdf(api, user, pdf).json()["job_id"] for _ in range(2)]
     assert len({*unkeyed, job_id, fresh.json()["job_id"]}) == 4
     assert balance(api, user)["balance"] == 88
+
+
+def test_same_key_with_another_callback_url_is_a_conflict(api, user):
+    pdf, _ = make_document(2)
+    key = {"Idempotency-Key": "with-callback"}
+    # loopback: the session lets webhooks reach it (WEBHOOK_ALLOW_PRIVATE)
+    hook = {"callback_url": "http://127.0.0.1:9/hook-a"}
+    first = api.post("/api/v1/jobs/confirm", headers={**user.headers, **key}, data=hook,
+                     files={"pdf_file": ("doc.pdf", pdf, "application/pdf")})
+    assert first.status_code == 201, first.text
+    again = api.post("/api/v1/jobs/confirm", headers={**user.headers, **key}, data=hook,
+                     files={"pdf_file": ("doc.pdf", pdf, "application/pdf")})
+    assert again.status_code == 201 and again.json() == first.json()
+    elsewhere = api.post("/api/v1/jobs/confirm", headers={**user.headers, **key},
+                         data={"callback_url": "http://127.0.0.1:9/hook-b"},
+                         files={"pdf_file": ("doc.pdf", pdf, "application/pdf")})
+    assert elsewhere.status_code == 409, elsewhere.text
+    assert elsewhere.json()["error_type"] == "IDEMPOTENCY_CONFLICT"
+    assert balance(api, user)["balance"] == 98, "reserved once"
 
 
 def test_keys_belong_to_one_user(api, user):

@@ -51,8 +51,11 @@ async def create_pdf_job(jobs: JobsClient, *, user_id: int, upload: UploadFile,
             input_path=stored.relative_path, input_sha256=stored.sha256,
             input_size=stored.size, idempotency_key=idempotency_key,
             webhook_endpoint_id=webhook_endpoint_id,
+            # The callback is part of the request: the same key with another callback_url
+            # is a conflict, not a replay of a job that delivers elsewhere.
             request_fingerprint=hashlib.sha256(
-                f"pdf:{stored.sha256}:{upload.filename}".encode()).hexdigest()))
+                f"pdf:{stored.sha256}:{upload.filename}:{webhook_endpoint_id}".encode()
+            ).hexdigest()))
     except BaseException:
         storage.discard(stored.relative_path)
         raise

@@ -35,8 +35,10 @@ async def submit_receipt(jobs: JobsClient, *, user_id: int, upload: UploadFile,
             input_path=stored.relative_path, input_sha256=stored.sha256,
             input_size=stored.size, start=True, idempotency_key=idempotency_key,
             webhook_endpoint_id=webhook_endpoint_id,
+            # The callback is part of the request (see create_pdf_job).
             request_fingerprint=hashlib.sha256(
-                f"receipt:{stored.sha256}:{filename}".encode()).hexdigest()))
+                f"receipt:{stored.sha256}:{filename}:{webhook_endpoint_id}".encode()
+            ).hexdigest()))
     except BaseException:
         storage.discard(stored.relative_path)
         raise
