@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Update, case, event, func, insert, select, update
+from sqlalchemy import CursorResult, Update, case, event, func, insert, select, text, update
 from sqlalchemy.orm import Session, defer
 
 from shared.db import is_postgres, table_of, utcnow
@@ -288,16 +288,52 @@ def events_of(session: Session, *, job_id: int, limit: int, offset: int,
         .order_by(JobEvent.id).limit(limit).offset(offset)))
 
 
-def events_of_user(session: Session, *, user_id: int, after_id: int, kinds: Sequence[JobKind],
-                   event_types: Sequence[str], limit: int) -> list[tuple[JobEvent, Job]]:
-    """The user's job events after `after_id`, oldest first (a feed clients can resume)."""
+def events_of_user(session: Session, *, user_id: int, after_id: int, up_to: int,
+                   kinds: Sequence[JobKind], event_types: Sequence[str],
+                   limit: int) -> list[tuple[JobEvent, Job]]:
+    """The user's job events after `after_id` up to `up_to`, oldest first (a feed clients
+    can resume)."""
     query = (select(JobEvent, Job).join(Job, Job.id == JobEvent.job_id)
-             .where(Job.user_id == user_id, JobEvent.id > after_id,
+             .where(Job.user_id == user_id, JobEvent.id > after_id, JobEvent.id <= up_to,
                     JobEvent.event_type.in_(event_types))
              .order_by(JobEvent.id).limit(limit))
     if kinds:
         query = query.where(Job.kind.in_(kinds))
-    return [(event, job) for event, job in session.execute(query).tuples()]
+    return [(event, job) for event, job in session.execute(query)]
+
+
+_SETTLE_SCAN = 5000
+
+
+def settled_event_id(session: Session, *, after_id: int, young_since: datetime) -> int:
+    """The highest event id through which no id can still appear: a feed that read past
+    it could miss an event whose transaction commits later than a newer one's.
+
+    Ids are handed out at insert and become visible at commit, in whatever order
+    transactions commit. A gap in the ids is an insert not yet committed while another
+    transaction is writing events (their INSERT runs as they commit, so for milliseconds);
+    otherwise it is a rolled-back insert and never fills. A gap whose next event was logged
+    before `young_since` is passed in any case, so a rollback is never waited on for long
+    by a feed that always sees some writer at work."""
+    rows = session.execute(
+        select(JobEvent.id, JobEvent.created_at >= young_since)
+        .where(JobEvent.id > after_id).order_by(JobEvent.id).limit(_SETTLE_SCAN))
+    settled = after_id
+    for event_id, young in rows:
+        if event_id != settled + 1 and young and _events_being_written(session):
+            break
+        settled = event_id
+    return settled
+
+
+def _events_being_written(session: Session) -> bool:
+    """Whether another transaction holds an insert into job_event it has not committed."""
+    if not is_postgres(session):
+        return False  # SQLite writes one transaction at a time: ids commit in order
+    return bool(session.scalar(text(
+        "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE relation = to_regclass(:table) "
+        "AND mode = 'RowExclusiveLock' AND granted AND pid <> pg_backend_pid())"),
+        {"table": JobEvent.__tablename__}))
 
 
 def last_event_id(session: Session) -> int:

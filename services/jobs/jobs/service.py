@@ -1,6 +1,7 @@
 """Job lifecycle as the job service offers it: create+reserve, start, cancel, finalize."""
 
 import logging
+from datetime import timedelta
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -8,6 +9,7 @@ from sqlalchemy.orm import Session
 from services.jobs.jobs import views
 from services.jobs.planners import WorkPlan, plan_work, validate_units
 from shared.credits.prices import estimate_credits
+from shared.db import utcnow
 from shared.errors import ConveyorError, ErrorCode
 from shared.jobs import creation, lifecycle
 from shared.jobs import repository as repo
@@ -33,6 +35,10 @@ log = logging.getLogger(__name__)
 _KIND_NAMES = {JobKind.PDF: "PDF", JobKind.RECEIPT: "receipt", JobKind.PAGE_OCR: "page OCR",
                JobKind.PAGE_BATCH: "page batch", JobKind.COLOR_TRANSFER: "colour transfer",
                JobKind.CRAWL: "crawl", JobKind.VALIDATION: "validation"}
+
+# How long an uncommitted event may hold a user's feed back: a gap in the event ids older
+# than this is a rolled-back insert, never to be filled (transactions here last milliseconds).
+FEED_SETTLE_SECONDS = 5.0
 
 
 def owned_job(session: Session, *, user_id: int, job_id: int, for_update: bool = False) -> Job:
@@ -76,15 +82,23 @@ def job_events(session: Session, *, user_id: int, job_id: int, limit: int, offse
 
 def user_event_feed(session: Session, *, user_id: int, after_id: int | None,
                     kinds: list[JobKind], limit: int) -> EventFeed:
-    """Status and step events of the user's jobs after `after_id`; None starts at now."""
+    """Status and step events of the user's jobs after `after_id`; None starts at now.
+
+    Only events through the settled id are answered (repository.settled_event_id): jobs
+    commit their events in any order, and a feed that moved past an id still being
+    committed would never send that event."""
     if after_id is None:
         return EventFeed(events=[], last_id=repo.last_event_id(session))
-    rows = repo.events_of_user(session, user_id=user_id, after_id=after_id, kinds=kinds,
-                               event_types=["status", "step"], limit=limit)
+    settled = repo.settled_event_id(
+        session, after_id=after_id,
+        young_since=utcnow() - timedelta(seconds=FEED_SETTLE_SECONDS))
+    rows = repo.events_of_user(session, user_id=user_id, after_id=after_id, up_to=settled,
+                               kinds=kinds, event_types=["status", "step"], limit=limit)
     events = [FeedEvent(id=e.id, job_id=job.id, job_uuid=job.uuid, kind=job.kind,
                         event_type=e.event_type, to_status=e.to_status, detail=e.detail,
                         created_at=e.created_at) for e, job in rows]
-    return EventFeed(events=events, last_id=events[-1].id if events else after_id)
+    # A full page ends at its last event; otherwise the feed has read through `settled`.
+    return EventFeed(events=events, last_id=events[-1].id if len(events) == limit else settled)
 
 
 def create_job(session: Session, request: CreateJob) -> JobView:
