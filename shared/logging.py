@@ -96,6 +96,21 @@ class _QuietRoutine(logging.Filter):
         return not any(arg in self._names for arg in args)
 
 
+class _RedactTokens(logging.Filter):
+    """Hides a bearer token passed in a URL: browsers can only authenticate a WebSocket
+    with `/ws?token=<JWT>`, and Uvicorn logs each socket's path with its query."""
+
+    _TOKEN = re.compile(r"([?&](?:access_)?token=)[^&\s\"']+")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple) and record.args:
+            record.args = tuple(self._TOKEN.sub(r"\1[redacted]", arg) if isinstance(arg, str)
+                                else arg for arg in record.args)
+        if isinstance(record.msg, str):
+            record.msg = self._TOKEN.sub(r"\1[redacted]", record.msg)
+        return True
+
+
 class _Json(JsonFormatter):
     def add_fields(self, log_data: dict[str, Any], record: logging.LogRecord,
                    message_dict: dict[str, Any]) -> None:
@@ -121,6 +136,7 @@ def configure_logging(service: str, *, quiet_tasks: Iterable[str] = ()) -> None:
     handler = logging.StreamHandler()
     handler.setFormatter(_formatter(service, settings.log_format))
     handler.addFilter(_ContextFilter())
+    handler.addFilter(_RedactTokens())
     if quiet_tasks:
         handler.addFilter(_QuietRoutine(quiet_tasks))
     logging.basicConfig(level=settings.log_level.upper(), handlers=[handler])

@@ -16,6 +16,7 @@ import re
 import shlex
 import subprocess
 import sys
+import tomllib
 from dataclasses import dataclass, field
 from functools import cache
 from importlib.metadata import packages_distributions
@@ -54,6 +55,7 @@ MUST_SET = {"SECRET_KEY", "SERVICE_TOKEN", "DATABASE_URL", "REDIS_URL", "DATA_DI
 # Secrets, each required from the environment: ${NAME:?...}, never a default or a literal.
 REQUIRED_SECRETS = ("SECRET_KEY", "SERVICE_TOKEN", "S3_SECRET_ACCESS_KEY")
 WEB_PACKAGES = {"fastapi", "uvicorn", "starlette", "slowapi", "python-multipart"}
+WEB_STATIC_DIR = REPO / "services" / "gateway" / "web" / "static"
 _INTERPOLATION = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?])([^}]*))?\}")
 
 
@@ -529,6 +531,23 @@ def test_images_copy_only_their_own_services() -> None:
         others = set(expected.values()) - {own}
         assert all(df.image_path(o) is None for o in others), \
             f"{name}: copies another service's source"
+
+
+def test_gateway_image_holds_the_web_app_files() -> None:
+    """The web app's page and assets are data files, outside any import closure: each must
+    be copied, next to the module that serves them, and be package data for an install."""
+    df = dockerfile_of("gateway")
+    router = df.image_path("services/gateway/web/router.py")
+    assert router is not None, "the gateway image lacks services/gateway/web/"
+    files = sorted(WEB_STATIC_DIR.iterdir())
+    assert {"index.html", "app.js", "app.css"} <= {f.name for f in files}
+    for file in files:
+        rel = file.relative_to(REPO).as_posix()
+        assert df.image_path(rel) == router.parent / "static" / file.name, rel
+    package_data = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"][
+        "package-data"]
+    assert "static/*" in package_data.get("services.gateway.web", [])
+    assert (WEB_STATIC_DIR.parent / "__init__.py").is_file()
 
 
 # =========================================================================== tests: commands

@@ -29,6 +29,7 @@ from services.gateway.receipts.router import RECEIPT_UPLOAD_PATH
 from services.gateway.receipts.router import router as receipts_router
 from services.gateway.settings import get_gateway_settings
 from services.gateway.system.router import router as system_router
+from services.gateway.web.router import mount_web_app
 from services.gateway.webhooks.router import router as webhooks_router
 from shared import storage
 from shared.allocator import keep_freed_memory_for_reuse
@@ -91,6 +92,7 @@ def create_app() -> FastAPI:
                    color_router, crawl_router, webhooks_router, metrics_router):
         app.include_router(router)
     _add_docs(app)
+    mount_web_app(app)  # the web app at / and /app/..., outside the OpenAPI document
     _post_process_openapi(app)
     return app
 

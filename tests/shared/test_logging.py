@@ -1,10 +1,11 @@
-"""The log context on every record, in both formats, and the periodic tasks kept quiet."""
+"""The log context on every record, in both formats, the periodic tasks kept quiet, and
+tokens in URLs kept out."""
 
 import io
 import json
 import logging
 
-from shared.logging import _ContextFilter, _formatter, _QuietRoutine, log_context
+from shared.logging import _ContextFilter, _formatter, _QuietRoutine, _RedactTokens, log_context
 
 
 def _logger(log_format: str, *filters: logging.Filter) -> tuple[logging.Logger, io.StringIO]:
@@ -63,3 +64,14 @@ def test_routine_lines_of_periodic_tasks_are_dropped_and_nothing_else() -> None:
     lines = out.getvalue().splitlines()
     assert len(lines) == 2
     assert "pdf.process_chunk[2] succeeded" in lines[0] and "failed" in lines[1]
+
+
+def test_a_token_in_a_logged_url_is_redacted() -> None:
+    """Uvicorn logs each WebSocket with its query: the web app's /ws?token=<JWT>."""
+    logger, out = _logger("text", _RedactTokens())
+    logger.info('%s - "WebSocket %s" [accepted]', "127.0.0.1:5000", "/ws?token=eyJ.a-b.c_d")
+    logger.info("GET /x?a=1&access_token=secret&b=2 ok")
+    first, second = out.getvalue().splitlines()
+    assert first.endswith('"WebSocket /ws?token=[redacted]" [accepted]'), first
+    assert "eyJ" not in first
+    assert second.endswith("GET /x?a=1&access_token=[redacted]&b=2 ok"), second
