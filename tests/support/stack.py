@@ -160,10 +160,23 @@ def base_env(**overrides: str) -> dict[str, str]:
 def gateway_with_default(stack: Stack, setting: str) -> Iterator[str]:
     """A second gateway whose environment lacks `setting`, so it runs on its production
     default (a rate limit the session gateway raises, for example); yields its URL."""
-    port = free_port()
     env = {k: v for k, v in stack.env.items() if k != setting}
-    process = stack.spawn(f"gateway-{setting.lower()}",
-                          _uvicorn("services.gateway.main:app", port), env)
+    with _second_gateway(stack, f"gateway-{setting.lower()}", env) as url:
+        yield url
+
+
+@contextlib.contextmanager
+def gateway_with_settings(stack: Stack, **settings: str) -> Iterator[str]:
+    """A second gateway with these settings over the session's (a rate limit tight
+    enough to hit in a test, for example); yields its URL."""
+    with _second_gateway(stack, "gateway-custom", {**stack.env, **settings}) as url:
+        yield url
+
+
+@contextlib.contextmanager
+def _second_gateway(stack: Stack, name: str, env: dict[str, str]) -> Iterator[str]:
+    port = free_port()
+    process = stack.spawn(name, _uvicorn("services.gateway.main:app", port), env)
     url = f"http://127.0.0.1:{port}"
     try:
         wait_http(f"{url}/health", stack)
