@@ -2,6 +2,7 @@
 
 from functools import lru_cache
 
+from shared.pdf_job import TextEngineChoice
 from shared.settings import Settings
 
 
@@ -10,6 +11,8 @@ class GatewaySettings(Settings):
     max_json_bytes: int = 1024 * 1024  # any request body that is not an upload
     sync_pdf_max_pages: int = 30
     sync_pdf_wait_seconds: float = 120.0
+    # The text engine of a PDF job whose request names none (the `text_engine` form field).
+    pdf_text_engine: TextEngineChoice = "pypdf"
     rate_limit_pdf_async: str = "10/hour"
     rate_limit_job_start: str = "10/minute"
     rate_limit_validation: str = "10/minute"  # validation runs started, per user

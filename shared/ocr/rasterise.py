@@ -4,37 +4,29 @@ Every PDFium object (document, page, bitmap) is closed in a `finally` as soon as
 with, rather than left to the garbage collector: a worker renders page after page, and each
 open document holds the file and its parsed objects.
 
-PDFium is not thread-safe; a process-wide lock serialises its calls, so a threaded worker
-pool stays correct (Celery's default prefork pool never waits on it).
-
-Errors are ConveyorErrors without storage paths in their text: a password-protected or
-otherwise encrypted PDF -> PASSWORD_PROTECTED (a PDF with only an owner password, i.e.
-permission flags, opens and renders); damaged, truncated or non-PDF data, a missing file,
-a page index out of range -> INPUT_INVALID.
+Opening, its errors and the lock that serialises PDFium's calls are `shared.pdfium`'s; a
+page index out of range is INPUT_INVALID too.
 """
 
 from __future__ import annotations
 
 import math
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 import pypdfium2 as pdfium
-import pypdfium2.raw as pdfium_c
 
 from shared.errors import ConveyorError, ErrorCode
+from shared.pdfium import PDFIUM_LOCK, open_pdfium
 
 _POINTS_PER_INCH = 72.0
-_PDFIUM_LOCK = threading.Lock()
-_PROTECTED = "upload a copy without a password"
 
 
 def pdf_page_count(path: Path) -> int:
     """Number of pages; the pages themselves are not loaded (~0.1 ms for a small file)."""
-    with _PDFIUM_LOCK, _open(path) as document:
+    with PDFIUM_LOCK, _open(path) as document:
         return len(document)
 
 
@@ -49,7 +41,7 @@ def render_pdf_page(path: Path, *, page_index: int, dpi: int = 300,
     """
     if dpi <= 0 or max_pixels <= 0:
         raise ValueError(f"dpi and max_pixels must be positive, got {dpi} and {max_pixels}")
-    with _PDFIUM_LOCK, _open(path) as document:
+    with PDFIUM_LOCK, _open(path) as document:
         _check_index(page_index, len(document))
         page = _load_page(document, page_index)
         try:
@@ -89,33 +81,12 @@ def _pixels(width: float, height: float, scale: float) -> int:
 
 @contextmanager
 def _open(path: Path) -> Iterator[pdfium.PdfDocument]:
-    """The opened document, closed on leaving; opening errors become ConveyorErrors."""
-    try:
-        document = pdfium.PdfDocument(Path(path))
-    except pdfium.PdfiumError as exc:
-        raise _load_error(exc) from exc
-    except OSError as exc:  # its text would name our storage paths
-        raise ConveyorError(ErrorCode.INPUT_INVALID, "the PDF cannot be opened") from exc
+    """The opened document, closed on leaving."""
+    document = open_pdfium(path)
     try:
         yield document
     finally:
         document.close()
-
-
-def _load_error(exc: pdfium.PdfiumError) -> ConveyorError:
-    if exc.err_code == pdfium_c.FPDF_ERR_PASSWORD:
-        return ConveyorError(ErrorCode.PASSWORD_PROTECTED,
-                             f"the PDF is password-protected; {_PROTECTED}")
-    if exc.err_code == pdfium_c.FPDF_ERR_SECURITY:
-        return ConveyorError(ErrorCode.PASSWORD_PROTECTED, "the PDF is encrypted with a "
-                             f"security scheme that cannot be opened; {_PROTECTED}")
-    if exc.err_code == pdfium_c.FPDF_ERR_FILE:
-        return ConveyorError(ErrorCode.INPUT_INVALID, "the PDF cannot be opened")
-    # FPDF_ERR_FORMAT and anything else: not a PDF, truncated, damaged beyond repair, or
-    # a PDF without pages (pypdfium2 refuses those too).
-    return ConveyorError(ErrorCode.INPUT_INVALID,
-                         "the file is not a readable PDF: it is damaged, truncated, has no "
-                         "pages or is not a PDF at all")
 
 
 def _check_index(page_index: int, count: int) -> None:

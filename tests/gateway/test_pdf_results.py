@@ -13,8 +13,14 @@ def _job(metrics: dict, params: dict | None = None) -> JobView:
 def test_a_job_without_page_notes_reports_empty_lists() -> None:
     # Jobs finished before OCR existed, and PDFs whose pages all have a text layer.
     assert page_notes(_job({"pages": 3})) == {
-        "ocr": "auto", "ocr_pages": [], "empty_pages": [], "unread_scanned_pages": [],
-        "warnings": []}
+        "ocr": "auto", "text_engine": "pypdf", "ocr_pages": [], "empty_pages": [],
+        "unread_scanned_pages": [], "warnings": []}
+
+
+def test_the_engine_that_read_the_text_layers() -> None:
+    # Jobs started before the option existed were read by pypdf.
+    assert page_notes(_job({}, {"ocr": "auto"}))["text_engine"] == "pypdf"
+    assert page_notes(_job({}, {"text_engine": "pdfium"}))["text_engine"] == "pdfium"
 
 
 def test_warnings_name_the_pages() -> None:

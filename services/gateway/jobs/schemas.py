@@ -65,6 +65,8 @@ class PdfResultSummary(BaseModel):
     sentence_count: int
     downloads: ResultDownloads
     ocr: str = Field(description="auto, always or never, as the job was started")
+    text_engine: str = Field(description="pypdf or pdfium: what read the text layers",
+                             examples=["pypdf"])
     ocr_pages: list[OcrPage] = Field(description="the pages read by OCR")
     empty_pages: list[int] = Field(description="pages with neither text nor images")
     unread_scanned_pages: list[int] = Field(description="scans not read (ocr=never)")

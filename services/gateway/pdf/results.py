@@ -11,10 +11,12 @@ LOW_CONFIDENCE = 60.0
 
 
 def page_notes(job: JobView) -> dict[str, Any]:
-    """The page lists the PDF worker's chunks reported (the job service concatenates them
-    in page order), and warnings a person can read."""
+    """How the pages were read (the job's `ocr` and `text_engine`), the page lists the PDF
+    worker's chunks reported (the job service concatenates them in page order), and
+    warnings a person can read."""
     notes = PageNotes.model_validate(job.metrics)
-    return {"ocr": job.params_as(PdfOptions).ocr,
+    options = job.params_as(PdfOptions)
+    return {"ocr": options.ocr, "text_engine": options.text_engine,
             "ocr_pages": [note.model_dump() for note in notes.ocr_pages],
             "empty_pages": notes.empty_pages, "unread_scanned_pages": notes.unread_scanned_pages,
             "warnings": _warnings(notes.ocr_pages, notes.empty_pages,

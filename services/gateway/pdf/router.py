@@ -16,9 +16,10 @@ from services.gateway.pdf.schemas import (
     OcrChoice,
     PdfOptions,
     PdfProcessed,
+    TextEngineChoice,
 )
 from services.gateway.ratelimit import limited
-from services.gateway.settings import get_gateway_settings
+from services.gateway.settings import GatewaySettings, get_gateway_settings
 from services.gateway.webhooks.schemas import CallbackUrlForm
 from services.gateway.webhooks.service import callback_for
 from shared.errors import ConveyorError, ErrorCode, size_in_words
@@ -41,21 +42,26 @@ MinSentenceLength = Annotated[int | None, Form(examples=[3])]
 OcrForm = Annotated[OcrChoice, Form(examples=["auto"],
                                      description="auto (default): OCR the scanned pages; "
                                      "always: OCR every page; never: the text layer only")]
+TextEngineForm = Annotated[TextEngineChoice | None, Form(
+    examples=["pdfium"], description="what reads the text layers: pypdf or pdfium (faster); "
+    "left out: the server's PDF_TEXT_ENGINE (pypdf unless configured)")]
 # What an upload can be refused for: 400 empty, damaged, password-protected or too many
 # pages; 413 too large; 415 not a PDF. 402 when the credits are short, 409 for an
 # Idempotency-Key used with another file.
 _UPLOAD_ERRORS = (400, 402, 409, 413, 415)
 
 
-def _options(sentence_length_limit: int | None, gemini_model: str | None,
-             ignore_dialogue: bool, preserve_formatting: bool, fix_hyphenation: bool,
-             min_sentence_length: int | None, ocr: OcrChoice) -> PdfOptions:
+def _options(settings: GatewaySettings, *, sentence_length_limit: int | None,
+             gemini_model: str | None, ignore_dialogue: bool, preserve_formatting: bool,
+             fix_hyphenation: bool, min_sentence_length: int | None, ocr: OcrChoice,
+             text_engine: TextEngineChoice | None) -> PdfOptions:
+    """The job's parameters from the form's options; no text engine named: the server's."""
     try:
         return PdfOptions.model_validate({
             "sentence_length_limit": sentence_length_limit, "gemini_model": gemini_model or None,
             "ignore_dialogue": ignore_dialogue, "preserve_formatting": preserve_formatting,
             "fix_hyphenation": fix_hyphenation, "min_sentence_length": min_sentence_length,
-            "ocr": ocr})
+            "ocr": ocr, "text_engine": text_engine or settings.pdf_text_engine})
     except ValidationError as exc:  # rendered like FastAPI's own form validation (422)
         raise RequestValidationError(
             [{**error, "loc": ("body", *error["loc"])} for error in exc.errors()]) from exc
@@ -84,7 +90,7 @@ async def confirm(user_id: UserIdDep, jobs: JobsDep, settings: SettingsDep,
              responses=errors(400, 404, 409, 413, 429),
              openapi_extra=upload_example(job_id=123, pdf_file="novel.pdf",
                                           ignore_dialogue=False, fix_hyphenation=True,
-                                          ocr="auto"))
+                                          ocr="auto", text_engine="pypdf"))
 @limited("rate_limit_pdf_async")
 async def process_pdf_async(
         request: Request, user_id: UserIdDep, jobs: JobsDep, settings: SettingsDep,
@@ -95,12 +101,16 @@ async def process_pdf_async(
         ignore_dialogue: IgnoreDialogue = False,
         preserve_formatting: PreserveFormatting = False,
         fix_hyphenation: FixHyphenation = True, min_sentence_length: MinSentenceLength = None,
-        ocr: OcrForm = "auto") -> AsyncStartOut:
+        ocr: OcrForm = "auto", text_engine: TextEngineForm = None) -> AsyncStartOut:
     """Start processing a confirmed PDF job in the background, with the file it was
     confirmed with; poll GET /api/v1/jobs/{id}. `ocr`: auto (scanned pages are read by
-    OCR), always or never."""
-    options = _options(sentence_length_limit, gemini_model, ignore_dialogue,
-                       preserve_formatting, fix_hyphenation, min_sentence_length, ocr)
+    OCR), always or never. `text_engine`: pypdf or pdfium reads the text layers."""
+    options = _options(settings, sentence_length_limit=sentence_length_limit,
+                       gemini_model=gemini_model, ignore_dialogue=ignore_dialogue,
+                       preserve_formatting=preserve_formatting,
+                       fix_hyphenation=fix_hyphenation,
+                       min_sentence_length=min_sentence_length, ocr=ocr,
+                       text_engine=text_engine)
     view = await service.start_pdf_job(jobs, user_id=user_id, job_id=job_id, upload=pdf_file,
                                        options=options, settings=settings)
     assert view.celery_task_id is not None  # a started job has it
@@ -112,20 +122,25 @@ async def process_pdf_async(
 # the job's `status_url` to follow.
 @router.post("/process-pdf", responses=errors(*_UPLOAD_ERRORS, 504),
              openapi_extra=upload_example(pdf_file="letter.pdf", gemini_model="balanced",
-                                          ocr="auto"))
+                                          ocr="auto", text_engine="pdfium"))
 async def process_pdf(
         user_id: UserIdDep, jobs: JobsDep, settings: SettingsDep, pdf_file: PdfFile,
         sentence_length_limit: SentenceLengthLimit = None, gemini_model: GeminiModel = None,
         ignore_dialogue: IgnoreDialogue = False,
         preserve_formatting: PreserveFormatting = False,
         fix_hyphenation: FixHyphenation = True, min_sentence_length: MinSentenceLength = None,
-        ocr: OcrForm = "auto", idempotency_key: IdempotencyKey = None) -> PdfProcessed:
+        ocr: OcrForm = "auto", text_engine: TextEngineForm = None,
+        idempotency_key: IdempotencyKey = None) -> PdfProcessed:
     """Process a small PDF (at most SYNC_PDF_MAX_PAGES, 30 by default) and answer with its
-    sentences, the job finalized; `ocr` as for process-pdf-async. 400 past the page
-    limit, 422 when processing fails, 504 (with the job's `status_url`) when it takes
-    longer than the wait."""
-    options = _options(sentence_length_limit, gemini_model, ignore_dialogue,
-                       preserve_formatting, fix_hyphenation, min_sentence_length, ocr)
+    sentences, the job finalized; `ocr` and `text_engine` as for process-pdf-async. 400
+    past the page limit, 422 when processing fails, 504 (with the job's `status_url`)
+    when it takes longer than the wait."""
+    options = _options(settings, sentence_length_limit=sentence_length_limit,
+                       gemini_model=gemini_model, ignore_dialogue=ignore_dialogue,
+                       preserve_formatting=preserve_formatting,
+                       fix_hyphenation=fix_hyphenation,
+                       min_sentence_length=min_sentence_length, ocr=ocr,
+                       text_engine=text_engine)
     view = await service.create_pdf_job(jobs, user_id=user_id, upload=pdf_file,
                                          settings=settings, idempotency_key=idempotency_key,
                                          max_pages=settings.sync_pdf_max_pages)

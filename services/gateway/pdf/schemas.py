@@ -5,9 +5,9 @@ from pydantic import BaseModel, ConfigDict
 
 from services.gateway.jobs.schemas import PdfJobStatusDocument
 from services.gateway.webhooks.schemas import CallbackSecretField
-from shared.pdf_job import OcrChoice, PdfOptions
+from shared.pdf_job import OcrChoice, PdfOptions, TextEngineChoice
 
-__all__ = ["OcrChoice", "PdfOptions"]  # the form fields are these options
+__all__ = ["OcrChoice", "PdfOptions", "TextEngineChoice"]  # the form fields are these options
 
 class ConfirmOut(BaseModel):
     """The job created for the upload, its credits reserved."""
@@ -56,8 +56,8 @@ class PdfProcessed(PdfJobStatusDocument):
             "sentence_count": 2, "downloads": {
                 "json": "/api/v1/jobs/123/result?format=json",
                 "text": "/api/v1/jobs/123/result?format=txt"},
-            "ocr": "auto", "ocr_pages": [], "empty_pages": [], "unread_scanned_pages": [],
-            "warnings": []},
+            "ocr": "auto", "text_engine": "pypdf", "ocr_pages": [], "empty_pages": [],
+            "unread_scanned_pages": [], "warnings": []},
         "model": "gemini-2.5-flash", "gemini_api_calls": 1, "gemini_tokens_used": 812,
         "job_id": 123, "sentences": ["Dear Anna,", "Thank you for your letter."],
         "sentence_count": 2}]})

@@ -1,20 +1,18 @@
 """Which pages of a PDF are read by OCR: a usable text layer, a scan, or nothing at all."""
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from enum import StrEnum
 from typing import Any
 
 from pypdf import PageObject
 from pypdf.generic import ContentStream, DictionaryObject
 
-from shared.pdf import PDF_READ_ERRORS
-
 # Fewer letters than this (about half a line) is no usable text layer when the page has
 # images: a scan's only text is then a page number, a stamp or a scanner's watermark
 # ("Scanned with CamScanner" has 20). A text page with a figure has its caption and more.
 MIN_LETTERS = 32
 # Form XObjects nest; a scan is drawn at most a few forms deep, and a cycle must end.
-_MAX_FORM_DEPTH = 8
+MAX_FORM_DEPTH = 8
 _XOBJECT = "/XObject"
 
 
@@ -30,7 +28,7 @@ class OcrMode(StrEnum):
 
 
 class PageKind(StrEnum):
-    TEXT = "text"  # a usable text layer: pypdf's text is kept exactly
+    TEXT = "text"  # a usable text layer: the text engine's text is kept exactly
     SCANNED = "scanned"  # images and (almost) no letters: a scan
     EMPTY = "empty"  # neither text nor images
 
@@ -52,18 +50,12 @@ def kind_of(text: str, *, has_images: bool) -> PageKind:
     return PageKind.TEXT if text.strip() else PageKind.EMPTY
 
 
-def classify_page(page: PageObject, text: str) -> PageKind:
-    """`kind_of` for a pypdf page; its content is parsed only when its text is short.
-
-    Content pypdf cannot parse counts as an image: the renderer gets to look at it, and
-    the text layer, whatever it holds, is not lost for that."""
+def classify_page(text: str, *, find_images: Callable[[], bool]) -> PageKind:
+    """`kind_of` for a page whose text layer is `text`; `find_images` (which parses the
+    page's content) is asked only when the text is short."""
     if letter_count(text) >= MIN_LETTERS:
         return PageKind.TEXT
-    try:
-        has_images = draws_images(page)
-    except PDF_READ_ERRORS:
-        has_images = True
-    return kind_of(text, has_images=has_images)
+    return kind_of(text, has_images=find_images())
 
 
 def needs_ocr(kind: PageKind, mode: OcrMode) -> bool:
@@ -73,7 +65,7 @@ def needs_ocr(kind: PageKind, mode: OcrMode) -> bool:
 
 
 def draws_images(page: PageObject) -> bool:
-    """Whether the page's content draws an image: an inline image, or an image XObject
+    """Whether a pypdf page's content draws an image: an inline image, or an image XObject
     painted directly or inside a form. Images only listed in the resources do not count
     (generators often share one resource dictionary between all pages)."""
     contents = page.get_contents()
@@ -95,7 +87,7 @@ def _paints_image(operations: Iterable[tuple[Any, bytes]], xobjects: DictionaryO
         subtype = target.get("/Subtype")
         if subtype == "/Image":
             return True
-        if subtype == "/Form" and depth < _MAX_FORM_DEPTH:
+        if subtype == "/Form" and depth < MAX_FORM_DEPTH:
             # A form without resources of its own uses its parent's.
             inner = _xobjects(target) or xobjects
             form = ContentStream(target, page.pdf)

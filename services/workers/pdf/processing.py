@@ -5,8 +5,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from pypdf import PdfReader
-
+from services.workers.pdf.engines import TextDocument, TextEngine, open_document
 from services.workers.pdf.llm import LLMConfig, LLMError, SentenceRewriter, build_rewriter
 from services.workers.pdf.page_kinds import OcrMode
 from services.workers.pdf.reading import PageReport, read_page
@@ -15,7 +14,6 @@ from services.workers.pdf.text import TextOptions, chunk_sentences
 from shared import storage
 from shared.errors import ConveyorError, ErrorCode, TransientError
 from shared.jobs.chunk_runner import ChunkContext, ChunkOutput
-from shared.pdf import open_pdf
 
 
 def process_pdf_chunk(context: ChunkContext) -> ChunkOutput:
@@ -40,12 +38,12 @@ def _read_pages(context: ChunkContext) -> tuple[list[str], PageReport]:
     cancelled: an OCR'd page takes about a second."""
     spec, mode = context.spec, OcrMode.of(context.params)
     path = _input_file(context.input_path)
-    reader = _open(path)
+    document = _open(path, TextEngine.of(context.params))
     texts: list[str] = []
     report = PageReport()
     for number in range(spec["read_first_page"], spec["read_last_page"] + 1):
         owned = spec["first_page"] <= number <= spec["last_page"]
-        page = read_page(reader, path, number, mode=mode, owned=owned)
+        page = read_page(document, path, number, mode=mode, owned=owned)
         texts.append(page.text)
         if owned:
             report.add(page, mode)
@@ -65,17 +63,18 @@ def _input_file(relative_path: str | None) -> Path:
     return storage.local_file(relative_path)
 
 
-def _open(path: Path) -> PdfReader:
+def _open(path: Path, engine: TextEngine) -> TextDocument:
     stat = path.stat()
-    return _reader(path, stat.st_size, stat.st_mtime_ns)
+    return _document(path, engine, stat.st_size, stat.st_mtime_ns)
 
 
 @lru_cache(maxsize=2)
-def _reader(path: Path, _size: int, _mtime_ns: int) -> PdfReader:
-    """Parse a PDF once per worker process: a job's next chunks usually land on the same
-    worker, and parsing a large file's cross-reference table is not free. Size and mtime
-    are part of the key so a replaced file is read again."""
-    return open_pdf(path)
+def _document(path: Path, engine: TextEngine, _size: int, _mtime_ns: int) -> TextDocument:
+    """Open a PDF once per worker process and engine: a job's next chunks usually land on
+    the same worker, and parsing a large file's cross-reference table is not free. Size
+    and mtime are part of the key so a replaced file is read again. A PDFium document
+    dropped from the cache is closed when the last reference to it goes."""
+    return open_document(path, engine)
 
 
 @lru_cache

@@ -1,4 +1,5 @@
-"""Reading a chunk's pages: pypdf's text layer, or OCR where the page is a scan.
+"""Reading a chunk's pages: the text layer (by the job's text engine), or OCR where the
+page is a scan.
 
 What was read from each page the chunk owns goes into a `PageReport`, which becomes the
 chunk's metrics (the job concatenates them in chunk order) or, when a chunk found no
@@ -10,8 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from pypdf import PdfReader
-
+from services.workers.pdf.engines import PAGE_READ_ERRORS, TextDocument
 from services.workers.pdf.ocr_pages import ScannedPage, read_scanned_page
 from services.workers.pdf.page_kinds import (
     OcrMode,
@@ -21,7 +21,6 @@ from services.workers.pdf.page_kinds import (
 )
 from shared.errors import ConveyorError, ErrorCode
 from shared.page_ranges import describe_pages
-from shared.pdf import PDF_READ_ERRORS
 from shared.pdf_job import OcrPageNote, PageNotes
 
 _PAGE_FAULTS = (ErrorCode.INPUT_INVALID, ErrorCode.PROCESSING_FAILED)
@@ -73,16 +72,16 @@ class PageReport:
         return f"No text found on {pages}: " + "; ".join(reasons) + "."
 
 
-def read_page(reader: PdfReader, path: Path, number: int, *, mode: OcrMode,
+def read_page(document: TextDocument, path: Path, number: int, *, mode: OcrMode,
               owned: bool) -> PageRead:
     """Page `number`. A page that is damaged (or that Tesseract refuses) fails the chunk
     that owns it and reads as blank for a neighbour that reads it only as overlap."""
     try:
-        return _cached_page(reader, path, number, mode)
+        return _cached_page(document, path, number, mode)
     except ConveyorError as exc:
         if owned or exc.code not in _PAGE_FAULTS:
             raise  # also Tesseract missing or too slow: not this page's fault
-    except PDF_READ_ERRORS as exc:
+    except PAGE_READ_ERRORS as exc:
         if owned:
             raise ConveyorError(ErrorCode.INPUT_INVALID,
                                 f"page {number} is damaged and cannot be read: {exc}") from exc
@@ -91,18 +90,19 @@ def read_page(reader: PdfReader, path: Path, number: int, *, mode: OcrMode,
 
 # A page read as overlap by one chunk is read again by its neighbour; when both land on
 # the same worker process (the usual case) the second read is free, which matters most
-# for an OCR'd page (about a second). Keyed by the reader, which the caller keeps per
-# file, so a replaced file never serves stale text. Tesseract reads the same rendering
-# the same way, so two workers reading one overlap page agree on its text too.
+# for an OCR'd page (about a second). Keyed by the document, which the caller keeps per
+# file and engine, so a replaced file never serves stale text, nor one engine's text for
+# the other's. Tesseract reads the same rendering the same way, so two workers reading
+# one overlap page agree on its text too.
 _PAGE_CACHE_SIZE = 64
 
 
 @lru_cache(maxsize=_PAGE_CACHE_SIZE)
-def _cached_page(reader: PdfReader, path: Path, number: int, mode: OcrMode) -> PageRead:
-    page = reader.pages[number - 1]
-    text = page.extract_text() or ""
-    kind = classify_page(page, text)
+def _cached_page(document: TextDocument, path: Path, number: int, mode: OcrMode) -> PageRead:
+    index = number - 1
+    text = document.page_text(index)
+    kind = classify_page(text, find_images=lambda: document.draws_images(index))
     if not needs_ocr(kind, mode):
         return PageRead(number=number, text=text, kind=kind)
-    scanned = read_scanned_page(path, number - 1)
+    scanned = read_scanned_page(path, index)
     return PageRead(number=number, text=scanned.text, kind=kind, ocr=scanned)

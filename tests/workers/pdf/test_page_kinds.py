@@ -1,6 +1,8 @@
-"""Which PDF pages are read by OCR: classification by text and images, on real PDF pages."""
+"""Which PDF pages are read by OCR: classification by text and images, on real PDF pages;
+images found alike by both text engines."""
 
 import io
+from pathlib import Path
 
 import pytest
 from fpdf import FPDF
@@ -8,6 +10,7 @@ from PIL import Image
 from pypdf import PageObject, PdfReader, PdfWriter
 from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject
 
+from services.workers.pdf.engines import TextEngine, open_document
 from services.workers.pdf.page_kinds import (
     MIN_LETTERS,
     OcrMode,
@@ -80,11 +83,21 @@ def test_mode_of_job_params() -> None:
         OcrMode.of({"ocr": "bogus"})
 
 
+def _classify(page: PageObject) -> PageKind:
+    return classify_page(page.extract_text(), find_images=lambda: draws_images(page))
+
+
 def test_text_page_of_a_generated_pdf() -> None:
     page = _page(make_pdf([[BOOK_TEXT]]))
-    text = page.extract_text()
     assert not draws_images(page)
-    assert classify_page(page, text) is PageKind.TEXT
+    assert _classify(page) is PageKind.TEXT
+
+
+def test_a_long_text_is_classified_without_parsing_the_content() -> None:
+    def unasked() -> bool:
+        raise AssertionError("the content was parsed")
+
+    assert classify_page(BOOK_TEXT, find_images=unasked) is PageKind.TEXT
 
 
 @pytest.mark.parametrize("mode", ["L", "1"])  # JPEG and CCITT Group 4 (fax) images
@@ -92,18 +105,18 @@ def test_scanned_page(mode: str) -> None:
     page = _page(images_pdf([scan(["A scanned sentence."], mode=mode)]))
     assert page.extract_text() == ""
     assert draws_images(page)
-    assert classify_page(page, "") is PageKind.SCANNED
+    assert _classify(page) is PageKind.SCANNED
 
 
 def test_blank_page() -> None:
     page = _page(_blank_pdf())
     assert not draws_images(page)
-    assert classify_page(page, page.extract_text()) is PageKind.EMPTY
+    assert _classify(page) is PageKind.EMPTY
 
 
-def _with_content(pdf: bytes, content: bytes, *, wrap_in_form: bool = False) -> PageObject:
-    """The first page of `pdf` with its content replaced; `wrap_in_form`: the page draws
-    a form XObject that holds `content` and the page's resources."""
+def _with_content(pdf: bytes, content: bytes, *, wrap_in_form: bool = False) -> bytes:
+    """`pdf` with its first page's content replaced; `wrap_in_form`: the page draws a form
+    XObject that holds `content` and the page's resources."""
     writer = PdfWriter()
     writer.append(PdfReader(io.BytesIO(pdf)))
     page = writer.pages[0]
@@ -123,33 +136,42 @@ def _with_content(pdf: bytes, content: bytes, *, wrap_in_form: bool = False) -> 
     page[NameObject("/Contents")] = writer._add_object(stream)
     out = io.BytesIO()
     writer.write(out)
-    return _page(out.getvalue())
+    return out.getvalue()
+
+
+def _draws_images(pdf: bytes, engine: TextEngine, tmp_path: Path) -> bool:
+    path = tmp_path / f"{engine}.pdf"
+    path.write_bytes(pdf)
+    return open_document(path, engine).draws_images(0)
 
 
 def _image_name(pdf: bytes) -> str:
     return next(iter(_page(pdf)["/Resources"]["/XObject"]))
 
 
-def test_an_image_drawn_inside_a_form_counts() -> None:
+@pytest.mark.parametrize("engine", list(TextEngine))
+def test_an_image_drawn_inside_a_form_counts(engine: TextEngine, tmp_path: Path) -> None:
     pdf = _small_image_pdf()
     draw = f"q 40 0 0 40 0 0 cm {_image_name(pdf)} Do Q".encode()
-    assert draws_images(_with_content(pdf, draw, wrap_in_form=True))
+    assert _draws_images(_with_content(pdf, draw, wrap_in_form=True), engine, tmp_path)
 
 
-def test_an_image_only_listed_in_the_resources_does_not_count() -> None:
+@pytest.mark.parametrize("engine", list(TextEngine))
+def test_an_image_only_listed_in_the_resources_does_not_count(engine: TextEngine,
+                                                               tmp_path: Path) -> None:
     # Generators that share one resource dictionary between pages list every image on
     # every page, the blank ones too.
-    assert not draws_images(_with_content(_small_image_pdf(), b""))
+    assert not _draws_images(_with_content(_small_image_pdf(), b""), engine, tmp_path)
 
 
-def test_an_inline_image_counts() -> None:
+@pytest.mark.parametrize("engine", list(TextEngine))
+def test_an_inline_image_counts(engine: TextEngine, tmp_path: Path) -> None:
     inline = b"q 40 0 0 40 0 0 cm BI /W 2 /H 2 /CS /G /BPC 8 ID \x00\xff\xff\x00 EI Q"
-    assert draws_images(_with_content(_blank_pdf(), inline))
+    assert _draws_images(_with_content(_blank_pdf(), inline), engine, tmp_path)
 
 
-def test_content_that_cannot_be_parsed_is_left_to_the_renderer() -> None:
-    class Unreadable(PageObject):
-        def get_contents(self):  # type: ignore[no-untyped-def]
-            raise ValueError("damaged content stream")
-
-    assert classify_page(Unreadable(), "") is PageKind.SCANNED
+@pytest.mark.parametrize("engine", list(TextEngine))
+def test_a_text_page_and_a_blank_page_draw_no_images(engine: TextEngine,
+                                                      tmp_path: Path) -> None:
+    assert not _draws_images(make_pdf([[BOOK_TEXT]]), engine, tmp_path)
+    assert not _draws_images(_blank_pdf(), engine, tmp_path)
