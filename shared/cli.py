@@ -1,17 +1,21 @@
-"""`conveyor`: the operator's command line (migrations, credits, admins, the local stack)."""
+"""`conveyor`: the operator's verbs (migrations, credits, admins, the local stack) and,
+where the Python SDK is installed, the client's (login, submit, jobs, color, crawl)."""
 
-import argparse
 import getpass
 import os
 import sys
 from pathlib import Path
+from typing import Annotated
 
+import typer
 from alembic import command
 from alembic.config import Config
 
 from shared.settings import get_settings
 
 ALEMBIC_INI = Path(__file__).resolve().parent.parent / "alembic.ini"
+OPERATOR_PANEL = "Operator verbs (on the server's machine, with its settings)"
+CLIENT_PANEL = "Client verbs (over HTTP, as a user)"
 
 
 def migrate(database_url: str | None = None) -> None:
@@ -55,41 +59,71 @@ def create_admin(email: str) -> int:
     return 0
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="conveyor", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("migrate", help="apply database migrations (alembic upgrade head)")
-    grant = sub.add_parser("grant-credits", help="add credits to a user's account")
-    grant.add_argument("email")
-    grant.add_argument("amount", type=int)
-    grant.add_argument("--note")
-    admin = sub.add_parser("create-admin",
-                           help="create an administrator (password from "
-                                "CONVEYOR_ADMIN_PASSWORD or a prompt)")
-    admin.add_argument("email")
-    run = sub.add_parser("run", help="migrate and start the whole system on this machine")
-    run.add_argument("--host", default="127.0.0.1")
-    run.add_argument("--port", type=int, default=8000, help="gateway port")
-    run.add_argument("--jobs-port", type=int, default=8001, help="job service port")
-    return parser
+def migrate_command() -> None:
+    """Apply database migrations (alembic upgrade head)."""
+    migrate()
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    if args.command == "migrate":
-        migrate()
-        return 0
-    if args.command == "grant-credits":
-        if args.amount <= 0:
-            print("amount must be a positive whole number", file=sys.stderr)
-            return 2
-        return grant_credits(args.email, args.amount, args.note)
-    if args.command == "create-admin":
-        return create_admin(args.email)
+def grant_credits_command(email: str, amount: int,
+                          note: Annotated[str | None, typer.Option()] = None) -> None:
+    """Add credits to a user's account."""
+    if amount <= 0:
+        print("amount must be a positive whole number", file=sys.stderr)
+        raise typer.Exit(2)
+    raise typer.Exit(grant_credits(email, amount, note))
+
+
+def create_admin_command(email: str) -> None:
+    """Create an administrator (password from CONVEYOR_ADMIN_PASSWORD or a prompt)."""
+    raise typer.Exit(create_admin(email))
+
+
+def run_command(
+    host: str = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="gateway port")] = 8000,
+    jobs_port: Annotated[int, typer.Option(help="job service port")] = 8001,
+) -> None:
+    """Migrate and start the whole system on this machine."""
     from services.local_stack import run_local_stack
 
     migrate()
-    return run_local_stack(host=args.host, gateway_port=args.port, jobs_port=args.jobs_port)
+    raise typer.Exit(run_local_stack(host=host, gateway_port=port, jobs_port=jobs_port))
+
+
+def build_app() -> typer.Typer:
+    # Tracebacks without locals: they would show passwords and tokens.
+    app = typer.Typer(name="conveyor", help=__doc__, no_args_is_help=True,
+                      add_completion=False, pretty_exceptions_show_locals=False,
+                      rich_markup_mode="markdown")
+    for name, verb in (("migrate", migrate_command), ("grant-credits", grant_credits_command),
+                       ("create-admin", create_admin_command), ("run", run_command)):
+        app.command(name, rich_help_panel=OPERATOR_PANEL)(verb)
+    _add_client_verbs(app)
+    return app
+
+
+def _add_client_verbs(app: typer.Typer) -> None:
+    """The SDK's client verbs, when it is installed. The server images carry no SDK (they
+    run only the operator verbs), so it is imported here, not with the module."""
+    try:
+        from conveyor_client.cli.app import add_client_verbs
+    except ModuleNotFoundError as missing:
+        if not (missing.name or "").startswith("conveyor_client"):
+            raise
+        return
+    add_client_verbs(app, panel=CLIENT_PANEL)
+
+
+app = build_app()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; its exit code."""
+    try:
+        app(args=argv, prog_name="conveyor")
+    except SystemExit as done:
+        return done.code if isinstance(done.code, int) else int(done.code is not None)
+    return 0
 
 
 if __name__ == "__main__":
