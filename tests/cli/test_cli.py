@@ -129,7 +129,7 @@ def test_a_pdf_is_submitted_and_followed_to_its_summary(cli: Cli, tmp_path: Path
     pdf, sentences = make_document(6)
     book = _file(tmp_path, "book.pdf", pdf)
 
-    done = cli.run("submit", "pdf", book, "--wait", "--fix-hyphenation")
+    done = cli.run("submit", "pdf", book, "--wait", "--fix-hyphenation", "--engine", "pdfium")
 
     assert done.returncode == 0, (done.stdout, done.stderr)
     summary = " ".join(done.stdout.split())
@@ -139,6 +139,7 @@ def test_a_pdf_is_submitted_and_followed_to_its_summary(cli: Cli, tmp_path: Path
 
     job = cli.json("jobs", "show", str(job_id))
     assert (job["status"], job["kind"], job["progress_percent"]) == ("completed", "pdf", 100)
+    assert job["result"]["text_engine"] == "pdfium"
     listed = cli.json("jobs", "ls", "--kind", "pdf")
     assert [j["id"] for j in listed["jobs"]] == [job_id]
     assert "book.pdf" in cli.run("jobs", "ls").stdout

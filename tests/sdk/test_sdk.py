@@ -47,7 +47,7 @@ def test_a_pdf_is_submitted_and_followed_to_its_end(conveyor: Conveyor) -> None:
 
     job = conveyor.pdf.submit(pdf, filename="novel.pdf", on_progress=snapshots.append,
                               fix_hyphenation=True, ignore_dialogue=False, ocr="auto",
-                              timeout=240)
+                              text_engine="pdfium", timeout=240)
 
     assert (job.status, job.kind, job.page_count, job.total_chunks) == (
         "completed", "pdf", 45, 3)
@@ -55,6 +55,7 @@ def test_a_pdf_is_submitted_and_followed_to_its_end(conveyor: Conveyor) -> None:
     assert len({s.percent for s in snapshots}) >= 3, snapshots  # 0, a chunk or two, 100
     assert {s.job_id for s in snapshots} == {job.id}
     assert job.result is not None and job.result.sentence_count == len(sentences)
+    assert job.result.text_engine == "pdfium"
     assert conveyor.pdf.result(job.id).sentences == sentences
     text = conveyor.pdf.result_text(job.id)
     assert all(sentence in text for sentence in sentences)

@@ -38,6 +38,11 @@ class Ocr(StrEnum):
     never = "never"
 
 
+class TextEngine(StrEnum):
+    pypdf = "pypdf"
+    pdfium = "pdfium"
+
+
 @app.command("pdf")
 def submit_pdf(
     file: InputFile,
@@ -47,6 +52,8 @@ def submit_pdf(
         "(implies --wait).")] = None,
     model: Annotated[Model | None, typer.Option(help="The LLM tier.")] = None,
     ocr: Annotated[Ocr | None, typer.Option(help="Read scanned pages with OCR.")] = None,
+    engine: Annotated[TextEngine | None, typer.Option(
+        help="What reads the text layers (the server's PDF_TEXT_ENGINE by default).")] = None,
     ignore_dialogue: Annotated[bool | None, typer.Option(
         "--ignore-dialogue/--keep-dialogue")] = None,
     fix_hyphenation: Annotated[bool | None, typer.Option(
@@ -62,6 +69,7 @@ def submit_pdf(
     """A PDF to sentences: upload it (its pages' credits are reserved) and start it."""
     options: dict[str, Any] = {
         "gemini_model": model and model.value, "ocr": ocr and ocr.value,
+        "text_engine": engine and engine.value,
         "ignore_dialogue": ignore_dialogue, "fix_hyphenation": fix_hyphenation,
         "preserve_formatting": preserve_formatting,
         "sentence_length_limit": sentence_length_limit,

@@ -64,6 +64,7 @@ class PdfResult(ApiModel):
     empty_pages: list[int]
     unread_scanned_pages: list[int]
     warnings: list[str]
+    text_engine: str = "pypdf"  # what read the text layers; older servers do not say
 
 
 class RefusedUrl(ApiModel):

@@ -20,6 +20,7 @@ class PdfOptions(TypedDict, total=False):
     fix_hyphenation: bool
     min_sentence_length: int
     ocr: Literal["auto", "always", "never"]
+    text_engine: Literal["pypdf", "pdfium"]
 
 
 def confirm(file: FileInput, *, filename: str | None = None, callback_url: str | None = None,
