@@ -18,7 +18,7 @@ PAGE_TASKS = "/api/v1/tasks/projects/{project_id}"
 # 503): the errors its service code and the job service can raise.
 ROUTES: dict[tuple[str, str], set[int]] = {
     ("get", "/api/v1/jobs"): {400},
-    ("post", "/api/v1/jobs"): {400, 402, 413},  # 400: a refused callback_url,
+    ("post", "/api/v1/jobs"): {400, 402, 409, 413},  # 400: a refused callback_url,
     ("get", JOB): {404},
     ("get", JOB + "/progress"): {404},
     ("get", JOB + "/events"): {404},
@@ -32,9 +32,10 @@ ROUTES: dict[tuple[str, str], set[int]] = {
     ("post", "/api/v1/process-pdf"): {400, 402, 409, 413, 415, 504},
     ("post", "/api/v1/validation/job/{job_id}/"): {400, 404, 409, 413, 429},
     # The other kinds' job-creating routes (400 includes a refused callback_url).
-    ("post", "/api/v1/process/async"): {400, 402, 404, 429},
-    ("post", PAGE_TASKS + "/process-page/{page_id}"): {400, 402, 404, 429},
-    ("post", PAGE_TASKS + "/process-batch"): {400, 402, 404, 429},
+    # 409: the Idempotency-Key was used with another request.
+    ("post", "/api/v1/process/async"): {400, 402, 404, 409, 429},
+    ("post", PAGE_TASKS + "/process-page/{page_id}"): {400, 402, 404, 409, 429},
+    ("post", PAGE_TASKS + "/process-batch"): {400, 402, 404, 409, 429},
 }
 RATE_LIMITED = {
     ("post", JOB + "/start"): "RATE_LIMIT_JOB_START",
@@ -55,6 +56,10 @@ CALLBACK_ROUTES = {
     ("post", PAGE_TASKS + "/process-batch"),
     ("post", "/api/v1/validation/job/{job_id}/"),
 }
+# Every route that creates a job honours an Idempotency-Key: a client may resend any of
+# them after an answer that got lost.
+IDEMPOTENT_ROUTES = CALLBACK_ROUTES | {("post", "/api/v1/process-pdf"),
+                                       ("post", "/api/v1/process/reinhard")}
 ROUTE_IDS = [f"{method.upper()} {path}" for method, path in ROUTES]
 
 
@@ -217,6 +222,19 @@ def test_a_callback_route_documents_the_url_its_secret_and_the_refusal(method: s
     assert {"type": "null"} in secret["anyOf"]  # absent without a callback_url
     assert "400" in op["responses"], "a refused callback_url is a 400"
     assert "callback_url" in op["description"]
+
+
+def test_exactly_the_job_creating_routes_take_an_idempotency_key() -> None:
+    taking = {(method, path) for path, operations in spec()["paths"].items()
+              for method, op in operations.items()
+              if any(p["in"] == "header" and p["name"] == "Idempotency-Key"
+                     for p in op.get("parameters", []))}
+    assert taking == IDEMPOTENT_ROUTES
+    for method, path in IDEMPOTENT_ROUTES:
+        op = operation(method, path)
+        (header,) = (p for p in op["parameters"] if p["name"] == "Idempotency-Key")
+        assert not header.get("required") and header["schema"]["anyOf"][0]["maxLength"] == 255
+        assert "409" in op["responses"], f"{method} {path}: the conflict is declared"
 
 
 def test_the_callback_examples_are_valid() -> None:

@@ -20,8 +20,10 @@ class RetryPolicy:
 
         A 429 was refused before anything was done, so any request is sent again. A 503
         or a broken connection may come after the server acted, so only a request that
-        `may_resend` (a read, a guarded transition, a create whose Idempotency-Key the
-        gateway honours) is; one that never connected always is.
+        `may_resend` is: a read, a guarded transition, or any create of a job (every
+        job-creating route answers a repeated Idempotency-Key with the job it made the
+        first time, and the resend carries the same key). Creates of other things
+        (accounts, projects, uploads) are not; one that never connected always is.
         """
         if retry > self.max_retries or not self._worth_resending(error, may_resend):
             return None

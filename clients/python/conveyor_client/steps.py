@@ -68,7 +68,8 @@ def create(path: str, *, json: Any = None, form: Mapping[str, str] | None = None
            idempotency_key: str | None = None, enveloped: bool = False) -> Call:
     """A POST that makes something. It always carries an Idempotency-Key; `key_honoured`
     says the gateway answers a repeated key with the first answer (it may then be resent
-    when an answer is lost)."""
+    when an answer is lost): true of every route that creates a job, not of the creates
+    of accounts, projects and uploads."""
     return Call(method="POST", path=path, json=json, form=form, files=files,
                 idempotency_key=idempotency_key or str(uuid.uuid4()),
                 replay_safe=key_honoured, enveloped=enveloped)

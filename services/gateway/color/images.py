@@ -24,6 +24,7 @@ from services.gateway.color.schemas import (
     TransferResult,
     UploadOut,
 )
+from services.gateway.idempotency import request_fingerprint
 from services.gateway.jobs_client import JobsClient
 from services.gateway.settings import GatewaySettings
 from services.gateway.uploads import publish, store_image
@@ -117,9 +118,12 @@ def _insert_upload(session: Session, *, user_id: int, stored: storage.StoredFile
 # --- transfer jobs ------------------------------------------------------------------------
 
 async def submit_transfer(jobs: JobsClient, *, user_id: int, body: TransferIn,
+                          waited: bool, idempotency_key: str | None = None,
                           webhook_endpoint_id: int | None = None) -> JobView:
     """Create and start the job (reserving its credits); the worker does the rest.
-    `webhook_endpoint_id`: the endpoint of the request's callback_url, if any."""
+    `waited`: for POST /process/reinhard, whose answer is the result (the same key on the
+    other route is another request); `webhook_endpoint_id`: the endpoint of the request's
+    callback_url, if any."""
     target = ral_classic().require(body.target_ral_code)
     upload, mask = await in_transaction_thread(_inputs, user_id=user_id, upload_id=body.job_id,
                                                mask_id=body.mask_job_id)
@@ -132,10 +136,16 @@ async def submit_transfer(jobs: JobsClient, *, user_id: int, body: TransferIn,
         params.update(mask_path=mask.path, mask_job_id=mask.public_id,
                       mask_pixels_path=mask.pixels_path, mask_width=mask.width,
                       mask_height=mask.height)
+    fingerprint = request_fingerprint(
+        JobKind.COLOR_TRANSFER, waited=waited, upload_id=upload.public_id,
+        mask_job_id=body.mask_job_id, target_ral_code=target.code,
+        downsample=body.downsample, strength=body.strength,
+        webhook_endpoint_id=webhook_endpoint_id)
     return await jobs.create(CreateJob(
         user_id=user_id, kind=JobKind.COLOR_TRANSFER, units=1, start=True,
         original_filename=upload.original_filename, input_path=upload.path,
         input_size=upload.size_bytes, params=params,
+        idempotency_key=idempotency_key, request_fingerprint=fingerprint,
         webhook_endpoint_id=webhook_endpoint_id))
 
 

@@ -28,6 +28,7 @@ from services.gateway.color.schemas import (
 )
 from services.gateway.deps import JobsDep, SessionDep, SettingsDep, UserIdDep
 from services.gateway.downloads import stored_file_response
+from services.gateway.idempotency import IdempotencyKey
 from services.gateway.openapi import errors, upload_example
 from services.gateway.ratelimit import limited
 from services.gateway.webhooks.service import callback_for
@@ -77,28 +78,35 @@ async def upload(user_id: UserIdDep, settings: SettingsDep, file: Annotated[Uplo
 
 
 @router.post("/process/reinhard", tags=["image-processing"],
-             responses=errors(400, 401, 402, 404, 422, 504))
+             responses=errors(400, 401, 402, 404, 409, 422, 504))
 async def process_reinhard(body: TransferIn, user_id: UserIdDep, jobs: JobsDep,
-                           settings: SettingsDep) -> SyncTransferOut:
+                           settings: SettingsDep, idempotency_key: IdempotencyKey = None
+                           ) -> SyncTransferOut:
     """Recolour an upload toward a RAL colour and wait for the result (up to 60 s, then 504
     with the `task_id` to follow). Costs 2 credits, refunded if it fails. No callback_url:
-    the answer is the result; queue with POST /process/async to have events pushed."""
-    view = await images.submit_transfer(jobs, user_id=user_id, body=body)
+    the answer is the result; queue with POST /process/async to have events pushed.
+    The same `Idempotency-Key` again waits for the same task (409 with another body)."""
+    view = await images.submit_transfer(jobs, user_id=user_id, body=body, waited=True,
+                                        idempotency_key=idempotency_key)
     return await images.wait_for_transfer(jobs, user_id=user_id, view=view,
                                           timeout=settings.sync_color_wait_seconds)
 
 
 # 400 also for a callback_url the address policy refuses.
 @router.post("/process/async", tags=["async-tasks"], status_code=202,
-             response_model_exclude_none=True, responses=errors(400, 401, 402, 404, 422, 429))
+             response_model_exclude_none=True,
+             responses=errors(400, 401, 402, 404, 409, 422, 429))
 @limited("rate_limit_color_async")
 async def process_async(request: Request, body: AsyncTransferIn, user_id: UserIdDep,
-                        jobs: JobsDep) -> TaskAccepted:
+                        jobs: JobsDep, idempotency_key: IdempotencyKey = None
+                        ) -> TaskAccepted:
     """Queue a colour transfer; 202 with the `task_id` to poll at `status_url`. Costs 2
     credits, refunded if it fails or is cancelled. `callback_url`: the task's events are
-    sent there, signed, and `callback_secret` verifies them (see /api/v1/webhooks)."""
+    sent there, signed, and `callback_secret` verifies them (see /api/v1/webhooks). The
+    same `Idempotency-Key` again answers with the same `task_id` (409 with another body)."""
     endpoint_id, secret = await callback_for(user_id, body.callback_url)
-    view = await images.submit_transfer(jobs, user_id=user_id, body=body,
+    view = await images.submit_transfer(jobs, user_id=user_id, body=body, waited=False,
+                                        idempotency_key=idempotency_key,
                                         webhook_endpoint_id=endpoint_id)
     return TaskAccepted(task_id=view.uuid, status_url=images.status_url(view.uuid),
                         callback_secret=secret)

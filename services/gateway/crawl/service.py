@@ -14,6 +14,7 @@ from services.gateway.crawl.schemas import (
     ValidationStarted,
     VerdictCounts,
 )
+from services.gateway.idempotency import request_fingerprint
 from services.gateway.jobs_client import JobsClient
 from shared.crawl import repository as crawl_repo
 from shared.crawl.models import CrawlImage
@@ -24,27 +25,35 @@ from shared.jobs.models import JobKind
 
 
 async def create_crawl_job(jobs: JobsClient, *, user_id: int, request: CrawlRequest,
+                           idempotency_key: str | None = None,
                            webhook_endpoint_id: int | None = None) -> JobView:
     """A pending crawl job with `max_images` credits reserved (402 when short)."""
-    return await jobs.create(CreateJob(user_id=user_id, kind=JobKind.CRAWL,
-                                       units=request.max_images,
-                                       original_filename=request.name,
-                                       params=request.job_params(),
-                                       webhook_endpoint_id=webhook_endpoint_id))
+    params = request.job_params()
+    return await jobs.create(CreateJob(
+        user_id=user_id, kind=JobKind.CRAWL, units=request.max_images,
+        original_filename=request.name, params=params, idempotency_key=idempotency_key,
+        request_fingerprint=request_fingerprint(JobKind.CRAWL, params=params,
+                                                webhook_endpoint_id=webhook_endpoint_id),
+        webhook_endpoint_id=webhook_endpoint_id))
 
 
 async def start_validation(jobs: JobsClient, *, user_id: int, job_id: int,
-                           level: ValidationLevel, webhook_endpoint_id: int | None = None,
+                           level: ValidationLevel, idempotency_key: str | None = None,
+                           webhook_endpoint_id: int | None = None,
                            callback_secret: str | None = None) -> ValidationStarted:
     """A validation job over the crawl job's images, queued at once (seed 004's answer);
-    `webhook_endpoint_id` and `callback_secret` from the request's callback_url, if any."""
+    `webhook_endpoint_id` and `callback_secret` from the request's callback_url, if any.
+    The job service answers a repeated `idempotency_key` before it checks that no other
+    run is unfinished: a replay is the first run, not one refused for being second."""
     await jobs.get(user_id, job_id)  # 404 unless it is the caller's job
-    params = ValidationParams(crawl_job_id=job_id, level=level)
-    view = await jobs.create(CreateJob(user_id=user_id, kind=JobKind.VALIDATION, units=0,
-                                       start=True,
-                                       original_filename=f"validation of job {job_id}",
-                                       params=params.model_dump(mode="json"),
-                                       webhook_endpoint_id=webhook_endpoint_id))
+    params = ValidationParams(crawl_job_id=job_id, level=level).model_dump(mode="json")
+    view = await jobs.create(CreateJob(
+        user_id=user_id, kind=JobKind.VALIDATION, units=0, start=True,
+        original_filename=f"validation of job {job_id}", params=params,
+        idempotency_key=idempotency_key,
+        request_fingerprint=request_fingerprint(JobKind.VALIDATION, params=params,
+                                                webhook_endpoint_id=webhook_endpoint_id),
+        webhook_endpoint_id=webhook_endpoint_id))
     count = view.chunks.units_total
     return ValidationStarted(job_id=job_id, images_count=count, validation_level=level,
                              task_ids=view.task_ids,

@@ -15,6 +15,7 @@ from services.gateway.crawl.schemas import (
 from services.gateway.crawl.service import create_crawl_job
 from services.gateway.crawl.service import job_images as job_images_of
 from services.gateway.deps import JobId, JobsDep, SettingsDep, UserIdDep
+from services.gateway.idempotency import IdempotencyKey
 from services.gateway.jobs import stream
 from services.gateway.jobs.presenters import (
     cancel_document,
@@ -75,18 +76,23 @@ async def list_jobs(user_id: UserIdDep, jobs: JobsDep,
                    limit=limit, offset=offset)
 
 
-# 400: a callback_url the address policy refuses.
-@router.post("", status_code=201, responses={**errors(400, 402, 413), **links(201, "id", "job_id", {
-    "GetJob": ("get", _JOB), "JobProgress": ("get", _JOB + "/progress"),
-    "StartJob": ("post", _JOB + "/start"), "CancelJob": ("post", _JOB + "/cancel")})})
+# 400: a callback_url the address policy refuses; 409: the Idempotency-Key was used with
+# another request.
+@router.post("", status_code=201, responses={
+    **errors(400, 402, 409, 413), **links(201, "id", "job_id", {
+        "GetJob": ("get", _JOB), "JobProgress": ("get", _JOB + "/progress"),
+        "StartJob": ("post", _JOB + "/start"), "CancelJob": ("post", _JOB + "/cancel")})})
 async def create_job(
         body: Annotated[CrawlJobIn, Body(openapi_examples=CRAWL_REQUEST_EXAMPLES)],
-        user_id: UserIdDep, jobs: JobsDep) -> CrawlJobCreated:
+        user_id: UserIdDep, jobs: JobsDep,
+        idempotency_key: IdempotencyKey = None) -> CrawlJobCreated:
     """Create a crawl job (seed 004), `pending` until started; `max_images` credits are
     reserved now and only the images kept are charged. `callback_url`: the job's events
-    are sent there, signed (see /api/v1/webhooks)."""
+    are sent there, signed (see /api/v1/webhooks). The same `Idempotency-Key` again
+    answers with the same job (409 with another body)."""
     endpoint_id, secret = await callback_for(user_id, body.callback_url)
     view = await create_crawl_job(jobs, user_id=user_id, request=body,
+                                  idempotency_key=idempotency_key,
                                   webhook_endpoint_id=endpoint_id)
     assert body.name is not None  # the request defaults it to the keywords
     return CrawlJobCreated(**dict(status_document(view)), name=body.name,

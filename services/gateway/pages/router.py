@@ -6,6 +6,7 @@ from fastapi import APIRouter, Body, File, Form, Path, Query, Request, UploadFil
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
 from services.gateway.deps import JobsDep, PageId, ProjectId, SessionDep, SettingsDep, UserIdDep
+from services.gateway.idempotency import IdempotencyKey
 from services.gateway.openapi import AUTHENTICATED, errors, links, upload_example
 from services.gateway.pages import service
 from services.gateway.pages.schemas import (
@@ -114,32 +115,40 @@ def _attachment(filename: str) -> dict[str, str]:
 
 # 400 also for a callback_url the address policy refuses.
 @tasks_router.post("/projects/{project_id}/process-page/{page_id}", status_code=202,
-                   response_model_exclude_none=True, responses=errors(400, 402, 404, 429))
+                   response_model_exclude_none=True,
+                   responses=errors(400, 402, 404, 409, 429))
 @limited("rate_limit_page_tasks")
 async def process_page(request: Request, project_id: ProjectId, page_id: PageId,
                        user_id: UserIdDep, jobs: JobsDep,
                        body: Annotated[PageTaskIn | None, Body(
-                           openapi_examples=PAGE_TASK_REQUEST_EXAMPLES)] = None) -> PageQueued:
+                           openapi_examples=PAGE_TASK_REQUEST_EXAMPLES)] = None,
+                       idempotency_key: IdempotencyKey = None) -> PageQueued:
     """OCR one page in the background (a credit per page); follow GET /tasks/status/{id}.
     The body is optional: `{"callback_url": ...}` has the task's events sent there, signed,
-    with `callback_secret` in the answer (see /api/v1/webhooks)."""
+    with `callback_secret` in the answer (see /api/v1/webhooks). The same
+    `Idempotency-Key` again answers with the same task (409 with another request)."""
     endpoint_id, secret = await callback_for(user_id, body.callback_url if body else None)
     view = await service.queue_pages(jobs, user_id=user_id, project_id=project_id,
                                      page_ids=[page_id], kind=JobKind.PAGE_OCR,
+                                     idempotency_key=idempotency_key,
                                      webhook_endpoint_id=endpoint_id)
     return service.page_queued(view, callback_secret=secret)
 
 
 @tasks_router.post("/projects/{project_id}/process-batch", status_code=202,
-                   response_model_exclude_none=True, responses=errors(400, 402, 404, 429))
+                   response_model_exclude_none=True,
+                   responses=errors(400, 402, 404, 409, 429))
 @limited("rate_limit_page_tasks")
 async def process_batch(request: Request, project_id: ProjectId, body: BatchIn,
-                        user_id: UserIdDep, jobs: JobsDep) -> BatchQueued:
+                        user_id: UserIdDep, jobs: JobsDep,
+                        idempotency_key: IdempotencyKey = None) -> BatchQueued:
     """OCR several pages; each page is its own unit of work, so one bad page fails alone.
-    `callback_url`: the task's events are sent there, signed (see /api/v1/webhooks)."""
+    `callback_url`: the task's events are sent there, signed (see /api/v1/webhooks). The
+    same `Idempotency-Key` again answers with the same task (409 with other pages)."""
     endpoint_id, secret = await callback_for(user_id, body.callback_url)
     view = await service.queue_pages(jobs, user_id=user_id, project_id=project_id,
                                      page_ids=body.page_ids, kind=JobKind.PAGE_BATCH,
+                                     idempotency_key=idempotency_key,
                                      webhook_endpoint_id=endpoint_id)
     return service.batch_queued(view, callback_secret=secret)
 

@@ -6,6 +6,7 @@ from fastapi import UploadFile
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
+from services.gateway.idempotency import request_fingerprint
 from services.gateway.jobs_client import JobsClient
 from services.gateway.pages.schemas import (
     BatchQueued,
@@ -159,17 +160,22 @@ def _task_pages(session: Session, *, user_id: int, project_id: int, page_ids: li
 
 
 async def queue_pages(jobs: JobsClient, *, user_id: int, project_id: int,
-                      page_ids: list[int], kind: JobKind,
+                      page_ids: list[int], kind: JobKind, idempotency_key: str | None = None,
                       webhook_endpoint_id: int | None = None) -> JobView:
     """Create and start the job, reserving a credit per page; the job service shows the
-    pages queued in the same transaction. `webhook_endpoint_id`: the endpoint of the
-    request's callback_url, if any."""
+    pages queued in the same transaction, after answering a repeated `idempotency_key`
+    with its first job (so a replay queues nothing again). `webhook_endpoint_id`: the
+    endpoint of the request's callback_url, if any."""
     unique_ids = list(dict.fromkeys(page_ids))
     specs = await in_transaction_thread(_task_pages, user_id=user_id, project_id=project_id,
                                         page_ids=unique_ids)
     params = PageTaskParams(project_id=project_id, pages=specs)
+    fingerprint = request_fingerprint(kind, project_id=project_id, page_ids=unique_ids,
+                                      webhook_endpoint_id=webhook_endpoint_id)
     return await jobs.create(CreateJob(user_id=user_id, kind=kind, units=len(specs),
                                        start=True, params=params.model_dump(mode="json"),
+                                       idempotency_key=idempotency_key,
+                                       request_fingerprint=fingerprint,
                                        webhook_endpoint_id=webhook_endpoint_id))
 
 

@@ -2,11 +2,12 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Header, Request, UploadFile
+from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
 from services.gateway.deps import MAX_ROW_ID, JobsDep, SettingsDep, UserIdDep
+from services.gateway.idempotency import IdempotencyKey
 from services.gateway.jobs.presenters import pdf_status_document
 from services.gateway.openapi import AUTHENTICATED, errors, links, upload_example
 from services.gateway.pdf import service
@@ -26,9 +27,6 @@ from shared.errors import ConveyorError, ErrorCode, size_in_words
 from shared.jobs.models import JobStatus
 
 router = APIRouter(prefix="/api/v1", tags=["pdf"], responses=errors(*AUTHENTICATED))
-IdempotencyKey = Annotated[str | None, Header(
-    alias="Idempotency-Key", max_length=255, examples=["novel-2025-10-04"],
-    description="the same key and file again answer with the job created the first time")]
 PdfFile = Annotated[UploadFile, File(
     description=f"the PDF, at most {size_in_words(get_gateway_settings().max_pdf_bytes)}")]
 # Seed 001's processing options, as form fields.

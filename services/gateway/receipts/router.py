@@ -3,12 +3,13 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Header, Path, Request, UploadFile
+from fastapi import APIRouter, File, Path, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from services.gateway.deps import JobsDep, SettingsDep, UserIdDep
 from services.gateway.envelope import Envelope, envelope_response, enveloped
+from services.gateway.idempotency import IdempotencyKey
 from services.gateway.openapi import V3_AUTHENTICATED, errors, upload_example
 from services.gateway.ratelimit import limited
 from services.gateway.receipts import service
@@ -31,10 +32,6 @@ SUBMITTED = "Receipt processing started"
 STATUS = "Task status retrieved successfully"
 CANCELLED = "Task cancellation requested"
 HEALTH = "Receipt processing system health check"
-IdempotencyKey = Annotated[str | None, Header(
-    alias="Idempotency-Key", max_length=255,
-    description="send the same key again to get the same job instead of a second one",
-    examples=["9a1f6c2e-receipt-0001"])]
 JobUuid = Annotated[str, Path(description="the job_id that POST /process answered",
                               examples=["6f1c2d3e-4b5a-4c6d-8e9f-0a1b2c3d4e5f"])]
 

@@ -40,15 +40,17 @@ def upload(file: FileInput, *, filename: str | None = None) -> Operation[ColourU
 
 def transfer(upload_id: str, target_ral_code: str, *, downsample: bool = True,
              strength: float = 1.0, mask_upload_id: str | None = None, wait: bool = True,
-             on_progress: ProgressCallback | None = None,
-             timeout: float | None = None) -> Operation[TransferTask]:
+             on_progress: ProgressCallback | None = None, timeout: float | None = None,
+             idempotency_key: str | None = None) -> Operation[TransferTask]:
     """Recolour an upload toward a RAL colour (2 credits, refunded if it fails); with
     `wait`, until it has ended: `result.downloads` then names the image and its preview.
-    Raises JobFailed on FAILURE or REVOKED."""
+    Raises JobFailed on FAILURE or REVOKED. The same `idempotency_key` again is the same
+    task."""
     body = {"job_id": upload_id, "target_ral_code": target_ral_code,
             "downsample": downsample, "strength": strength, "mask_job_id": mask_upload_id}
-    accepted = TransferAccepted.model_validate((yield create(f"{API}/process/async",
-                                                             json=body)))
+    call = create(f"{API}/process/async", json=body, key_honoured=True,
+                  idempotency_key=idempotency_key)
+    accepted = TransferAccepted.model_validate((yield call))
     if not wait:
         return (yield from task(accepted.task_id))
     return (yield from wait_for(accepted.task_id, on_progress=on_progress, timeout=timeout))

@@ -12,15 +12,19 @@ def create_crawl(keywords: Sequence[str], *, max_images: int,
                  engines: Sequence[str] | None = None, name: str | None = None,
                  seed_urls: Sequence[str] | None = None, max_depth: int | None = None,
                  max_pages: int | None = None, same_host: bool | None = None,
-                 callback_url: str | None = None) -> Operation[CrawlJob]:
+                 callback_url: str | None = None,
+                 idempotency_key: str | None = None) -> Operation[CrawlJob]:
     """Create a crawl job, pending until started; `max_images` credits are reserved and
-    only the images kept are charged. `engines`: web (needs `seed_urls`), bing, google."""
+    only the images kept are charged. `engines`: web (needs `seed_urls`), bing, google.
+    The same `idempotency_key` again is the same job."""
     given = {"name": name, "engines": engines and list(engines),
              "seed_urls": seed_urls and list(seed_urls), "max_depth": max_depth,
              "max_pages": max_pages, "same_host": same_host, "callback_url": callback_url}
     body = {"keywords": list(keywords), "max_images": max_images,
             **{field: value for field, value in given.items() if value is not None}}
-    return CrawlJob.model_validate((yield create("/api/v1/jobs", json=body)))
+    call = create("/api/v1/jobs", json=body, key_honoured=True,
+                  idempotency_key=idempotency_key)
+    return CrawlJob.model_validate((yield call))
 
 
 def start(job_id: int, *, wait: bool = False, on_progress: ProgressCallback | None = None,
@@ -44,11 +48,14 @@ def images(job_id: int, *, verdict: str | None = None, keyword: str | None = Non
 
 def validate(job_id: int, *, level: Literal["fast", "medium", "slow"] = "medium",
              wait: bool = True, on_progress: ProgressCallback | None = None,
-             timeout: float | None = None) -> Operation[ValidationStarted]:
+             timeout: float | None = None,
+             idempotency_key: str | None = None) -> Operation[ValidationStarted]:
     """Validate every image of a crawl job; with `wait`, answer once the run (the job
-    `validation_job_id`) has ended. The verdicts: `images(job_id, verdict=...)`."""
-    started = ValidationStarted.model_validate(
-        (yield create(f"/api/v1/validation/job/{job_id}/", json={"level": level})))
+    `validation_job_id`) has ended. The verdicts: `images(job_id, verdict=...)`. The same
+    `idempotency_key` again is the same run."""
+    call = create(f"/api/v1/validation/job/{job_id}/", json={"level": level},
+                  key_honoured=True, idempotency_key=idempotency_key)
+    started = ValidationStarted.model_validate((yield call))
     if wait:
         yield from jobs.wait(started.validation_job_id, on_progress=on_progress,
                              timeout=timeout)

@@ -53,23 +53,27 @@ def pages(project_id: int, *, status: str | None = None) -> Operation[PageList]:
 
 
 def process_page(project_id: int, page_id: int, *, wait: bool = True,
-                 on_progress: ProgressCallback | None = None,
-                 timeout: float | None = None) -> Operation[PageTask]:
-    """OCR one page (a credit); with `wait`, until it has been read."""
-    call = create(f"{TASKS}/projects/{project_id}/process-page/{page_id}")
+                 on_progress: ProgressCallback | None = None, timeout: float | None = None,
+                 idempotency_key: str | None = None) -> Operation[PageTask]:
+    """OCR one page (a credit); with `wait`, until it has been read. The same
+    `idempotency_key` again is the same task."""
+    call = create(f"{TASKS}/projects/{project_id}/process-page/{page_id}",
+                  key_honoured=True, idempotency_key=idempotency_key)
     queued = PageQueued.model_validate((yield call))
     return (yield from _followed(queued.task_id, wait=wait, on_progress=on_progress,
                                  timeout=timeout))
 
 
 def process_batch(project_id: int, page_ids: Sequence[int], *, wait: bool = True,
-                  on_progress: ProgressCallback | None = None,
-                  timeout: float | None = None) -> Operation[PageTask]:
+                  on_progress: ProgressCallback | None = None, timeout: float | None = None,
+                  idempotency_key: str | None = None) -> Operation[PageTask]:
     """OCR several pages as one task (a credit a page; a bad page fails alone); with
     `wait`, until every page has been read. A task with failed pages completes `partial`;
-    JobFailed only when the task as a whole failed or was cancelled."""
+    JobFailed only when the task as a whole failed or was cancelled. The same
+    `idempotency_key` again is the same task."""
     call = create(f"{TASKS}/projects/{project_id}/process-batch",
-                  json={"page_ids": list(page_ids)})
+                  json={"page_ids": list(page_ids)}, key_honoured=True,
+                  idempotency_key=idempotency_key)
     queued = BatchQueued.model_validate((yield call))
     return (yield from _followed(queued.task_id, wait=wait, on_progress=on_progress,
                                  timeout=timeout))
