@@ -60,7 +60,6 @@ class PdfResult(ApiModel):
     sentence_count: int
     downloads: ResultDownloads
     ocr: str
-    text_engine: str  # pypdf or pdfium: what read the text layers
     ocr_pages: list[OcrPage]
     empty_pages: list[int]
     unread_scanned_pages: list[int]
