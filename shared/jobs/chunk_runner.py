@@ -213,9 +213,12 @@ def _settle(context: ChunkContext, target: JobStatus, *, output: ChunkOutput | N
         # Deferred steps first (they show how far a failed chunk got): their UPDATE takes
         # the job row's lock, in the usual order, and the read below sees it.
         context.write_steps(session)
-        locked = repo.lock_job_of_chunk(session, context.chunk_id)
-        assert locked is not None
-        job, chunk = locked
+        job = repo.lock_job_for_chunk(session, context.chunk_id)
+        assert job is not None
+        # Read under the job's lock, which every status change of a chunk takes: this
+        # one read serves the checks below and the job's next decisions.
+        chunks = repo.chunks_of(session, job.id)
+        chunk = next(c for c in chunks if c.id == context.chunk_id)
         done: dict[str, Any] = {}
         if output is not None:
             if output.store is not None and not _live_and_ours(context, job, chunk):
@@ -230,7 +233,7 @@ def _settle(context: ChunkContext, target: JobStatus, *, output: ChunkOutput | N
         repo.add_event(session, job_id=job.id, chunk_index=chunk.index, event_type="chunk",
                        from_status="running", to_status=target.value, attempt=context.attempt,
                        **{k: v for k, v in values.items() if k in ("error", "error_type")})
-        taken = lifecycle.advance_job(session, job, settled=chunk, taker=taker)
+        taken = lifecycle.advance_job(session, job, chunks=chunks, taker=taker)
         following = _context_of(job, taken) if taken is not None else None
     return target.value, following
 

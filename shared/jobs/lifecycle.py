@@ -118,21 +118,19 @@ def mark_job_running(session: Session, job: Job) -> None:
                             attempts=Job.attempts + 1)
 
 
-def advance_job(session: Session, job: Job, *, settled: JobChunk | None = None,
+def advance_job(session: Session, job: Job, *, chunks: list[JobChunk] | None = None,
                 taker: str | None = None) -> JobChunk | None:
     """After a chunk settled: queue more work, or close the job when every chunk is done.
 
     The caller holds the job's row lock (`repo.lock_job_of_chunk`), which serialises
-    concurrent chunk ends. `settled`: the chunk that just settled, as its update returned
-    it; a job of that one chunk then needs no read of its chunks. `taker`: the worker
-    that settled it, which takes the job's next chunk itself (returned) instead of a
-    task message for it.
+    concurrent chunk ends. `chunks`: the job's chunks as the caller read them under that
+    lock, the settled one as its update returned it. `taker`: the worker that settled
+    it, which takes the job's next chunk itself (returned) instead of a task message.
     """
     if job.status in TERMINAL:
         return None
     # One read serves every decision below.
-    chunks = ([settled] if settled is not None and job.total_chunks == 1
-              else repo.chunks_of(session, job.id))
+    chunks = repo.chunks_of(session, job.id) if chunks is None else chunks
     completed = sum(c.status == S.COMPLETED for c in chunks)
     if completed + sum(c.status == S.FAILED for c in chunks) < job.total_chunks:
         _write_progress(session, job, chunks)
