@@ -30,9 +30,9 @@ from shared.webhooks import events as webhook_events
 S = JobStatus
 QUEUED_STEP = "Queued"  # a started job's step until a worker reports one
 # A job's progress is written at most this often (4 a second): a fast job settles dozens
-# of chunks a second, and each write is a row version, a webhook check and an event for
-# the job's watchers, for a figure nobody reads that often. The job row's `updated_at` is
-# when it was last written; the closing write sets 100 whatever the interval.
+# of chunks a second, and each write is a row version and a webhook lookup, for a figure
+# nobody reads that often. The job row's `updated_at` is when it was last written; the
+# closing write sets 100 whatever the interval.
 PROGRESS_WRITE_INTERVAL = timedelta(seconds=0.25)
 
 
