@@ -1,20 +1,23 @@
 """A PDF worker that settled a chunk goes on with the job's next one, claimed in the same
-transaction (no task message); a job's progress is written at most 4 times a second; a
-chunk's pages take no transaction of their own. On the real Postgres."""
+transaction (no task message), and a worker lost mid-chain leaves that chunk to the
+reaper; a job's progress is written at most 4 times a second; a chunk's pages take no
+transaction of their own. On the real Postgres."""
 
 import time
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, select, update
 
 from shared.celery_app import TaskName
-from shared.db import get_engine, session_scope
+from shared.db import get_engine, session_scope, utcnow
 from shared.errors import TransientError
-from shared.jobs import lifecycle
+from shared.jobs import lifecycle, outbox
 from shared.jobs import repository as repo
 from shared.jobs.chunk_runner import ChunkContext, ChunkOutput, run_chunk
-from shared.jobs.models import JobStatus, OutboxMessage
+from shared.jobs.models import JobChunk, JobStatus, OutboxMessage
+from shared.jobs.reaper import reap_stale_jobs
 from shared.settings import get_settings
 from tests.support import db
 
@@ -33,6 +36,18 @@ def _messages_for(chunk_ids: list[int]) -> int:
 def _writes_progress(statement: str) -> bool:
     return (statement.startswith("UPDATE job SET")
             and "progress_percent=" in statement.split(" WHERE ", 1)[0])
+
+
+@pytest.fixture
+def unpublished(monkeypatch) -> None:
+    """Messages stay in the outbox: a live worker of the test session (e2e) must not run
+    a chunk of these jobs while a test looks at them."""
+
+    class Stub:
+        def submit(self, messages: object) -> None:
+            pass
+
+    monkeypatch.setattr(outbox, "_publisher", Stub)
 
 
 @pytest.fixture
@@ -79,7 +94,7 @@ def test_one_task_runs_the_jobs_chunks_back_to_back_without_messages(queued_job)
 
 
 def test_after_its_follow_on_time_a_worker_hands_the_next_chunk_to_the_queue(
-        queued_job, monkeypatch):
+        queued_job, monkeypatch, unpublished):
     monkeypatch.setattr(get_settings(), "chunk_follow_on_seconds", 0.0)
     job_id, chunk_ids = queued_job(3, queued=1)
 
@@ -108,7 +123,7 @@ def test_a_follow_on_stops_when_the_job_is_cancelled(queued_job):
     assert db.ledger_for_job(job_id) == [("reserve", 5), ("release", 5)]
 
 
-def test_a_retry_is_not_taken_before_its_backoff(queued_job):
+def test_a_retry_is_not_taken_before_its_backoff(queued_job, unpublished):
     job_id, chunk_ids = queued_job(2)
 
     def blip_once(context: ChunkContext) -> ChunkOutput:
@@ -124,7 +139,8 @@ def test_a_retry_is_not_taken_before_its_backoff(queued_job):
         JobStatus.COMPLETED, JobStatus.QUEUED, 1)
 
 
-def test_progress_is_written_at_most_four_times_a_second(queued_job, statements):
+def test_progress_is_written_at_most_four_times_a_second(queued_job, statements,
+                                                         unpublished):
     job_id, chunk_ids = queued_job(40, queued=5)
     statements.clear()
 
@@ -173,3 +189,47 @@ def test_a_chunk_reading_many_pages_commits_twice(queued_job, statements):
     assert len(updates_of_chunk) == 2  # the claim and the settle
     assert statements.count("COMMIT") == 2
     assert db.chunks(job_id)[0].status == JobStatus.COMPLETED
+
+
+class _WorkerKilled(BaseException):
+    """Stands for a SIGKILL: nothing of the runner's handling runs."""
+
+
+def test_a_worker_lost_mid_chain_leaves_its_chunk_to_the_reaper(queued_job, unpublished):
+    job_id, chunk_ids = queued_job(3, queued=1)
+
+    def killed_on_the_second(context: ChunkContext) -> ChunkOutput:
+        if context.index == 1:
+            raise _WorkerKilled
+        return _items(context)
+
+    with pytest.raises(_WorkerKilled):
+        run_chunk(chunk_id=chunk_ids[0], attempt=1, work=killed_on_the_second, follow_on=True)
+    statuses = [(c.status, c.attempts) for c in db.chunks(job_id)]
+    assert statuses == [(JobStatus.COMPLETED, 1), (JobStatus.RUNNING, 1),
+                        (JobStatus.PENDING, 0)]
+    quiet = utcnow() - timedelta(seconds=get_settings().heartbeat_timeout_seconds + 5)
+    with session_scope() as session:
+        session.execute(update(JobChunk).where(JobChunk.id == chunk_ids[1])
+                        .values(heartbeat_at=quiet))
+    _reap()
+    assert [(c.status, c.attempts) for c in db.chunks(job_id)][1] == (JobStatus.QUEUED, 1)
+
+    assert run_chunk(chunk_id=chunk_ids[1], attempt=2, work=_items,
+                     follow_on=True) == "completed"
+    assert {c.status for c in db.chunks(job_id)} == {JobStatus.COMPLETED}
+    with session_scope() as session:
+        events = repo.events_of(session, job_id=job_id, limit=500, offset=0)
+        job = repo.get_job(session, job_id)
+        assert job is not None and job.status == JobStatus.COMPLETED
+    assert [e.event_type for e in events].count("worker_lost") == 1
+    assert db.ledger_for_job(job_id) == [("reserve", 3)]
+
+
+def _reap() -> None:
+    """One reaper pass; the session's beat may hold the lock for a moment."""
+    for _ in range(50):
+        if not reap_stale_jobs().skipped_locked:
+            return
+        time.sleep(0.05)
+    raise AssertionError("the reaper lock was never free")
