@@ -9,7 +9,8 @@ measured in the same run, at 1, 10 and 50 concurrent clients.
 
 Per level the two systems alternate (naive, ours, naive, ours, ...) and the better run of
 each (higher throughput) is reported, so slow drift of a noisy machine hits both alike.
-Targets (the issue): ours/naive throughput >= 1.0 and ours p99 <= 2x naive p99.
+Targets (issue 22): ours >= 1.0x the naive+hop floor's throughput at 1, 10 and 50 clients,
+with ours p99 <= 1.5x its p99 (`--hop-floor`).
 """
 
 from __future__ import annotations
@@ -219,6 +220,10 @@ def run(*, quick: bool = False, users: int = 1, profile_dir: Path | None = None,
                                                                 best["naive"].rps), 3)
                     level["hop_p99_ratio"] = round(ratio(best["naive+hop"].p99,
                                                          best["naive"].p99), 3)
+                    level["ours_over_hop_throughput"] = round(ratio(best["ours"].rps,
+                                                                    best["naive+hop"].rps), 3)
+                    level["ours_over_hop_p99"] = round(ratio(best["ours"].p99,
+                                                             best["naive+hop"].p99), 3)
                 levels_out.append(level)
             profile = _profile(stack, naive, ours, pdf, profile_dir) if profile_dir else None
             checks = _checks(bench, naive_queue)
@@ -293,6 +298,12 @@ def render(result: dict[str, Any]) -> str:
         for level in result["levels"]:
             lines.append(f"| {level['concurrency']} | {level['hop_throughput_ratio']:.2f}x | "
                          f"{level['hop_p99_ratio']:.2f}x |")
+        lines += ["", "| clients | ours / naive+hop throughput (target >= 1.0) | "
+                  "ours p99 / naive+hop p99 (target <= 1.5) |", "| ---: | ---: | ---: |"]
+        for level in result["levels"]:
+            lines.append(f"| {level['concurrency']} | "
+                         f"{level['ours_over_hop_throughput']:.2f}x | "
+                         f"{level['ours_over_hop_p99']:.2f}x |")
     return "\n".join(lines)
 
 

@@ -1,16 +1,22 @@
-"""Pages per second of a 300-page PDF through the whole pipeline, with one and with two PDF
-worker processes, beside raw pypdf `extract_text()` of the same file in this process.
+"""Pages per second of PDFs through the whole pipeline, with one and with two PDF worker
+processes, beside raw extraction of the same file by the same engine in this process
+(pypdf `extract_text()`, or pypdfium2 `get_text_range()`).
 
-    HTTP confirm -> process-pdf-async -> poll GET /api/v1/jobs/{id} every 50 ms -> completed
+    HTTP confirm -> process-pdf-async (text_engine) -> poll GET /api/v1/jobs/{id} every
+    50 ms -> completed
 
-    python -m bench.pipeline_pages              # full: 300 pages, 3 repetitions
-    python -m bench.pipeline_pages --quick      # smoke run: ~60 pages, 1 repetition
-    python -m bench.pipeline_pages --profile /tmp/prof   # extra py-spy pass (not timed)
+    python -m bench.pipeline_pages                      # 30, 300, 500 pages; both engines
+    python -m bench.pipeline_pages --engine pdfium      # one engine
+    python -m bench.pipeline_pages --sizes 300          # only the targets' size
+    python -m bench.pipeline_pages --quick              # smoke run: ~60 pages, 1 repetition
+    python -m bench.pipeline_pages --profile /tmp/prof  # extra py-spy (or cProfile) pass
 
-Each repetition measures, in this order: raw pypdf, ours with ONE worker (`celery worker
--c 1`), ours with TWO workers (a second `celery worker -c 1` process started for it and
-stopped after it). The median (and min) of each is reported.
-Targets (the issue): one worker <= 1.3x raw time; two workers >= 1.7x faster than one.
+Each repetition measures, per size and engine: raw extraction, then ours with ONE worker
+(`celery worker -c 1`); then a second `celery worker -c 1` process is started and every
+size and engine runs with TWO workers. Medians (and min) over the repetitions.
+Targets (issue 22), at 300 pages, each a ratio within the same run:
+  pypdf:  one worker <= 1.2x raw time; two workers >= 1.7x faster than one.
+  pdfium: one worker <= 1.5x raw time; two workers >= 1.6x faster than one.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import pstats
 import sys
 import tempfile
 import time
@@ -26,10 +33,10 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pypdfium2 as pdfium
 from pypdf import PdfReader
 
 from bench.common import (
-    PY_SPY_MISSING,
     bench_env,
     find_py_spy,
     machine_note,
@@ -41,12 +48,16 @@ from bench.common import (
     register,
 )
 from tests.support.pdfs import make_flowing_document
-from tests.support.stack import Process, Stack
+from tests.support.stack import Process, Stack, wait_log
 
 POLL_SECONDS = 0.05
 JOB_TIMEOUT_SECONDS = 300.0
 SENTENCES_PER_PAGE = 62  # make_flowing_document at Helvetica 10 on A4, measured
 FIRST_GUESS = {300: 18990}  # sentence counts known to give these page counts
+ENGINES = ("pypdf", "pdfium")
+TARGET_PAGES = 300
+# Per engine: (one worker / raw time at most, two workers' speed-up over one at least).
+TARGETS = {"pypdf": (1.2, 1.7), "pdfium": (1.5, 1.6)}
 
 
 def flowing_pdf(pages: int, *, exact: bool) -> tuple[bytes, int]:
@@ -67,10 +78,22 @@ def flowing_pdf(pages: int, *, exact: bool) -> tuple[bytes, int]:
     raise RuntimeError(f"could not size a flowing document to {pages} pages")
 
 
-def raw_extract(path: Path) -> tuple[float, int]:
+def raw_extract(path: Path, engine: str = "pypdf") -> tuple[float, int]:
+    """Open the file and read every page's text with `engine`: seconds, characters."""
     started = time.perf_counter()
-    reader = PdfReader(path, strict=False)
-    chars = sum(len(page.extract_text() or "") for page in reader.pages)
+    if engine == "pdfium":
+        document = pdfium.PdfDocument(str(path))
+        chars = 0
+        for index in range(len(document)):
+            page = document[index]
+            textpage = page.get_textpage()
+            chars += len(textpage.get_text_range())
+            textpage.close()
+            page.close()
+        document.close()
+    else:
+        reader = PdfReader(path, strict=False)
+        chars = sum(len(page.extract_text() or "") for page in reader.pages)
     return time.perf_counter() - started, chars
 
 
@@ -78,7 +101,8 @@ def _parse(ts: str | None) -> float | None:
     return datetime.fromisoformat(ts).timestamp() if ts else None
 
 
-def run_job(client: httpx.Client, headers: dict[str, str], pdf: bytes) -> dict[str, Any]:
+def run_job(client: httpx.Client, headers: dict[str, str], pdf: bytes,
+            engine: str = "pypdf") -> dict[str, Any]:
     """One job end to end; wall seconds plus a breakdown from the job's event log."""
     files = {"pdf_file": ("book.pdf", pdf, "application/pdf")}
     wall0, t0 = time.time(), time.perf_counter()
@@ -87,7 +111,7 @@ def run_job(client: httpx.Client, headers: dict[str, str], pdf: bytes) -> dict[s
     job_id = confirm.json()["job_id"]
     t_confirm = time.perf_counter()
     start = client.post("/api/v1/process-pdf-async", headers=headers, files=files,
-                        data={"job_id": str(job_id)})
+                        data={"job_id": str(job_id), "text_engine": engine})
     start.raise_for_status()
     t_start = time.perf_counter()
     polls, body = 0, {}
@@ -103,10 +127,14 @@ def run_job(client: httpx.Client, headers: dict[str, str], pdf: bytes) -> dict[s
         raise RuntimeError(f"job {job_id} ended {body.get('status')}: {body.get('error')}")
     events = client.get(f"/api/v1/jobs/{job_id}/events", headers=headers,
                         params={"limit": 1000}).json()["events"]
+    if (body.get("result") or {}).get("text_engine", engine) != engine:
+        raise RuntimeError(f"job {job_id} was read by {body['result']['text_engine']}")
     return {"job_id": job_id, "seconds": t_end - t0, "confirm_s": t_confirm - t0,
             "start_s": t_start - t_confirm, "polls": polls,
             "sentences": (body.get("result") or {}).get("sentence_count")
             or (body.get("result") or {}).get("item_count"),
+            "events": len(events),
+            "step_events": sum(e["event_type"] == "step" for e in events),
             **_breakdown(events, wall0=wall0, wall_end=wall0 + (t_end - t0))}
 
 
@@ -140,55 +168,71 @@ def _summary(values: list[float]) -> dict[str, float]:
 
 
 def run(*, quick: bool = False, repetitions: int | None = None,
+        engines: tuple[str, ...] = ENGINES, sizes: tuple[int, ...] = (30, TARGET_PAGES, 500),
         profile_dir: Path | None = None) -> dict[str, Any]:
-    pages_wanted = 60 if quick else 300
+    sizes = (60,) if quick else sizes
     repetitions = repetitions or (1 if quick else 3)
-    pdf, sentence_count = flowing_pdf(pages_wanted, exact=not quick)
-    pages = len(PdfReader(io.BytesIO(pdf)).pages)
+    pdfs = {size: flowing_pdf(size, exact=not quick)[0] for size in sizes}
+    cases = [(size, engine) for size in sizes for engine in engines]
+    raw: dict[tuple[int, str], list[float]] = {case: [] for case in cases}
+    one: dict[tuple[int, str], list[dict[str, Any]]] = {case: [] for case in cases}
+    two: dict[tuple[int, str], list[dict[str, Any]]] = {case: [] for case in cases}
     with bench_env("pipeline") as bench:
-        pdf_path = bench.data_dir / "book.pdf"
-        pdf_path.write_bytes(pdf)
+        paths = {}
+        for size, pdf in pdfs.items():
+            paths[size] = bench.data_dir / f"book-{size}.pdf"
+            paths[size].write_bytes(pdf)
         stack = new_stack(bench)
         try:
             stack.start_api()
             stack.start_beat()
             worker_a = stack.start_worker("worker-a", concurrency=1)
             headers = register(stack.gateway_url)
-            print(f"pipeline: {pages} pages, {len(pdf)} bytes, {sentence_count} sentences, "
-                  f"{repetitions} repetition(s)", file=sys.stderr)
+            print(f"pipeline: sizes {sizes}, engines {engines}, {repetitions} repetition(s)",
+                  file=sys.stderr)
             with httpx.Client(base_url=stack.gateway_url, timeout=60) as client:
-                warm = run_job(client, headers, pdf)  # warm-up: connections, worker child
-                print(f"  warm-up: {warm['seconds']:.2f} s", file=sys.stderr)
-                raw, one, two = [], [], []
+                for engine in engines:  # warm-up: connections, worker child, imports
+                    warm = run_job(client, headers, pdfs[sizes[0]], engine)
+                    print(f"  warm-up {engine}: {warm['seconds']:.2f} s", file=sys.stderr)
                 for rep in range(repetitions):
-                    seconds, chars = raw_extract(pdf_path)
-                    raw.append(seconds)
-                    one.append(run_job(client, headers, pdf))
+                    for size, engine in cases:
+                        raw[size, engine].append(raw_extract(paths[size], engine)[0])
+                        one[size, engine].append(run_job(client, headers, pdfs[size], engine))
                     worker_b = stack.start_worker("worker-b", concurrency=1)
                     try:
-                        two.append(run_job(client, headers, pdf))
+                        for size, engine in cases:
+                            two[size, engine].append(
+                                run_job(client, headers, pdfs[size], engine))
                     finally:
                         _stop(stack, worker_b)
-                    print(f"  rep {rep + 1}: raw {seconds:.2f} s  one worker "
-                          f"{one[-1]['seconds']:.2f} s  two workers {two[-1]['seconds']:.2f} s",
-                          file=sys.stderr)
-                profile = (_profile(stack, worker_a, client, headers, pdf, profile_dir)
-                           if profile_dir else None)
+                    for size, engine in cases:
+                        print(f"  rep {rep + 1} {size:>3} pages {engine:<6}: raw "
+                              f"{raw[size, engine][-1]:.3f} s  one worker "
+                              f"{one[size, engine][-1]['seconds']:.3f} s  two workers "
+                              f"{two[size, engine][-1]['seconds']:.3f} s", file=sys.stderr)
+                profile = (_profile(stack, worker_a, client, headers, pdfs[sizes[-1]],
+                                    profile_dir) if profile_dir else None)
         finally:
             stack.stop_all()
+    rows = [_case_result(size, engine, raw=raw[size, engine], one=one[size, engine],
+                         two=two[size, engine]) for size, engine in cases]
+    return {"benchmark": "pipeline_pages", "date": now_text(), "machine": machine_note(),
+            "quick": quick, "repetitions": repetitions, "cases": rows, "profile": profile}
+
+
+def _case_result(pages: int, engine: str, *, raw: list[float], one: list[dict[str, Any]],
+                 two: list[dict[str, Any]]) -> dict[str, Any]:
     raw_s = _summary(raw)
     one_s = _summary([r["seconds"] for r in one])
     two_s = _summary([r["seconds"] for r in two])
-    return {
-        "benchmark": "pipeline_pages", "date": now_text(), "machine": machine_note(),
-        "quick": quick, "pages": pages, "pdf_bytes": len(pdf), "sentences": sentence_count,
-        "raw_chars": chars, "raw_s": raw_s, "one_worker_s": one_s, "two_workers_s": two_s,
-        "raw_pages_per_s": pages / raw_s["median"],
-        "one_worker_pages_per_s": pages / one_s["median"],
-        "two_workers_pages_per_s": pages / two_s["median"],
-        "one_worker_over_raw": ratio(one_s["median"], raw_s["median"]),
-        "two_worker_speedup": ratio(one_s["median"], two_s["median"]),
-        "one_worker_runs": one, "two_worker_runs": two, "profile": profile}
+    return {"pages": pages, "engine": engine, "raw_s": raw_s, "one_worker_s": one_s,
+            "two_workers_s": two_s,
+            "raw_pages_per_s": pages / raw_s["median"],
+            "one_worker_pages_per_s": pages / one_s["median"],
+            "two_workers_pages_per_s": pages / two_s["median"],
+            "one_worker_over_raw": ratio(one_s["median"], raw_s["median"]),
+            "two_worker_speedup": ratio(one_s["median"], two_s["median"]),
+            "one_worker_runs": one, "two_worker_runs": two}
 
 
 def _stop(stack: Stack, process: Process) -> None:
@@ -198,10 +242,11 @@ def _stop(stack: Stack, process: Process) -> None:
 
 def _profile(stack: Stack, worker: Process, client: httpx.Client, headers: dict[str, str],
              pdf: bytes, out: Path) -> dict[str, Any]:
-    """One extra one-worker job under py-spy (worker incl. its pool child, gateway, jobs)."""
+    """One extra one-worker job under py-spy (worker incl. its pool child, gateway, jobs);
+    without py-spy, one job per engine on a solo-pool worker under cProfile instead."""
     py_spy = find_py_spy()
     if py_spy is None:
-        return {"error": PY_SPY_MISSING}
+        return _cprofile(stack, worker, client, headers, pdf, out)
     targets = {"worker": worker.popen.pid,
                **{p.name: p.popen.pid for p in stack.processes if p.name in ("gateway", "jobs")}}
     with py_spy_recording(py_spy, targets, out, prefix="pipeline",
@@ -210,33 +255,61 @@ def _profile(stack: Stack, worker: Process, client: httpx.Client, headers: dict[
     return {"files": files, "seconds_under_profiler": job["seconds"]}
 
 
+def _cprofile(stack: Stack, worker: Process, client: httpx.Client, headers: dict[str, str],
+              pdf: bytes, out: Path) -> dict[str, Any]:
+    """The worker replaced by `celery worker -P solo` (the task runs in the process that
+    fetches it) under cProfile; the stats are written when it stops (SIGTERM)."""
+    out.mkdir(parents=True, exist_ok=True)
+    _stop(stack, worker)
+    stats = out / "pipeline-worker.prof"
+    argv = [sys.executable, "-m", "cProfile", "-o", str(stats), "-m", "celery", "-A",
+            "services.workers.pdf.app", "worker", "-Q", "pdf", "-P", "solo",
+            "-n", "profiled@%h", "--loglevel", "INFO", "--without-gossip", "--without-mingle"]
+    profiled = stack.spawn("worker-profiled", argv)
+    wait_log(profiled, "ready")
+    seconds = {engine: run_job(client, headers, pdf, engine)["seconds"] for engine in ENGINES}
+    _stop(stack, profiled)
+    top = io.StringIO()
+    pstats.Stats(str(stats), stream=top).sort_stats("cumulative").print_stats(40)
+    (out / "pipeline-worker.txt").write_text(top.getvalue())
+    return {"files": {"worker": str(stats)}, "seconds_under_profiler": seconds}
+
+
 def render(result: dict[str, Any]) -> str:
-    pages = result["pages"]
-    rows = [("raw pypdf extract_text (bench process)", result["raw_s"], None),
-            ("ours, one worker (-c 1)", result["one_worker_s"], result["one_worker_over_raw"]),
-            ("ours, two workers (2 x -c 1)", result["two_workers_s"], None)]
-    lines = [f"| {pages} pages | median s | min s | pages/s (median) | vs raw |",
-             "| --- | ---: | ---: | ---: | ---: |"]
-    raw_median = result["raw_s"]["median"]
-    for label, s, _ in rows:
-        lines.append(f"| {label} | {s['median']:.2f} | {s['min']:.2f} | "
-                     f"{pages / s['median']:.1f} | {ratio(s['median'], raw_median):.2f}x |")
-    lines += ["",
-              f"- one worker / raw time: **{result['one_worker_over_raw']:.2f}x** (target <= 1.3)",
-              f"- two workers speed-up over one: **{result['two_worker_speedup']:.2f}x** "
-              "(target >= 1.7)"]
-    lines += ["", "| run | total s | confirm s | start s | until 1st claim s | span s | "
-              "chunk busy s | after last chunk s | polls |",
-              "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
-    for label, runs in (("1 worker", result["one_worker_runs"]),
-                        ("2 workers", result["two_worker_runs"])):
-        for r in runs:
-            lines.append(
-                f"| {label} | {r['seconds']:.2f} | {r['confirm_s']:.3f} | {r['start_s']:.3f} | "
-                f"{r.get('until_first_claim_s', float('nan')):.3f} | "
-                f"{r.get('processing_span_s', float('nan')):.2f} | "
-                f"{r.get('chunk_busy_s', float('nan')):.2f} | "
-                f"{r.get('after_last_chunk_s', float('nan')):.3f} | {r['polls']} |")
+    lines = ["| pages | engine | raw s | one worker s | two workers s | raw pages/s | "
+             "one worker pages/s | two workers pages/s | one / raw | two over one |",
+             "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for case in result["cases"]:
+        lines.append(
+            f"| {case['pages']} | {case['engine']} | {case['raw_s']['median']:.3f} | "
+            f"{case['one_worker_s']['median']:.3f} | {case['two_workers_s']['median']:.3f} | "
+            f"{case['raw_pages_per_s']:.0f} | {case['one_worker_pages_per_s']:.0f} | "
+            f"{case['two_workers_pages_per_s']:.0f} | {case['one_worker_over_raw']:.2f}x | "
+            f"{case['two_worker_speedup']:.2f}x |")
+    lines.append("")
+    for case in result["cases"]:
+        if case["pages"] != TARGET_PAGES or case["engine"] not in TARGETS:
+            continue
+        most, least = TARGETS[case["engine"]]
+        lines.append(f"- {case['engine']}, {TARGET_PAGES} pages: one worker / raw "
+                     f"**{case['one_worker_over_raw']:.2f}x** (target <= {most}); two "
+                     f"workers over one **{case['two_worker_speedup']:.2f}x** "
+                     f"(target >= {least})")
+    lines += ["", "| case | run | total s | until 1st claim s | span s | chunk busy s | "
+              "after last chunk s | chunks | step events | polls |",
+              "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for case in result["cases"]:
+        label = f"{case['pages']} {case['engine']}"
+        for workers, runs in (("1 worker", case["one_worker_runs"]),
+                              ("2 workers", case["two_worker_runs"])):
+            for r in runs:
+                lines.append(
+                    f"| {label} | {workers} | {r['seconds']:.3f} | "
+                    f"{r.get('until_first_claim_s', float('nan')):.3f} | "
+                    f"{r.get('processing_span_s', float('nan')):.3f} | "
+                    f"{r.get('chunk_busy_s', float('nan')):.3f} | "
+                    f"{r.get('after_last_chunk_s', float('nan')):.3f} | "
+                    f"{r.get('chunks', 0)} | {r['step_events']} | {r['polls']} |")
     return "\n".join(lines)
 
 
@@ -244,10 +317,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small smoke run")
     parser.add_argument("--repetitions", type=int, help="override the repetition count")
+    parser.add_argument("--engine", choices=[*ENGINES, "both"], default="both",
+                        help="the text engine (default: both, in one run)")
+    parser.add_argument("--sizes", type=lambda v: tuple(int(x) for x in v.split(",")),
+                        default=(30, TARGET_PAGES, 500), help="page counts, e.g. 30,300,500")
     parser.add_argument("--profile", type=Path, help="also record py-spy profiles here")
     parser.add_argument("--json", type=Path, help="write the full result as JSON here")
     args = parser.parse_args(argv)
-    result = run(quick=args.quick, repetitions=args.repetitions, profile_dir=args.profile)
+    engines = ENGINES if args.engine == "both" else (args.engine,)
+    result = run(quick=args.quick, repetitions=args.repetitions, engines=engines,
+                 sizes=args.sizes, profile_dir=args.profile)
     if args.json:
         args.json.write_text(json.dumps(result, indent=2, default=str))
     print(render(result))

@@ -65,6 +65,11 @@ class Settings(BaseSettings):
     # recycles a leaking child regularly.
     worker_max_tasks_per_child: int = 500
     heartbeat_interval_seconds: float = 5.0
+    # A PDF worker that settled a chunk takes the job's next one in the same transaction,
+    # without a broker round trip, while its task began less than this long ago; after
+    # that the job's chunks go through the queue again, where other jobs' chunks wait too.
+    # Far below the soft time limit, which counts from the task's start.
+    chunk_follow_on_seconds: float = 10.0
     heartbeat_timeout_seconds: float = 120.0
     # A chunk queued this long without a claim is published again (its message was lost).
     # A broker that restarted (its run_id changed) has its queued chunks republished at

@@ -132,35 +132,51 @@ def exponential_backoff(attempt: int) -> float:
 
 
 def run_chunk(*, chunk_id: int, attempt: int, work: Work,
-              retry_delay: RetryDelay = exponential_backoff) -> str:
+              retry_delay: RetryDelay = exponential_backoff, follow_on: bool = False) -> str:
     """Process one chunk attempt; returns the outcome word for logs and tests.
 
     `retry_delay(attempt)` is the wait before the next attempt after a transient failure.
+    `follow_on`: once the chunk completed, go on with the job's next chunks, each claimed
+    in the transaction that settled the one before (CHUNK_FOLLOW_ON_SECONDS); the outcome
+    is then the last one's.
     """
     context = _claim(chunk_id, attempt)
     if context is None:
         return "skipped"
-    # Every line of the chunk's work names its chunk, until it is settled.
-    with log_context(job_id=context.job_id, user_id=context.user_id, chunk=context.index,
-                     attempt=attempt):
-        return _run_claimed(context, work=work, retry_delay=retry_delay)
+    until = time.monotonic() + get_settings().chunk_follow_on_seconds if follow_on else None
+    outcome = ""
+    while context is not None:
+        # Every line of the chunk's work names its chunk, until it is settled.
+        with log_context(job_id=context.job_id, user_id=context.user_id, chunk=context.index,
+                         attempt=context.attempt):
+            taker = _worker_id() if until is not None and time.monotonic() < until else None
+            outcome, context = _run_claimed(context, work=work, retry_delay=retry_delay,
+                                            taker=taker)
+    return outcome
 
 
-def _run_claimed(context: ChunkContext, *, work: Work, retry_delay: RetryDelay) -> str:
+def _worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _run_claimed(context: ChunkContext, *, work: Work, retry_delay: RetryDelay,
+                 taker: str | None) -> tuple[str, ChunkContext | None]:
+    """The chunk's outcome, and the job's next chunk when `taker` took it."""
     chunk_id, attempt = context.chunk_id, context.attempt
     try:
-        return _settle(context, S.COMPLETED, output=work(context))
+        return _settle(context, S.COMPLETED, output=work(context), taker=taker)
     except ChunkStopped:
-        return "stopped"
+        return "stopped", None
     except (TransientError, OperationalError) as exc:  # a blip: broker, provider, database
-        return _retry_or_fail(context, str(exc), delay=retry_delay(attempt))
+        return _retry_or_fail(context, str(exc), delay=retry_delay(attempt)), None
     except ConveyorError as exc:
-        return _fail(context, exc.code.name, exc.message)
+        return _fail(context, exc.code.name, exc.message), None
     except SoftTimeLimitExceeded:
-        return _fail(context, ErrorCode.TIMEOUT.name, "the chunk exceeded its time limit")
+        return _fail(context, ErrorCode.TIMEOUT.name, "the chunk exceeded its time limit"), None
     except Exception as exc:
         log.exception("chunk %s attempt %s crashed", chunk_id, attempt)
-        return _fail(context, ErrorCode.INTERNAL.name, f"internal error: {type(exc).__name__}")
+        return _fail(context, ErrorCode.INTERNAL.name,
+                     f"internal error: {type(exc).__name__}"), None
 
 
 def _claim(chunk_id: int, attempt: int) -> ChunkContext | None:
@@ -169,47 +185,57 @@ def _claim(chunk_id: int, attempt: int) -> ChunkContext | None:
         if job is None:
             return None
         chunk = repo.claim_chunk(session, chunk_id=chunk_id, attempt=attempt,
-                                 worker_id=f"{socket.gethostname()}:{os.getpid()}")
+                                 worker_id=_worker_id())
         if chunk is None:
             return None
         lifecycle.mark_job_running(session, job)
-        return ChunkContext(chunk_id=chunk.id, job_id=job.id, user_id=job.user_id,
-                            attempt=attempt, index=chunk.index,
-                            spec=dict(chunk.spec), params=dict(job.params),
-                            input_path=job.input_path, units_total=chunk.units_total)
+        return _context_of(job, chunk)
+
+
+def _context_of(job: Job, chunk: JobChunk) -> ChunkContext:
+    return ChunkContext(chunk_id=chunk.id, job_id=job.id, user_id=job.user_id,
+                        attempt=chunk.attempts, index=chunk.index, spec=dict(chunk.spec),
+                        params=dict(job.params), input_path=job.input_path,
+                        units_total=chunk.units_total)
 
 
 def _fail(context: ChunkContext, error_type: str, message: str) -> str:
-    return _settle(context, S.FAILED, error_type=error_type, error=message)
+    outcome, _ = _settle(context, S.FAILED, error_type=error_type, error=message)
+    return outcome
 
 
 def _settle(context: ChunkContext, target: JobStatus, *, output: ChunkOutput | None = None,
-            **values: Any) -> str:
+            taker: str | None = None, **values: Any) -> tuple[str, ChunkContext | None]:
     """Record this attempt's outcome, if the chunk is still this attempt's; advance the job.
-    `output`: a completed chunk's (its `store` runs here)."""
+    `output`: a completed chunk's (its `store` runs here). `taker`: this worker, to claim
+    the job's next chunk in the same transaction (returned as its context)."""
     with session_scope() as session:
         # Deferred steps first (they show how far a failed chunk got): their UPDATE takes
         # the job row's lock, in the usual order, and the read below sees it.
         context.write_steps(session)
-        locked = repo.lock_job_of_chunk(session, context.chunk_id)
-        assert locked is not None
-        job, chunk = locked
+        job = repo.lock_job_for_chunk(session, context.chunk_id)
+        assert job is not None
+        # Read under the job's lock, which every status change of a chunk takes: this
+        # one read serves the checks below and the job's next decisions.
+        chunks = repo.chunks_of(session, job.id)
+        chunk = next(c for c in chunks if c.id == context.chunk_id)
         done: dict[str, Any] = {}
         if output is not None:
             if output.store is not None and not _live_and_ours(context, job, chunk):
-                return "stopped"
+                return "stopped", None
             done = _completion(session, output, units_total=chunk.units_total)
         if not repo.transition_chunk(session, chunk=chunk, target=target, sources=[S.RUNNING],
                                      attempt=context.attempt, finished_at=utcnow(),
                                      **done, **values):
-            return "stale"
+            return "stale", None
         if target == S.FAILED and context.on_failure is not None:
             context.on_failure(session, values["error_type"], values["error"])
         repo.add_event(session, job_id=job.id, chunk_index=chunk.index, event_type="chunk",
                        from_status="running", to_status=target.value, attempt=context.attempt,
                        **{k: v for k, v in values.items() if k in ("error", "error_type")})
-        lifecycle.advance_job(session, job, settled=chunk)
-    return target.value
+        taken = lifecycle.advance_job(session, job, chunks=chunks, taker=taker)
+        following = _context_of(job, taken) if taken is not None else None
+    return target.value, following
 
 
 def _live_and_ours(context: ChunkContext, job: Job, chunk: JobChunk) -> bool:

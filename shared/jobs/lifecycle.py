@@ -29,6 +29,11 @@ from shared.webhooks import events as webhook_events
 
 S = JobStatus
 QUEUED_STEP = "Queued"  # a started job's step until a worker reports one
+# A job's progress is written at most this often (4 a second): a fast job settles dozens
+# of chunks a second, and each write is a row version and a webhook lookup, for a figure
+# nobody reads that often. The job row's `updated_at` is when it was last written; the
+# closing write sets 100 whatever the interval.
+PROGRESS_WRITE_INTERVAL = timedelta(seconds=0.25)
 
 
 def chunk_task_id(job: Job, chunk: JobChunk, attempt: int) -> str:
@@ -113,29 +118,53 @@ def mark_job_running(session: Session, job: Job) -> None:
                             attempts=Job.attempts + 1)
 
 
-def advance_job(session: Session, job: Job, *, settled: JobChunk | None = None) -> Job:
+def advance_job(session: Session, job: Job, *, chunks: list[JobChunk] | None = None,
+                taker: str | None = None) -> JobChunk | None:
     """After a chunk settled: queue more work, or close the job when every chunk is done.
 
     The caller holds the job's row lock (`repo.lock_job_of_chunk`), which serialises
-    concurrent chunk ends. `settled`: the chunk that just settled, as its update returned
-    it; a job of that one chunk then needs no read of its chunks.
+    concurrent chunk ends. `chunks`: the job's chunks as the caller read them under that
+    lock, the settled one as its update returned it. `taker`: the worker that settled
+    it, which takes the job's next chunk itself (returned) instead of a task message.
     """
     if job.status in TERMINAL:
-        return job
+        return None
     # One read serves every decision below.
-    chunks = ([settled] if settled is not None and job.total_chunks == 1
-              else repo.chunks_of(session, job.id))
+    chunks = repo.chunks_of(session, job.id) if chunks is None else chunks
     completed = sum(c.status == S.COMPLETED for c in chunks)
     if completed + sum(c.status == S.FAILED for c in chunks) < job.total_chunks:
-        moved = progress_percent(chunks) > job.progress_percent
-        job.progress_percent = max(job.progress_percent, progress_percent(chunks))
-        if moved:
-            session.flush()  # the webhook's payload reads the job as it is now
-            webhook_events.on_progress(session, job.id)
-        fill_parallel_slots(session, job, chunks)
-        return job
+        _write_progress(session, job, chunks)
+        taken = _take_next(session, job, chunks, taker=taker) if taker else None
+        fill_parallel_slots(session, job, chunks)  # `taken` counts as in flight
+        return taken
     _close_job(session, job, chunks, completed_chunks=completed)
-    return job
+    return None
+
+
+def _write_progress(session: Session, job: Job, chunks: list[JobChunk]) -> None:
+    """Move the job's progress, unless it was written less than PROGRESS_WRITE_INTERVAL
+    ago (the job row is locked: `updated_at` is the last write's)."""
+    percent = progress_percent(chunks)
+    if percent <= job.progress_percent or utcnow() - job.updated_at < PROGRESS_WRITE_INTERVAL:
+        return
+    job.progress_percent = percent
+    session.flush()  # the webhook's payload reads the job as it is now
+    webhook_events.on_progress(session, job.id)
+
+
+def _take_next(session: Session, job: Job, chunks: list[JobChunk], *,
+               taker: str) -> JobChunk | None:
+    """The job's next chunk, claimed for `taker`: a pending one first (it has no task
+    message yet), else a queued one (its message will find it taken); never a retry."""
+    if job.cancel_requested or job.status not in ACTIVE:
+        return None
+    for status in (S.PENDING, S.QUEUED):
+        for chunk in chunks:
+            # A queued retry keeps its backoff: only first attempts are taken early.
+            if (chunk.status == status and chunk.attempts == 0
+                    and repo.take_chunk(session, chunk=chunk, worker_id=taker)):
+                return chunk
+    return None
 
 
 def progress_percent(chunks: list[JobChunk]) -> int:

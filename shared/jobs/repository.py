@@ -180,8 +180,11 @@ def transition_chunk(session: Session, *, chunk: JobChunk, target: JobStatus,
     query = update(JobChunk).where(JobChunk.id == chunk.id, JobChunk.status.in_(list(sources)))
     if attempt is not None:
         query = query.where(JobChunk.attempts == attempt)
-    # RETURNING refreshes `chunk` in the same round trip (populate_existing).
-    updated = session.scalars(query.values(status=target, **values).returning(JobChunk),
+    # RETURNING refreshes `chunk` in the same round trip (populate_existing), all but the
+    # result: a PDF chunk's is tens of kilobytes of sentences, and sending it back to be
+    # parsed again cost more than writing it.
+    updated = session.scalars(query.values(status=target, **values).returning(JobChunk)
+                              .options(defer(JobChunk.result)),
                               execution_options={"synchronize_session": False,
                                                  "populate_existing": True}).first()
     return updated is not None
@@ -206,6 +209,25 @@ def claim_chunk(session: Session, *, chunk_id: int, attempt: int,
     add_event(session, job_id=chunk.job_id, chunk_index=chunk.index, event_type="attempt",
               from_status="queued", to_status="running", attempt=attempt, worker=worker_id)
     return chunk
+
+
+def take_chunk(session: Session, *, chunk: JobChunk, worker_id: str) -> bool:
+    """Claim a pending or queued chunk of a job whose row the caller has locked, for its
+    next attempt, without a task message: the worker that just settled one of the job's
+    chunks goes on with it. A message already published for that attempt finds the chunk
+    running and is dropped, as any duplicate is."""
+    attempt = chunk.attempts + 1
+    now = utcnow()
+    if not transition_chunk(session, chunk=chunk, target=JobStatus.RUNNING,
+                            sources=[JobStatus.PENDING, JobStatus.QUEUED],
+                            attempt=chunk.attempts, attempts=attempt, queued_at=now,
+                            started_at=now, heartbeat_at=now, worker_id=worker_id,
+                            units_done=0):
+        return False
+    add_event(session, job_id=chunk.job_id, chunk_index=chunk.index, event_type="attempt",
+              from_status="queued", to_status="running", attempt=attempt, worker=worker_id,
+              handed_over=True)
+    return True
 
 
 def touch_heartbeat(session: Session, *, chunk_id: int, attempt: int, units_done: int) -> bool:

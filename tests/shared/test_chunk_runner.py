@@ -3,49 +3,19 @@ on the real Postgres: no deadlock, no lost result, credits moved once."""
 
 import threading
 import time
-import uuid
 from typing import Any
 
-import pytest
 from sqlalchemy.orm import Session
 
 from shared import storage
-from shared.auth.accounts import create_user
-from shared.credits import ledger
 from shared.db import session_scope
 from shared.errors import ConveyorError, ErrorCode
 from shared.jobs import lifecycle
 from shared.jobs import repository as repo
 from shared.jobs.chunk_runner import ChunkContext, ChunkOutput, run_chunk
-from shared.jobs.models import Job, JobChunk, JobKind, JobStatus
+from shared.jobs.models import JobStatus
 from tests.support import db
 from tests.support.files import stored_path
-
-
-@pytest.fixture
-def queued_job(database):
-    """A job with queued chunks and no task messages, so only these tests run them."""
-
-    def make(chunk_count: int) -> tuple[int, list[int]]:
-        with session_scope() as session:
-            user = create_user(session, email=f"runner-{uuid.uuid4().hex[:8]}@example.com",
-                               password="long enough pw", signup_credits=100)
-            job = Job(user_id=user.id, kind=JobKind.PDF, status=JobStatus.QUEUED,
-                      estimated_credits=chunk_count, reserved_credits=chunk_count,
-                      total_chunks=chunk_count, parallelism=chunk_count,
-                      celery_task_id=f"job_test_{uuid.uuid4().hex[:6]}",
-                      chunk_task="pdf.process_chunk")
-            session.add(job)
-            session.flush()
-            ledger.reserve(session, user_id=user.id, job_id=job.id, amount=chunk_count)
-            chunks = [JobChunk(job_id=job.id, index=i, status=JobStatus.QUEUED, units_total=1,
-                               spec={"first_page": i + 1, "last_page": i + 1})
-                      for i in range(chunk_count)]
-            session.add_all(chunks)
-            session.flush()
-            return job.id, [c.id for c in chunks]
-
-    return make
 
 
 def _run_all(chunk_ids: list[int], work) -> list[str]:

@@ -33,8 +33,15 @@ class PageKind(StrEnum):
     EMPTY = "empty"  # neither text nor images
 
 
-def letter_count(text: str) -> int:
-    return sum(char.isalpha() for char in text)
+def has_letters(text: str, at_least: int = MIN_LETTERS) -> bool:
+    """Whether `text` holds `at_least` letters. Stops at the last one needed: counting a
+    whole page's letters took longer than PDFium takes to read the page."""
+    for char in text:
+        if char.isalpha():
+            at_least -= 1
+            if at_least <= 0:
+                return True
+    return at_least <= 0
 
 
 def kind_of(text: str, *, has_images: bool) -> PageKind:
@@ -43,7 +50,7 @@ def kind_of(text: str, *, has_images: bool) -> PageKind:
     A short text without images ("12", "Chapter One") is still the page's text layer;
     OCR could only read the same words back.
     """
-    if letter_count(text) >= MIN_LETTERS:
+    if has_letters(text):
         return PageKind.TEXT
     if has_images:
         return PageKind.SCANNED
@@ -53,7 +60,7 @@ def kind_of(text: str, *, has_images: bool) -> PageKind:
 def classify_page(text: str, *, find_images: Callable[[], bool]) -> PageKind:
     """`kind_of` for a page whose text layer is `text`; `find_images` (which parses the
     page's content) is asked only when the text is short."""
-    if letter_count(text) >= MIN_LETTERS:
+    if has_letters(text):
         return PageKind.TEXT
     return kind_of(text, has_images=find_images())
 

@@ -1,0 +1,235 @@
+"""A PDF worker that settled a chunk goes on with the job's next one, claimed in the same
+transaction (no task message), and a worker lost mid-chain leaves that chunk to the
+reaper; a job's progress is written at most 4 times a second; a chunk's pages take no
+transaction of their own. On the real Postgres."""
+
+import time
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import event, func, select, update
+
+from shared.celery_app import TaskName
+from shared.db import get_engine, session_scope, utcnow
+from shared.errors import TransientError
+from shared.jobs import lifecycle, outbox
+from shared.jobs import repository as repo
+from shared.jobs.chunk_runner import ChunkContext, ChunkOutput, run_chunk
+from shared.jobs.models import JobChunk, JobStatus, OutboxMessage
+from shared.jobs.reaper import reap_stale_jobs
+from shared.settings import get_settings
+from tests.support import db
+
+
+def _items(context: ChunkContext) -> ChunkOutput:
+    return ChunkOutput(result={"items": [f"sentence {context.index}"]})
+
+
+def _messages_for(chunk_ids: list[int]) -> int:
+    with session_scope() as session:
+        return session.scalar(select(func.count()).select_from(OutboxMessage).where(
+            OutboxMessage.task_name == TaskName.PDF_PROCESS_CHUNK.value,
+            OutboxMessage.kwargs["chunk_id"].as_integer().in_(chunk_ids))) or 0
+
+
+def _writes_progress(statement: str) -> bool:
+    return (statement.startswith("UPDATE job SET")
+            and "progress_percent=" in statement.split(" WHERE ", 1)[0])
+
+
+@pytest.fixture
+def unpublished(monkeypatch) -> None:
+    """Messages stay in the outbox: a live worker of the test session (e2e) must not run
+    a chunk of these jobs while a test looks at them."""
+
+    class Stub:
+        def submit(self, messages: object) -> None:
+            pass
+
+    monkeypatch.setattr(outbox, "_publisher", Stub)
+
+
+@pytest.fixture
+def statements() -> Iterator[list[str]]:
+    """Every SQL statement this process sends while the test runs ("COMMIT" for each
+    commit)."""
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany) -> None:
+        seen.append(statement)
+
+    def commit(conn) -> None:
+        seen.append("COMMIT")
+
+    engine = get_engine()
+    event.listen(engine, "before_cursor_execute", record)
+    event.listen(engine, "commit", commit)
+    yield seen
+    event.remove(engine, "before_cursor_execute", record)
+    event.remove(engine, "commit", commit)
+
+
+def test_one_task_runs_the_jobs_chunks_back_to_back_without_messages(queued_job):
+    job_id, chunk_ids = queued_job(6, queued=2)
+
+    assert run_chunk(chunk_id=chunk_ids[0], attempt=1, work=_items,
+                     follow_on=True) == "completed"
+    chunks = db.chunks(job_id)
+    # Chunk 1 was queued with a message (not published here); the pending ones came first.
+    assert {c.status for c in chunks} == {JobStatus.COMPLETED}
+    assert [c.attempts for c in chunks] == [1] * 6
+    assert _messages_for(chunk_ids) == 0
+    with session_scope() as session:
+        job = repo.get_job(session, job_id)
+        assert job is not None and job.status == JobStatus.COMPLETED
+        assert job.result["item_count"] == 6
+        events = repo.events_of(session, job_id=job_id, limit=500, offset=0)
+    attempts = [e for e in events if e.event_type == "attempt"]
+    assert [e.chunk_index for e in attempts] == [0, 2, 3, 4, 5, 1]
+    assert [bool(e.detail.get("handed_over")) for e in attempts] == [False] + [True] * 5
+    # The message of the queued chunk comes late: a duplicate, dropped.
+    assert run_chunk(chunk_id=chunk_ids[1], attempt=1, work=_items) == "skipped"
+    assert db.ledger_for_job(job_id) == [("reserve", 6)]
+
+
+def test_after_its_follow_on_time_a_worker_hands_the_next_chunk_to_the_queue(
+        queued_job, monkeypatch, unpublished):
+    monkeypatch.setattr(get_settings(), "chunk_follow_on_seconds", 0.0)
+    job_id, chunk_ids = queued_job(3, queued=1)
+
+    assert run_chunk(chunk_id=chunk_ids[0], attempt=1, work=_items,
+                     follow_on=True) == "completed"
+    statuses = [c.status for c in db.chunks(job_id)]
+    assert statuses == [JobStatus.COMPLETED, JobStatus.QUEUED, JobStatus.PENDING]
+    assert _messages_for(chunk_ids) == 1
+
+
+def test_a_follow_on_stops_when_the_job_is_cancelled(queued_job):
+    job_id, chunk_ids = queued_job(5, queued=1)
+
+    def cancel_during_the_second(context: ChunkContext) -> ChunkOutput:
+        if context.index == 1:
+            with session_scope() as session:
+                job = repo.get_job(session, job_id, for_update=True)
+                assert job is not None and lifecycle.cancel_job(session, job) is not None
+        return _items(context)
+
+    assert run_chunk(chunk_id=chunk_ids[0], attempt=1, work=cancel_during_the_second,
+                     follow_on=True) == "stale"
+    statuses = [c.status for c in db.chunks(job_id)]
+    assert statuses == [JobStatus.COMPLETED] + [JobStatus.CANCELLED] * 4
+    assert _messages_for(chunk_ids) == 0
+    assert db.ledger_for_job(job_id) == [("reserve", 5), ("release", 5)]
+
+
+def test_a_retry_is_not_taken_before_its_backoff(queued_job, unpublished):
+    job_id, chunk_ids = queued_job(2)
+
+    def blip_once(context: ChunkContext) -> ChunkOutput:
+        if context.index == 1 and context.attempt == 1:
+            raise TransientError("provider blip")
+        return _items(context)
+
+    assert run_chunk(chunk_id=chunk_ids[1], attempt=1, work=blip_once) == "retrying"
+    assert run_chunk(chunk_id=chunk_ids[0], attempt=1, work=blip_once,
+                     follow_on=True) == "completed"
+    first, second = db.chunks(job_id)
+    assert (first.status, second.status, second.attempts) == (
+        JobStatus.COMPLETED, JobStatus.QUEUED, 1)
+
+
+def test_progress_is_written_at_most_four_times_a_second(queued_job, statements,
+                                                         unpublished):
+    job_id, chunk_ids = queued_job(40, queued=5)
+    statements.clear()
+
+    started = time.monotonic()
+    assert run_chunk(chunk_id=chunk_ids[0], attempt=1, work=_items,
+                     follow_on=True) == "completed"
+    elapsed = time.monotonic() - started
+
+    progress_writes = [s for s in statements if _writes_progress(s)]
+    # The closing write (100) comes on top of those the interval allows.
+    allowed = 1 + int(elapsed / lifecycle.PROGRESS_WRITE_INTERVAL.total_seconds()) + 1
+    assert 1 <= len(progress_writes) <= allowed
+    assert len(progress_writes) < len(chunk_ids) // 2
+    with session_scope() as session:
+        job = repo.get_job(session, job_id)
+        assert job is not None and (job.status, job.progress_percent) == (
+            JobStatus.COMPLETED, 100)
+
+
+def test_without_the_bound_every_settle_would_write_progress(queued_job, statements,
+                                                             monkeypatch):
+    """The counter above counts what it should: with no interval, each settle writes."""
+    monkeypatch.setattr(lifecycle, "PROGRESS_WRITE_INTERVAL",
+                        lifecycle.PROGRESS_WRITE_INTERVAL * 0)
+    _, chunk_ids = queued_job(6, queued=1)
+    statements.clear()
+
+    assert run_chunk(chunk_id=chunk_ids[0], attempt=1, work=_items,
+                     follow_on=True) == "completed"
+    progress_writes = [s for s in statements if _writes_progress(s)]
+    assert len(progress_writes) == 6  # 5 settles that leave work, and the closing one
+
+
+def test_a_chunk_reading_many_pages_commits_twice(queued_job, statements):
+    """Claim and settle: a page's report is a heartbeat only once one is due."""
+    job_id, (chunk_id,) = queued_job(1)
+    statements.clear()
+
+    def pages(context: ChunkContext) -> ChunkOutput:
+        for page in range(200):
+            context.report(page)
+        return _items(context)
+
+    assert run_chunk(chunk_id=chunk_id, attempt=1, work=pages) == "completed"
+    updates_of_chunk = [s for s in statements if s.startswith("UPDATE job_chunk")]
+    assert len(updates_of_chunk) == 2  # the claim and the settle
+    assert statements.count("COMMIT") == 2
+    assert db.chunks(job_id)[0].status == JobStatus.COMPLETED
+
+
+class _WorkerKilled(BaseException):
+    """Stands for a SIGKILL: nothing of the runner's handling runs."""
+
+
+def test_a_worker_lost_mid_chain_leaves_its_chunk_to_the_reaper(queued_job, unpublished):
+    job_id, chunk_ids = queued_job(3, queued=1)
+
+    def killed_on_the_second(context: ChunkContext) -> ChunkOutput:
+        if context.index == 1:
+            raise _WorkerKilled
+        return _items(context)
+
+    with pytest.raises(_WorkerKilled):
+        run_chunk(chunk_id=chunk_ids[0], attempt=1, work=killed_on_the_second, follow_on=True)
+    statuses = [(c.status, c.attempts) for c in db.chunks(job_id)]
+    assert statuses == [(JobStatus.COMPLETED, 1), (JobStatus.RUNNING, 1),
+                        (JobStatus.PENDING, 0)]
+    quiet = utcnow() - timedelta(seconds=get_settings().heartbeat_timeout_seconds + 5)
+    with session_scope() as session:
+        session.execute(update(JobChunk).where(JobChunk.id == chunk_ids[1])
+                        .values(heartbeat_at=quiet))
+    _reap()
+    assert [(c.status, c.attempts) for c in db.chunks(job_id)][1] == (JobStatus.QUEUED, 1)
+
+    assert run_chunk(chunk_id=chunk_ids[1], attempt=2, work=_items,
+                     follow_on=True) == "completed"
+    assert {c.status for c in db.chunks(job_id)} == {JobStatus.COMPLETED}
+    with session_scope() as session:
+        events = repo.events_of(session, job_id=job_id, limit=500, offset=0)
+        job = repo.get_job(session, job_id)
+        assert job is not None and job.status == JobStatus.COMPLETED
+    assert [e.event_type for e in events].count("worker_lost") == 1
+    assert db.ledger_for_job(job_id) == [("reserve", 3)]
+
+
+def _reap() -> None:
+    """One reaper pass; the session's beat may hold the lock for a moment."""
+    for _ in range(50):
+        if not reap_stale_jobs().skipped_locked:
+            return
+        time.sleep(0.05)
+    raise AssertionError("the reaper lock was never free")
