@@ -10,11 +10,7 @@ from shared.celery_app import TaskName, create_celery_app
 from shared.logging import configure_logging
 from shared.settings import get_settings
 
-PERIODIC_TASKS = (TaskName.RELAY_OUTBOX, TaskName.REAP_STALE_JOBS, TaskName.CLEAN_OLD_FILES)
-# Celery's own lines about these (every 2.5 s) are dropped; the tasks log what they did.
-configure_logging("beat", quiet_tasks=[task.value for task in PERIODIC_TASKS])
 settings = get_settings()
-app = create_celery_app("conveyor-beat", include=["services.jobs.maintenance.tasks"])
 
 
 def _every(task: TaskName, seconds: float) -> dict[str, object]:
@@ -22,11 +18,17 @@ def _every(task: TaskName, seconds: float) -> dict[str, object]:
     return {"task": task.value, "schedule": seconds, "options": {"expires": seconds}}
 
 
-app.conf.beat_schedule = {
+BEAT_SCHEDULE = {
     "relay-outbox": _every(TaskName.RELAY_OUTBOX,
                            max(1.0, settings.outbox_relay_after_seconds / 2)),
     "reap-stale-jobs": _every(TaskName.REAP_STALE_JOBS, settings.reaper_interval_seconds),
     "clean-old-files": _every(TaskName.CLEAN_OLD_FILES, 3600.0),
     "retry-webhooks": _every(TaskName.RETRY_WEBHOOKS, settings.webhook_retry_scan_seconds),
 }
+PERIODIC_TASKS = sorted(str(entry["task"]) for entry in BEAT_SCHEDULE.values())
+# Celery's own lines about every periodic task (the relay's every 2.5 s) are dropped; the
+# tasks log what they did, when they did something.
+configure_logging("beat", quiet_tasks=PERIODIC_TASKS)
+app = create_celery_app("conveyor-beat", include=["services.jobs.maintenance.tasks"])
+app.conf.beat_schedule = BEAT_SCHEDULE
 app.conf.beat_schedule_filename = str(settings.data_dir / "celerybeat-schedule")
