@@ -149,9 +149,8 @@ def run_chunk(*, chunk_id: int, attempt: int, work: Work,
         # Every line of the chunk's work names its chunk, until it is settled.
         with log_context(job_id=context.job_id, user_id=context.user_id, chunk=context.index,
                          attempt=context.attempt):
-            taker = _worker_id() if until is not None and time.monotonic() < until else None
             outcome, context = _run_claimed(context, work=work, retry_delay=retry_delay,
-                                            taker=taker)
+                                            until=until)
     return outcome
 
 
@@ -160,11 +159,15 @@ def _worker_id() -> str:
 
 
 def _run_claimed(context: ChunkContext, *, work: Work, retry_delay: RetryDelay,
-                 taker: str | None) -> tuple[str, ChunkContext | None]:
-    """The chunk's outcome, and the job's next chunk when `taker` took it."""
+                 until: float | None) -> tuple[str, ChunkContext | None]:
+    """The chunk's outcome, and the job's next chunk when this worker took it: only while
+    the task is younger than `until` (monotonic) once this chunk is done, so that a chain
+    ends on time however long its chunks take."""
     chunk_id, attempt = context.chunk_id, context.attempt
     try:
-        return _settle(context, S.COMPLETED, output=work(context), taker=taker)
+        output = work(context)
+        taker = _worker_id() if until is not None and time.monotonic() < until else None
+        return _settle(context, S.COMPLETED, output=output, taker=taker)
     except ChunkStopped:
         return "stopped", None
     except (TransientError, OperationalError) as exc:  # a blip: broker, provider, database

@@ -163,6 +163,7 @@ def _take_next(session: Session, job: Job, chunks: list[JobChunk], *,
             # A queued retry keeps its backoff: only first attempts are taken early.
             if (chunk.status == status and chunk.attempts == 0
                     and repo.take_chunk(session, chunk=chunk, worker_id=taker)):
+                mark_job_running(session, job)  # a claim, like one by message
                 return chunk
     return None
 

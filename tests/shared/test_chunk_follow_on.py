@@ -105,6 +105,42 @@ def test_after_its_follow_on_time_a_worker_hands_the_next_chunk_to_the_queue(
     assert _messages_for(chunk_ids) == 1
 
 
+def test_the_follow_on_time_is_judged_when_a_chunk_ends_not_when_it_starts(
+        queued_job, monkeypatch, unpublished):
+    monkeypatch.setattr(get_settings(), "chunk_follow_on_seconds", 0.2)
+    job_id, chunk_ids = queued_job(3, queued=1)
+
+    def slow(context: ChunkContext) -> ChunkOutput:
+        time.sleep(0.4)  # past the follow-on time by the time it is done
+        return _items(context)
+
+    assert run_chunk(chunk_id=chunk_ids[0], attempt=1, work=slow,
+                     follow_on=True) == "completed"
+    statuses = [c.status for c in db.chunks(job_id)]
+    assert statuses == [JobStatus.COMPLETED, JobStatus.QUEUED, JobStatus.PENDING]
+
+
+def test_a_chunk_taken_by_follow_on_sets_a_retrying_job_running(queued_job, unpublished):
+    job_id, chunk_ids = queued_job(4)
+    seen: dict[int, str] = {}
+
+    def work(context: ChunkContext) -> ChunkOutput:
+        if context.index == 3:
+            raise TransientError("provider blip")
+        if context.index == 1:  # meanwhile another worker's chunk fails for a while
+            assert run_chunk(chunk_id=chunk_ids[3], attempt=1, work=work) == "retrying"
+        with session_scope() as session:
+            job = repo.get_job(session, job_id)
+            assert job is not None
+            seen[context.index] = job.status
+        return _items(context)
+
+    assert run_chunk(chunk_id=chunk_ids[0], attempt=1, work=work,
+                     follow_on=True) == "completed"
+    # Chunk 2 was taken after the job went retrying: taking it is a claim like any other.
+    assert seen == {0: JobStatus.RUNNING, 1: JobStatus.RETRYING, 2: JobStatus.RUNNING}
+
+
 def test_a_follow_on_stops_when_the_job_is_cancelled(queued_job):
     job_id, chunk_ids = queued_job(5, queued=1)
 
