@@ -184,6 +184,24 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / _CLK_TCK
 
 
+def descendants(pid: int) -> list[int]:
+    """Pids of every live process below `pid` (a Celery worker's pool children)."""
+    parents: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            parents.setdefault(ppid, []).append(int(entry.name))
+    found, todo = [], [pid]
+    while todo:
+        children = parents.get(todo.pop(), [])
+        found += children
+        todo += children
+    return found
+
+
 def postgres_backends(database: str) -> list[int]:
     """Pids of the local Postgres backends connected to `database` (by their title)."""
     found = []
@@ -239,12 +257,16 @@ def py_spy_recording(py_spy: str, pids: dict[str, int], out: Path, *, prefix: st
 
 @dataclass
 class CpuMeter:
-    """CPU seconds spent by named processes (and Postgres backends of one DB) over a span."""
+    """CPU seconds spent by named processes (and Postgres backends of one DB) over a span.
+    `trees`: the names whose child processes count too, for the children alive at both
+    ends of the span (a Celery worker's pool child: its work is done there)."""
 
     pids: dict[str, int]
     database: str | None = None
+    trees: Collection[str] = ()
     _start: dict[str, float] | None = None
     _pg_start: dict[int, float] | None = None
+    _tree_start: dict[int, float] | None = None
 
     def _pg(self) -> dict[int, float]:
         return {pid: cpu_seconds(pid) for pid in postgres_backends(self.database)} \
@@ -254,11 +276,18 @@ class CpuMeter:
         self._start = {name: cpu_seconds(pid) for name, pid in self.pids.items()}
         self._start["bench-client"] = time.process_time()
         self._pg_start = self._pg()
+        self._tree_start = {child: cpu_seconds(child) for name in self.trees
+                            for child in descendants(self.pids[name])}
 
     def stop(self) -> dict[str, float]:
         assert self._start is not None and self._pg_start is not None
         used = {name: cpu_seconds(pid) - self._start[name] for name, pid in self.pids.items()}
         used["bench-client"] = time.process_time() - self._start["bench-client"]
+        assert self._tree_start is not None
+        for name in self.trees:
+            used[name] += sum(cpu_seconds(child) - self._tree_start[child]
+                              for child in descendants(self.pids[name])
+                              if child in self._tree_start)
         if self.database:
             used["postgres"] = sum(cpu - self._pg_start.get(pid, 0.0)
                                    for pid, cpu in self._pg().items())

@@ -13,7 +13,15 @@ processes, beside raw extraction of the same file by the same engine in this pro
 
 Each repetition measures, per size and engine: raw extraction, then ours with ONE worker
 (`celery worker -c 1`); then a second `celery worker -c 1` process is started and every
-size and engine runs with TWO workers. Medians (and min) over the repetitions.
+size and engine runs with TWO workers. Medians (and min) over the repetitions. Each job
+also records the CPU seconds each process spent while it ran (gateway, job service,
+beat, workers with their pool children, the bench database's Postgres backends, this
+client).
+
+The machine's own ceiling for two processes, measured in the same repetition: raw
+extraction of the file in two processes at once, its throughput over one alone. Two
+workers cannot scale better than the machine does for the same work; the report gives
+both, and their quotient (the pipeline's scaling efficiency).
 Targets (issue 22), at 300 pages, each a ratio within the same run:
   pypdf:  one worker <= 1.2x raw time; two workers >= 1.7x faster than one.
   pdfium: one worker <= 1.5x raw time; two workers >= 1.6x faster than one.
@@ -28,6 +36,7 @@ import pstats
 import sys
 import tempfile
 import time
+from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -37,6 +46,7 @@ import pypdfium2 as pdfium
 from pypdf import PdfReader
 
 from bench.common import (
+    CpuMeter,
     bench_env,
     find_py_spy,
     machine_note,
@@ -56,6 +66,7 @@ SENTENCES_PER_PAGE = 62  # make_flowing_document at Helvetica 10 on A4, measured
 FIRST_GUESS = {300: 18990}  # sentence counts known to give these page counts
 ENGINES = ("pypdf", "pdfium")
 TARGET_PAGES = 300
+WARM_PAGES = 50  # 20-page chunks, 3 in parallel
 # Per engine: (one worker / raw time at most, two workers' speed-up over one at least).
 TARGETS = {"pypdf": (1.2, 1.7), "pdfium": (1.5, 1.6)}
 
@@ -95,6 +106,14 @@ def raw_extract(path: Path, engine: str = "pypdf") -> tuple[float, int]:
         reader = PdfReader(path, strict=False)
         chars = sum(len(page.extract_text() or "") for page in reader.pages)
     return time.perf_counter() - started, chars
+
+
+def raw_two_at_once(pool: ProcessPoolExecutor, path: Path, engine: str) -> float:
+    """Wall seconds for two processes extracting the file at once (the pool's two workers
+    are started and warm)."""
+    started = time.perf_counter()
+    list(pool.map(raw_extract, [path, path], [engine, engine]))
+    return time.perf_counter() - started
 
 
 def _parse(ts: str | None) -> float | None:
@@ -163,6 +182,14 @@ def _breakdown(events: list[dict[str, Any]], *, wall0: float, wall_end: float
             "after_last_chunk_s": wall_end - last_done}
 
 
+def metered_job(meter: CpuMeter, client: httpx.Client, headers: dict[str, str], pdf: bytes,
+                engine: str) -> dict[str, Any]:
+    """`run_job`, with the CPU seconds each process spent meanwhile."""
+    meter.start()
+    job = run_job(client, headers, pdf, engine)
+    return {**job, "cpu_s": meter.stop()}
+
+
 def _summary(values: list[float]) -> dict[str, float]:
     return {"median": median(values), "min": min(values), "runs": values}
 
@@ -173,8 +200,11 @@ def run(*, quick: bool = False, repetitions: int | None = None,
     sizes = (60,) if quick else sizes
     repetitions = repetitions or (1 if quick else 3)
     pdfs = {size: flowing_pdf(size, exact=not quick)[0] for size in sizes}
+    # Three chunks started at once: with two workers, each gets one.
+    warm_pdf = flowing_pdf(WARM_PAGES, exact=False)[0]
     cases = [(size, engine) for size in sizes for engine in engines]
     raw: dict[tuple[int, str], list[float]] = {case: [] for case in cases}
+    raw_two: dict[tuple[int, str], list[float]] = {case: [] for case in cases}
     one: dict[tuple[int, str], list[dict[str, Any]]] = {case: [] for case in cases}
     two: dict[tuple[int, str], list[dict[str, Any]]] = {case: [] for case in cases}
     with bench_env("pipeline") as bench:
@@ -190,43 +220,62 @@ def run(*, quick: bool = False, repetitions: int | None = None,
             headers = register(stack.gateway_url)
             print(f"pipeline: sizes {sizes}, engines {engines}, {repetitions} repetition(s)",
                   file=sys.stderr)
-            with httpx.Client(base_url=stack.gateway_url, timeout=60) as client:
+            pids = {p.name: p.popen.pid for p in stack.processes}
+            with httpx.Client(base_url=stack.gateway_url, timeout=60) as client, \
+                    ProcessPoolExecutor(2) as pool:
                 for engine in engines:  # warm-up: connections, worker child, imports
-                    warm = run_job(client, headers, pdfs[sizes[0]], engine)
+                    warm = run_job(client, headers, warm_pdf, engine)
+                    raw_two_at_once(pool, paths[sizes[0]], engine)
                     print(f"  warm-up {engine}: {warm['seconds']:.2f} s", file=sys.stderr)
                 for rep in range(repetitions):
+                    meter = CpuMeter(pids, bench.name, trees=["worker-a"])
                     for size, engine in cases:
                         raw[size, engine].append(raw_extract(paths[size], engine)[0])
-                        one[size, engine].append(run_job(client, headers, pdfs[size], engine))
+                        raw_two[size, engine].append(
+                            raw_two_at_once(pool, paths[size], engine))
+                        one[size, engine].append(
+                            metered_job(meter, client, headers, pdfs[size], engine))
                     worker_b = stack.start_worker("worker-b", concurrency=1)
+                    for engine in engines:  # its pool child's first chunks are slower
+                        run_job(client, headers, warm_pdf, engine)
+                    meter = CpuMeter({**pids, "worker-b": worker_b.popen.pid}, bench.name,
+                                     trees=["worker-a", "worker-b"])
                     try:
                         for size, engine in cases:
                             two[size, engine].append(
-                                run_job(client, headers, pdfs[size], engine))
+                                metered_job(meter, client, headers, pdfs[size], engine))
                     finally:
                         _stop(stack, worker_b)
                     for size, engine in cases:
                         print(f"  rep {rep + 1} {size:>3} pages {engine:<6}: raw "
-                              f"{raw[size, engine][-1]:.3f} s  one worker "
+                              f"{raw[size, engine][-1]:.3f} s (two at once "
+                              f"{raw_two[size, engine][-1]:.3f} s)  one worker "
                               f"{one[size, engine][-1]['seconds']:.3f} s  two workers "
                               f"{two[size, engine][-1]['seconds']:.3f} s", file=sys.stderr)
                 profile = (_profile(stack, worker_a, client, headers, pdfs[sizes[-1]],
-                                    profile_dir) if profile_dir else None)
+                                    profile_dir, engines) if profile_dir else None)
         finally:
             stack.stop_all()
-    rows = [_case_result(size, engine, raw=raw[size, engine], one=one[size, engine],
-                         two=two[size, engine]) for size, engine in cases]
+    rows = [_case_result(size, engine, raw=raw[size, engine], raw_two=raw_two[size, engine],
+                         one=one[size, engine], two=two[size, engine])
+            for size, engine in cases]
     return {"benchmark": "pipeline_pages", "date": now_text(), "machine": machine_note(),
             "quick": quick, "repetitions": repetitions, "cases": rows, "profile": profile}
 
 
-def _case_result(pages: int, engine: str, *, raw: list[float], one: list[dict[str, Any]],
-                 two: list[dict[str, Any]]) -> dict[str, Any]:
+def _case_result(pages: int, engine: str, *, raw: list[float], raw_two: list[float],
+                 one: list[dict[str, Any]], two: list[dict[str, Any]]) -> dict[str, Any]:
     raw_s = _summary(raw)
     one_s = _summary([r["seconds"] for r in one])
     two_s = _summary([r["seconds"] for r in two])
+    # Per repetition, as each run's figures are only comparable within it.
+    ceilings = [2 * solo / both for solo, both in zip(raw, raw_two, strict=True)]
+    speedups = [a["seconds"] / b["seconds"] for a, b in zip(one, two, strict=True)]
     return {"pages": pages, "engine": engine, "raw_s": raw_s, "one_worker_s": one_s,
-            "two_workers_s": two_s,
+            "two_workers_s": two_s, "raw_two_at_once_s": _summary(raw_two),
+            "two_process_ceiling": _summary(ceilings),
+            "scaling_efficiency": _summary([s / c for s, c in
+                                            zip(speedups, ceilings, strict=True)]),
             "raw_pages_per_s": pages / raw_s["median"],
             "one_worker_pages_per_s": pages / one_s["median"],
             "two_workers_pages_per_s": pages / two_s["median"],
@@ -241,18 +290,22 @@ def _stop(stack: Stack, process: Process) -> None:
 
 
 def _profile(stack: Stack, worker: Process, client: httpx.Client, headers: dict[str, str],
-             pdf: bytes, out: Path) -> dict[str, Any]:
-    """One extra one-worker job under py-spy (worker incl. its pool child, gateway, jobs);
-    without py-spy, one job per engine on a solo-pool worker under cProfile instead."""
+             pdf: bytes, out: Path, engines: tuple[str, ...]) -> dict[str, Any]:
+    """Extra one-worker jobs, three per engine, under py-spy (worker incl. its pool
+    child, gateway, jobs; one set of files per engine); without py-spy, one job per engine
+    on a solo-pool worker under cProfile instead."""
     py_spy = find_py_spy()
     if py_spy is None:
         return _cprofile(stack, worker, client, headers, pdf, out)
     targets = {"worker": worker.popen.pid,
                **{p.name: p.popen.pid for p in stack.processes if p.name in ("gateway", "jobs")}}
-    with py_spy_recording(py_spy, targets, out, prefix="pipeline",
-                          with_children={"worker"}) as files:
-        job = run_job(client, headers, pdf)
-    return {"files": files, "seconds_under_profiler": job["seconds"]}
+    result: dict[str, Any] = {}
+    for engine in engines:
+        with py_spy_recording(py_spy, targets, out, prefix=f"pipeline-{engine}",
+                              with_children={"worker"}) as files:
+            seconds = [run_job(client, headers, pdf, engine)["seconds"] for _ in range(3)]
+        result[engine] = {"files": files, "seconds_under_profiler": seconds}
+    return result
 
 
 def _cprofile(stack: Stack, worker: Process, client: httpx.Client, headers: dict[str, str],
@@ -277,15 +330,18 @@ def _cprofile(stack: Stack, worker: Process, client: httpx.Client, headers: dict
 
 def render(result: dict[str, Any]) -> str:
     lines = ["| pages | engine | raw s | one worker s | two workers s | raw pages/s | "
-             "one worker pages/s | two workers pages/s | one / raw | two over one |",
-             "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+             "one worker pages/s | two workers pages/s | one / raw | two over one | "
+             "raw two processes over one | efficiency |",
+             "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for case in result["cases"]:
         lines.append(
             f"| {case['pages']} | {case['engine']} | {case['raw_s']['median']:.3f} | "
             f"{case['one_worker_s']['median']:.3f} | {case['two_workers_s']['median']:.3f} | "
             f"{case['raw_pages_per_s']:.0f} | {case['one_worker_pages_per_s']:.0f} | "
             f"{case['two_workers_pages_per_s']:.0f} | {case['one_worker_over_raw']:.2f}x | "
-            f"{case['two_worker_speedup']:.2f}x |")
+            f"{case['two_worker_speedup']:.2f}x | "
+            f"{case['two_process_ceiling']['median']:.2f}x | "
+            f"{case['scaling_efficiency']['median']:.0%} |")
     lines.append("")
     for case in result["cases"]:
         if case["pages"] != TARGET_PAGES or case["engine"] not in TARGETS:
@@ -295,6 +351,7 @@ def render(result: dict[str, Any]) -> str:
                      f"**{case['one_worker_over_raw']:.2f}x** (target <= {most}); two "
                      f"workers over one **{case['two_worker_speedup']:.2f}x** "
                      f"(target >= {least})")
+    lines += ["", *_cpu_table(result["cases"])]
     lines += ["", "| case | run | total s | until 1st claim s | span s | chunk busy s | "
               "after last chunk s | chunks | step events | polls |",
               "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
@@ -311,6 +368,31 @@ def render(result: dict[str, Any]) -> str:
                     f"{r.get('after_last_chunk_s', float('nan')):.3f} | "
                     f"{r.get('chunks', 0)} | {r['step_events']} | {r['polls']} |")
     return "\n".join(lines)
+
+
+def _cpu_table(cases: list[dict[str, Any]]) -> list[str]:
+    """CPU seconds per job by process (medians over the repetitions)."""
+    names = ["workers", "postgres", "gateway", "jobs", "beat", "bench-client"]
+    lines = ["| case | run | " + " | ".join(f"{name} CPU s" for name in names)
+             + " | all CPU s | wall s |", "| --- | --- |" + " ---: |" * (len(names) + 2)]
+    for case in cases:
+        for workers, runs in (("1 worker", case["one_worker_runs"]),
+                              ("2 workers", case["two_worker_runs"])):
+            used = [_cpu_by_role(run["cpu_s"]) for run in runs if "cpu_s" in run]
+            if not used:
+                continue
+            cells = [median([u.get(name, 0.0) for u in used]) for name in names]
+            lines.append(f"| {case['pages']} {case['engine']} | {workers} | "
+                         + " | ".join(f"{cell:.3f}" for cell in cells)
+                         + f" | {median([sum(u.values()) for u in used]):.3f} | "
+                         f"{median([run['seconds'] for run in runs]):.3f} |")
+    return lines
+
+
+def _cpu_by_role(cpu_s: dict[str, float]) -> dict[str, float]:
+    workers = sum(v for k, v in cpu_s.items() if k.startswith("worker-"))
+    return {"workers": workers, **{k: v for k, v in cpu_s.items()
+                                   if not k.startswith("worker-")}}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -45,13 +45,30 @@ class Message:
                    kwargs=dict(row.kwargs), countdown_seconds=row.countdown_seconds)
 
 
+@dataclass(frozen=True, kw_only=True)
+class TaskRequest:
+    """A task message to put in the outbox."""
+
+    task_name: TaskName
+    task_id: str
+    kwargs: dict[str, Any]
+    countdown_seconds: float = 0.0
+
+
 def enqueue_task(session: Session, *, task_name: TaskName, task_id: str,
                  kwargs: dict[str, Any], countdown_seconds: float = 0.0) -> None:
-    row = OutboxMessage(task_name=task_name.value, queue=TASK_QUEUES[task_name].value,
-                        task_id=task_id, kwargs=kwargs, countdown_seconds=countdown_seconds)
-    session.add(row)
+    enqueue_tasks(session, [TaskRequest(task_name=task_name, task_id=task_id, kwargs=kwargs,
+                                        countdown_seconds=countdown_seconds)])
+
+
+def enqueue_tasks(session: Session, requests: list[TaskRequest]) -> None:
+    """Several messages in one INSERT (a job's first chunks)."""
+    rows = [OutboxMessage(task_name=r.task_name.value, queue=TASK_QUEUES[r.task_name].value,
+                          task_id=r.task_id, kwargs=r.kwargs,
+                          countdown_seconds=r.countdown_seconds) for r in requests]
+    session.add_all(rows)
     session.flush()
-    session.info.setdefault(_PENDING_KEY, []).append(Message.of(row))
+    session.info.setdefault(_PENDING_KEY, []).extend(Message.of(row) for row in rows)
 
 
 @event.listens_for(Session, "after_commit")
