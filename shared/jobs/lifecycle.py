@@ -169,9 +169,12 @@ def _take_next(session: Session, job: Job, chunks: list[JobChunk], *,
         return None
     for status in (S.PENDING, S.QUEUED):
         for chunk in chunks:
-            # A queued retry keeps its backoff: only first attempts are taken early.
+            # A queued retry keeps its backoff: only first attempts are taken early. A
+            # chunk that names its own task is another task's work, not this worker's.
             if (chunk.status == status and chunk.attempts == 0
-                    and repo.take_chunk(session, chunk=chunk, worker_id=taker)):
+                    and chunk_task_name(job, chunk).value == job.chunk_task
+                    and repo.take_chunk(session, chunk=chunk, worker_id=taker,
+                                        task_id=chunk_task_id(job, chunk, 1))):
                 mark_job_running(session, job)  # a claim, like one by message
                 return chunk
     return None

@@ -211,22 +211,23 @@ def claim_chunk(session: Session, *, chunk_id: int, attempt: int,
     return chunk
 
 
-def take_chunk(session: Session, *, chunk: JobChunk, worker_id: str) -> bool:
+def take_chunk(session: Session, *, chunk: JobChunk, worker_id: str, task_id: str) -> bool:
     """Claim a pending or queued chunk of a job whose row the caller has locked, for its
     next attempt, without a task message: the worker that just settled one of the job's
     chunks goes on with it. A message already published for that attempt finds the chunk
-    running and is dropped, as any duplicate is."""
-    attempt = chunk.attempts + 1
+    running and is dropped, as any duplicate is. `task_id`: the attempt's, as its message
+    would have had it (a queued chunk keeps the one it has)."""
+    attempt, source = chunk.attempts + 1, chunk.status
     now = utcnow()
     if not transition_chunk(session, chunk=chunk, target=JobStatus.RUNNING,
                             sources=[JobStatus.PENDING, JobStatus.QUEUED],
                             attempt=chunk.attempts, attempts=attempt, queued_at=now,
                             started_at=now, heartbeat_at=now, worker_id=worker_id,
-                            units_done=0):
+                            units_done=0, task_id=chunk.task_id or task_id):
         return False
     add_event(session, job_id=chunk.job_id, chunk_index=chunk.index, event_type="attempt",
-              from_status="queued", to_status="running", attempt=attempt, worker=worker_id,
-              handed_over=True)
+              from_status=source.value, to_status="running", attempt=attempt,
+              worker=worker_id, handed_over=True)
     return True
 
 

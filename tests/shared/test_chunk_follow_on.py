@@ -26,10 +26,10 @@ def _items(context: ChunkContext) -> ChunkOutput:
     return ChunkOutput(result={"items": [f"sentence {context.index}"]})
 
 
-def _messages_for(chunk_ids: list[int]) -> int:
+def _messages_for(chunk_ids: list[int], task: TaskName = TaskName.PDF_PROCESS_CHUNK) -> int:
     with session_scope() as session:
         return session.scalar(select(func.count()).select_from(OutboxMessage).where(
-            OutboxMessage.task_name == TaskName.PDF_PROCESS_CHUNK.value,
+            OutboxMessage.task_name == task.value,
             OutboxMessage.kwargs["chunk_id"].as_integer().in_(chunk_ids))) or 0
 
 
@@ -88,9 +88,29 @@ def test_one_task_runs_the_jobs_chunks_back_to_back_without_messages(queued_job)
     attempts = [e for e in events if e.event_type == "attempt"]
     assert [e.chunk_index for e in attempts] == [0, 2, 3, 4, 5, 1]
     assert [bool(e.detail.get("handed_over")) for e in attempts] == [False] + [True] * 5
+    assert [e.from_status for e in attempts] == ["queued"] + ["pending"] * 4 + ["queued"]
+    # Every attempt has its task id, a taken pending chunk the one its message would have.
+    with session_scope() as session:
+        celery_task_id = repo.get_job(session, job_id).celery_task_id
+    assert [c.task_id for c in chunks[2:]] == [f"{celery_task_id}_c{i}_a1" for i in range(2, 6)]
     # The message of the queued chunk comes late: a duplicate, dropped.
     assert run_chunk(chunk_id=chunk_ids[1], attempt=1, work=_items) == "skipped"
     assert db.ledger_for_job(job_id) == [("reserve", 6)]
+
+
+def test_a_chunk_naming_another_task_is_left_to_that_task(queued_job, unpublished):
+    job_id, chunk_ids = queued_job(3, queued=1)
+    with session_scope() as session:  # chunk 1 is some other task's work (as a crawl's are)
+        session.execute(update(JobChunk).where(JobChunk.id == chunk_ids[1]).values(
+            spec={"first_page": 2, "last_page": 2,
+                  "task_name": TaskName.CRAWL_CHUNK_WEB.value}))
+
+    assert run_chunk(chunk_id=chunk_ids[0], attempt=1, work=_items,
+                     follow_on=True) == "completed"
+    assert [c.status for c in db.chunks(job_id)] == [
+        JobStatus.COMPLETED, JobStatus.QUEUED, JobStatus.COMPLETED]
+    # Queued for its own task instead.
+    assert _messages_for([chunk_ids[1]], TaskName.CRAWL_CHUNK_WEB) == 1
 
 
 def test_after_its_follow_on_time_a_worker_hands_the_next_chunk_to_the_queue(
