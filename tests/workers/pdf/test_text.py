@@ -1,11 +1,13 @@
 from __future__ import annotations
 
 import random
+import sys
 from collections.abc import Sequence
 
 import pytest
 
 from services.jobs.pdf_chunking import plan_chunks
+from services.workers.pdf.cleanup import clean_page
 from services.workers.pdf.text import (
     Sentence,
     TextOptions,
@@ -66,6 +68,17 @@ def test_whitespace_ligatures_and_invisible_characters_are_normalised() -> None:
     text = "The \ufb01rst  of\tthe\u00a0o\ufb03ce\u00ad   rules.\r\nAnd\u200b more."
 
     assert document_sentences([text], DEFAULT) == ["The first of the office rules.", "And more."]
+
+
+def test_every_unicode_whitespace_is_read_as_a_space_or_a_line_break() -> None:
+    # Cleanup relies on " " and "\n" being the only whitespace left after normalising.
+    spaces = [chr(code) for code in range(sys.maxunicode + 1) if chr(code).isspace()]
+
+    for space in spaces:
+        paragraphs = clean_page(
+            f" a{space}{space}b{space}", fix_hyphenation=True, strip_page_numbers=True
+        )
+        assert paragraphs in {("a b",), ("a\nb",), ("a", "b")}, repr(space)
 
 
 def test_page_numbers_on_first_or_last_line_are_removed() -> None:
