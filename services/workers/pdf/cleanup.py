@@ -10,7 +10,10 @@ from __future__ import annotations
 import re
 from enum import Enum
 
-_SPACES = "\t\u00a0\u1680\u202f\u205f\u3000" + "".join(map(chr, range(0x2000, 0x200B)))
+# With the line breaks below, every character str.isspace() knows; so after translation a
+# page's only whitespace is " " and "\n", which `_tidy_lines` relies on. (str.split() takes
+# \x1f for a space, so reading it as one changes nothing else.)
+_SPACES = "\t\x1f\u00a0\u1680\u202f\u205f\u3000" + "".join(map(chr, range(0x2000, 0x200B)))
 _LINE_BREAKS = "\r\f\v\x1c\x1d\x1e\x85\u2028\u2029"
 _INVISIBLE = "\u00ad\u200b\u200c\u200d\u2060\ufeff\x00"
 _REPLACEMENTS: dict[str, str | None] = {
@@ -30,6 +33,7 @@ _REPLACEMENTS: dict[str, str | None] = {
     "\u2011": "-",
 }
 _TRANSLATION = str.maketrans(_REPLACEMENTS)
+_TRANSLATED = re.compile(f"[{re.escape(''.join(_REPLACEMENTS))}]")
 # A running page number on the first or last line: "12", "- 12 -", "Page 3 of 40", "3 / 40".
 _PAGE_NUMBER = re.compile(
     r"(?:page\s+)?[-\N{EN DASH}\N{EM DASH}]?\s*\d{1,4}\s*[-\N{EN DASH}\N{EM DASH}]?"
@@ -37,6 +41,8 @@ _PAGE_NUMBER = re.compile(
     re.IGNORECASE,
 )
 _URL_LIKE = re.compile(r"[/@.]")
+_SPACE_RUN = re.compile("  +")
+_BLANK_LINES = re.compile("\n\n+")
 
 
 class Hyphen(Enum):
@@ -55,8 +61,7 @@ def clean_page(raw: str, *, fix_hyphenation: bool, strip_page_numbers: bool) -> 
     """
     if not raw or raw.isspace():
         return ()
-    text = raw.replace("\r\n", "\n").translate(_TRANSLATION)
-    lines = [" ".join(line.split()) for line in text.split("\n")]
+    lines = _tidy_lines(_translated(raw.replace("\r\n", "\n")))
     if strip_page_numbers:
         _blank_page_numbers(lines)
     return _paragraphs(lines, fix_hyphenation=fix_hyphenation)
@@ -79,27 +84,48 @@ def join_hyphenated(left: str, right: str, how: Hyphen) -> str:
     return (left[:-1] if how is Hyphen.DROP else left) + right
 
 
+def _translated(text: str) -> str:
+    # translate() is quick on ASCII text only; most other pages have nothing to replace.
+    if text.isascii() or _TRANSLATED.search(text):
+        return text.translate(_TRANSLATION)
+    return text
+
+
+def _tidy_lines(text: str) -> list[str]:
+    """The lines from the first filled one to the last, each as `" ".join(line.split())`.
+
+    Cheaper than that: after the translation " " and "\n" are the only whitespace, so
+    only runs of spaces and spaces at line ends need work.
+    """
+    if "  " in text:
+        text = _SPACE_RUN.sub(" ", text)
+    return [line.strip(" ") for line in text.strip().split("\n")]
+
+
 def _blank_page_numbers(lines: list[str]) -> None:
-    filled = [index for index, line in enumerate(lines) if line]
-    for index in {filled[0], filled[-1]} if filled else ():
+    # `_tidy_lines` left no blank line at either end: these are the first and last filled.
+    for index in {0, len(lines) - 1}:
         if _PAGE_NUMBER.fullmatch(lines[index]):
             lines[index] = ""
 
 
 def _paragraphs(lines: list[str], *, fix_hyphenation: bool) -> tuple[str, ...]:
-    paragraphs: list[str] = []
+    # Blank lines separate paragraphs; a run of them counts as one.
+    text = "\n".join(lines).strip("\n")
+    paragraphs = _BLANK_LINES.split(text) if text else []
+    if not fix_hyphenation:
+        return tuple(paragraphs)
+    # Only a line ending in "-" can take the next one in.
+    return tuple(_join_lines(p) if "-\n" in p else p for p in paragraphs)
+
+
+def _join_lines(paragraph: str) -> str:
+    """The paragraph with each word hyphenated at a line end joined up."""
     current: list[str] = []
-    for line in lines:
-        if not line:
-            if current:
-                paragraphs.append("\n".join(current))
-                current = []
-            continue
-        how = hyphen_join(current[-1], line) if current and fix_hyphenation else None
+    for line in paragraph.split("\n"):
+        how = hyphen_join(current[-1], line) if current else None
         if how is None:
             current.append(line)
         else:
             current[-1] = join_hyphenated(current[-1], line, how)
-    if current:
-        paragraphs.append("\n".join(current))
-    return tuple(paragraphs)
+    return "\n".join(current)

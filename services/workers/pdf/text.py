@@ -18,11 +18,17 @@ sentences of the pages it owns.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from itertools import repeat
 
 from services.workers.pdf.cleanup import Hyphen, clean_page, hyphen_join, join_hyphenated
 from services.workers.pdf.filters import is_dialogue, split_long
-from services.workers.pdf.sentences import ends_sentence, split_paragraph
+from services.workers.pdf.sentences import (
+    ends_sentence,
+    first_sentence,
+    last_sentence,
+    split_paragraph,
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -54,12 +60,21 @@ class Sentence:
     new_paragraph: bool  # first sentence of a paragraph (or of the document)
 
 
+# A sentence while it is assembled and filtered: (text, page, new_paragraph). A plain tuple,
+# because building a frozen dataclass per sentence cost more than finding the sentence.
+_Record = tuple[str, int, bool]
+
+
 @dataclass(frozen=True, kw_only=True)
 class _Page:
     number: int
-    # (text, starts a paragraph) per segment; the first segment's flag is decided by
-    # how the page joins the previous one.
-    segments: tuple[tuple[str, bool], ...]
+    segments: tuple[str, ...]  # line breaks kept: joining pages looks at lines
+    # Whether each segment starts a paragraph; the first segment's flag is decided by how
+    # the page joins the previous one.
+    paragraph_starts: tuple[bool, ...]
+    # A sentence ends inside the page: only then can its last one run on into the next
+    # page. Said apart from the segments, as the page before a chunk keeps only its last.
+    has_boundary: bool
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -67,42 +82,9 @@ class _Glue:
     hyphen: Hyphen | None  # None: the page break is an ordinary line break
 
 
-@dataclass(kw_only=True)
-class _Assembler:
-    """Glues page segments into sentences, page after page."""
-
-    keep_newlines: bool
-    done: list[Sentence] = field(default_factory=list)
-    parts: list[str] = field(default_factory=list)
-    page: int = 0
-    new_paragraph: bool = False
-
-    def start(self, text: str, *, page: int, new_paragraph: bool) -> None:
-        self.flush()
-        self.parts = [text]
-        self.page = page
-        self.new_paragraph = new_paragraph
-
-    def glue(self, text: str, how: Hyphen | None) -> None:
-        if how is None:
-            self.parts.append("\n")
-            self.parts.append(text)
-        else:
-            self.parts[-1] = join_hyphenated(self.parts[-1], text, how)
-
-    def flush(self) -> None:
-        if not self.parts:
-            return
-        text = "".join(self.parts)
-        if not self.keep_newlines:
-            text = text.replace("\n", " ")
-        self.done.append(Sentence(text=text, page=self.page, new_paragraph=self.new_paragraph))
-        self.parts = []
-
-
 def document_sentences(page_texts: Sequence[str], options: TextOptions) -> list[str]:
     """Whole-document segmentation (reference implementation; the sync path and tests use it)."""
-    return [sentence.text for sentence in document_sentence_records(page_texts, options)]
+    return [text for text, _, _ in _document_records(page_texts, options)]
 
 
 def chunk_sentences(
@@ -120,19 +102,19 @@ def chunk_sentences(
     page 1) and should include the page after last_page (unless last_page is the
     document's last page); see the module docstring for why.
     """
-    records = chunk_sentence_records(
+    records = _chunk_records(
         page_texts,
         first_read_page=first_read_page,
         first_page=first_page,
         last_page=last_page,
         options=options,
     )
-    return [sentence.text for sentence in records]
+    return [text for text, _, _ in records]
 
 
 def document_sentence_records(page_texts: Sequence[str], options: TextOptions) -> list[Sentence]:
     """Like `document_sentences`, with the start page and paragraph flag of each sentence."""
-    return _finish(_assemble(_pages(page_texts, 1, options), options), options)
+    return _sentences(_document_records(page_texts, options))
 
 
 def chunk_sentence_records(
@@ -144,14 +126,14 @@ def chunk_sentence_records(
     options: TextOptions,
 ) -> list[Sentence]:
     """Like `chunk_sentences`, with the start page and paragraph flag of each sentence."""
-    _check_chunk_range(len(page_texts), first_read_page, first_page, last_page)
-    # Pages further out than one on each side cannot change the result; skip them.
-    low = max(first_read_page, first_page - 1)
-    high = min(first_read_page + len(page_texts) - 1, last_page + 1)
-    window = page_texts[low - first_read_page : high - first_read_page + 1]
-    sentences = _assemble(_pages(window, low, options), options)
-    owned = [sentence for sentence in sentences if first_page <= sentence.page <= last_page]
-    return _finish(owned, options)
+    records = _chunk_records(
+        page_texts,
+        first_read_page=first_read_page,
+        first_page=first_page,
+        last_page=last_page,
+        options=options,
+    )
+    return _sentences(records)
 
 
 def paragraph_numbers(sentences: Iterable[Sentence]) -> list[int]:
@@ -163,6 +145,41 @@ def paragraph_numbers(sentences: Iterable[Sentence]) -> list[int]:
             current += 1
         numbers.append(current)
     return numbers
+
+
+def _document_records(page_texts: Sequence[str], options: TextOptions) -> list[_Record]:
+    return _finish(_assemble(_pages(page_texts, 1, options), options), options)
+
+
+def _chunk_records(
+    page_texts: Sequence[str],
+    *,
+    first_read_page: int,
+    first_page: int,
+    last_page: int,
+    options: TextOptions,
+) -> list[_Record]:
+    _check_chunk_range(len(page_texts), first_read_page, first_page, last_page)
+    # Pages further out than one on each side cannot change the result; skip them. Of the
+    # page on each side only the segment next to the chunk's pages matters.
+    own = page_texts[first_page - first_read_page : last_page - first_read_page + 1]
+    pages = _pages(own, first_page, options)
+    if first_page > first_read_page:
+        before = page_texts[first_page - 1 - first_read_page]
+        pages.insert(0, _page_before(before, first_page - 1, options))
+    if last_page < first_read_page + len(page_texts) - 1:
+        after = page_texts[last_page + 1 - first_read_page]
+        pages.append(_page_after(after, last_page + 1, options))
+    records = _assemble(pages, options)
+    owned = [record for record in records if first_page <= record[1] <= last_page]
+    return _finish(owned, options)
+
+
+def _sentences(records: Iterable[_Record]) -> list[Sentence]:
+    return [
+        Sentence(text=text, page=page, new_paragraph=new_paragraph)
+        for text, page, new_paragraph in records
+    ]
 
 
 def _check_chunk_range(count: int, first_read_page: int, first_page: int, last_page: int) -> None:
@@ -179,48 +196,95 @@ def _check_chunk_range(count: int, first_read_page: int, first_page: int, last_p
 
 def _pages(page_texts: Sequence[str], first_number: int, options: TextOptions) -> list[_Page]:
     return [
-        _Page(number=number, segments=_segments(raw, options))
-        for number, raw in enumerate(page_texts, start=first_number)
+        _page(raw, number, options) for number, raw in enumerate(page_texts, start=first_number)
     ]
 
 
-def _segments(raw: str, options: TextOptions) -> tuple[tuple[str, bool], ...]:
-    paragraphs = clean_page(
+def _page(raw: str, number: int, options: TextOptions) -> _Page:
+    segments: list[str] = []
+    starts: list[bool] = []
+    for index, paragraph in enumerate(_paragraphs(raw, options)):
+        pieces = split_paragraph(paragraph)
+        segments += pieces
+        starts += [index > 0] + [False] * (len(pieces) - 1)
+    return _Page(
+        number=number,
+        segments=tuple(segments),
+        paragraph_starts=tuple(starts),
+        has_boundary=len(segments) > 1,
+    )
+
+
+def _page_before(raw: str, number: int, options: TextOptions) -> _Page:
+    """The page before a chunk, reduced to its last segment: its sentences are not the
+    chunk's, but the chunk's first one may continue the last."""
+    paragraphs = _paragraphs(raw, options)
+    if not paragraphs:
+        return _Page(number=number, segments=(), paragraph_starts=(), has_boundary=False)
+    last, split = last_sentence(paragraphs[-1])
+    return _Page(
+        number=number,
+        segments=(last,),
+        paragraph_starts=(False,),
+        has_boundary=split or len(paragraphs) > 1,
+    )
+
+
+def _page_after(raw: str, number: int, options: TextOptions) -> _Page:
+    """The page after a chunk, reduced to its first segment: the one that may end the
+    chunk's last sentence."""
+    paragraphs = _paragraphs(raw, options)
+    if not paragraphs:
+        return _Page(number=number, segments=(), paragraph_starts=(), has_boundary=False)
+    first = first_sentence(paragraphs[0])
+    split = len(paragraphs) > 1 or len(first) < len(paragraphs[0])
+    return _Page(number=number, segments=(first,), paragraph_starts=(False,), has_boundary=split)
+
+
+def _paragraphs(raw: str, options: TextOptions) -> tuple[str, ...]:
+    return clean_page(
         raw,
         fix_hyphenation=options.fix_hyphenation,
         strip_page_numbers=options.strip_page_numbers,
     )
-    return tuple(
-        (piece, index == 0 and number > 0)
-        for number, paragraph in enumerate(paragraphs)
-        for index, piece in enumerate(split_paragraph(paragraph))
-    )
 
 
-def _assemble(pages: Sequence[_Page], options: TextOptions) -> list[Sentence]:
-    assembler = _Assembler(keep_newlines=options.preserve_formatting)
+def _assemble(pages: Sequence[_Page], options: TextOptions) -> list[_Record]:
+    records: list[_Record] = []
     previous: _Page | None = None
     for page in pages:
-        for index, (text, starts_paragraph) in enumerate(page.segments):
-            if index > 0:
-                assembler.start(text, page=page.number, new_paragraph=starts_paragraph)
-            elif previous is None or not previous.segments:
-                # Start of the text read, or right after a blank page.
-                assembler.start(text, page=page.number, new_paragraph=True)
-            elif (glue := _continuation(previous, text, options)) is None:
-                assembler.start(text, page=page.number, new_paragraph=False)
-            else:
-                assembler.glue(text, glue.hyphen)
+        if page.segments:
+            _add_page(records, page, previous, options)
         previous = page
-    assembler.flush()
-    return assembler.done
+    return records
+
+
+def _add_page(
+    records: list[_Record], page: _Page, previous: _Page | None, options: TextOptions
+) -> None:
+    """Append the page's sentences; its first segment may end the previous page's last one."""
+    keep_newlines = options.preserve_formatting
+    texts = page.segments if keep_newlines else [text.replace("\n", " ") for text in page.segments]
+    if previous is None or not previous.segments:
+        # Start of the text read, or right after a blank page.
+        records.append((texts[0], page.number, True))
+    elif (glue := _continuation(previous, page.segments[0], options)) is None:
+        records.append((texts[0], page.number, False))
+    else:
+        text, number, new_paragraph = records[-1]  # the previous page's last segment
+        if glue.hyphen is not None:
+            text = join_hyphenated(text, texts[0], glue.hyphen)
+        else:
+            text += ("\n" if keep_newlines else " ") + texts[0]
+        records[-1] = (text, number, new_paragraph)
+    records.extend(zip(texts[1:], repeat(page.number), page.paragraph_starts[1:]))
 
 
 def _continuation(previous: _Page, head: str, options: TextOptions) -> _Glue | None:
     """How `head`, a page's first segment, continues the previous page; None if it does not."""
-    if len(previous.segments) == 1:
+    if not previous.has_boundary:
         return None  # no boundary inside the previous page: see the module docstring
-    tail = previous.segments[-1][0]
+    tail = previous.segments[-1]
     if options.fix_hyphenation:
         how = hyphen_join(tail[tail.rfind("\n") + 1 :], head.split("\n", 1)[0])
         if how is not None:
@@ -228,11 +292,18 @@ def _continuation(previous: _Page, head: str, options: TextOptions) -> _Glue | N
     return None if ends_sentence(tail, head) else _Glue(hyphen=None)
 
 
-def _finish(sentences: Iterable[Sentence], options: TextOptions) -> list[Sentence]:
-    kept: list[Sentence] = []
-    for sentence in sentences:
-        if not _dropped(sentence.text, options):
-            kept.extend(_limited(sentence, options.sentence_length_limit))
+def _finish(records: list[_Record], options: TextOptions) -> list[_Record]:
+    if options.min_sentence_length is not None or options.ignore_dialogue:
+        records = [record for record in records if not _dropped(record[0], options)]
+    limit = options.sentence_length_limit
+    if limit is None:
+        return records
+    kept: list[_Record] = []
+    for record in records:
+        if len(record[0]) > limit:
+            kept.extend(_limited(record, limit))
+        else:
+            kept.append(record)
     return kept
 
 
@@ -243,11 +314,7 @@ def _dropped(text: str, options: TextOptions) -> bool:
     return options.ignore_dialogue and is_dialogue(text)
 
 
-def _limited(sentence: Sentence, limit: int | None) -> list[Sentence]:
-    if limit is None or len(sentence.text) <= limit:
-        return [sentence]
-    pieces = split_long(sentence.text, limit)
-    return [
-        Sentence(text=piece, page=sentence.page, new_paragraph=sentence.new_paragraph and i == 0)
-        for i, piece in enumerate(pieces)
-    ]
+def _limited(record: _Record, limit: int) -> list[_Record]:
+    text, page, new_paragraph = record
+    pieces = split_long(text, limit)
+    return [(piece, page, new_paragraph and i == 0) for i, piece in enumerate(pieces)]

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
-from services.workers.pdf.sentences import ends_sentence, split_paragraph
+from services.workers.pdf.sentences import (
+    ends_sentence,
+    first_sentence,
+    last_sentence,
+    split_paragraph,
+)
 from services.workers.pdf.text import TextOptions, document_sentences
 
 
@@ -161,6 +168,71 @@ def test_french_typography_and_dialogue(text: str, expected: list[str]) -> None:
 )
 def test_urls_and_emails_are_not_split(text: str, expected: list[str]) -> None:
     assert _split(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # A list marker keeps its period at the start of the paragraph or of any line in it.
+        (
+            "Results were good. See\nb. The appendix. And\niv. Later. Then\n12. Items.",
+            ["Results were good.", "See\nb. The appendix.", "And\niv. Later.", "Then\n12. Items."],
+        ),
+        ("(IV. Four. End.", ["(IV. Four.", "End."]),
+        # Elsewhere a lone letter is an initial, ended only by a typical opener.
+        ("It was (b. The next.", ["It was (b.", "The next."]),
+        ("It was plan b. Lots followed.", ["It was plan b. Lots followed."]),
+        # Abbreviations are looked up whatever their case; titles only with their capital.
+        (
+            "Kramer VS. Kramer won. Kramer Vs. Kramer lost.",
+            ["Kramer VS. Kramer won.", "Kramer Vs. Kramer lost."],
+        ),
+        ("Ask me. Me Dupont came.", ["Ask me.", "Me Dupont came."]),
+        # A period after nothing (dot leaders) ends a sentence like any word's.
+        ("Wait. . . Then.", ["Wait.", ".", ".", "Then."]),
+    ],
+)
+def test_short_tokens_list_markers_and_empty_tokens(text: str, expected: list[str]) -> None:
+    assert split_paragraph(text) == expected
+
+
+_PIECES = [
+    "word end. The",
+    "Mr. Smith",
+    "e.g. this",
+    "U.S. Army",
+    "U.S. The",
+    "J. R. Tolkien",
+    "No. 5",
+    "p. 12",
+    "etc. and",
+    "\n1. Item",
+    "\nIV. Part",
+    "\nb. Note",
+    "Wait... What?",
+    "Oui ! Non",
+    "« Non ! » dit-il.",
+    "“Now.” They",
+    "(see above.) So",
+    "3.50. Next",
+    "x . Y",
+    ". . .",
+    "Inc. shares",
+    "al. The",
+    "ok",
+    "the",
+    "\n",
+]
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_first_and_last_sentence_agree_with_split_paragraph(seed: int) -> None:
+    rng = random.Random(seed)
+    text = " ".join(rng.choice(_PIECES) for _ in range(rng.randint(1, 25))).strip()
+    pieces = split_paragraph(text)
+
+    assert first_sentence(text) == pieces[0]
+    assert last_sentence(text) == (pieces[-1], len(pieces) > 1)
 
 
 def test_split_paragraph_keeps_line_breaks_inside_sentences() -> None:

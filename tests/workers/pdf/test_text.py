@@ -1,11 +1,13 @@
 from __future__ import annotations
 
 import random
+import sys
 from collections.abc import Sequence
 
 import pytest
 
 from services.jobs.pdf_chunking import plan_chunks
+from services.workers.pdf.cleanup import clean_page
 from services.workers.pdf.text import (
     Sentence,
     TextOptions,
@@ -66,6 +68,17 @@ def test_whitespace_ligatures_and_invisible_characters_are_normalised() -> None:
     text = "The \ufb01rst  of\tthe\u00a0o\ufb03ce\u00ad   rules.\r\nAnd\u200b more."
 
     assert document_sentences([text], DEFAULT) == ["The first of the office rules.", "And more."]
+
+
+def test_every_unicode_whitespace_is_read_as_a_space_or_a_line_break() -> None:
+    # Cleanup relies on " " and "\n" being the only whitespace left after normalising.
+    spaces = [chr(code) for code in range(sys.maxunicode + 1) if chr(code).isspace()]
+
+    for space in spaces:
+        paragraphs = clean_page(
+            f" a{space}{space}b{space}", fix_hyphenation=True, strip_page_numbers=True
+        )
+        assert paragraphs in {("a b",), ("a\nb",), ("a", "b")}, repr(space)
 
 
 def test_page_numbers_on_first_or_last_line_are_removed() -> None:
@@ -246,6 +259,27 @@ def test_chunk_records_carry_their_start_page() -> None:
     assert records == [Sentence(text="Last.", page=3, new_paragraph=False)]
 
 
+@pytest.mark.parametrize(
+    ("before", "owned"),
+    [
+        # The page before ends mid-sentence after a paragraph break or a full stop: the
+        # chunk's first text continues that sentence, which is not the chunk's.
+        ("Title\n\nA sentence that", ["Next."]),
+        ("One. A sentence that", ["Next."]),
+        # No boundary on the page before: its sentence ends with it.
+        ("A sentence that", ["continues here.", "Next."]),
+        ("", ["continues here.", "Next."]),
+    ],
+)
+def test_a_chunk_sees_how_the_page_before_ends(before: str, owned: list[str]) -> None:
+    pages = [before, "continues here. Next.", "Last."]
+
+    assert (
+        chunk_sentences(pages, first_read_page=1, first_page=2, last_page=2, options=DEFAULT)
+        == owned
+    )
+
+
 def test_chunk_needs_the_page_before_its_first_page() -> None:
     with pytest.raises(ValueError, match="page 4"):
         chunk_sentences(["x"] * 3, first_read_page=5, first_page=5, last_page=6, options=DEFAULT)
@@ -302,6 +336,33 @@ def test_chunks_concatenate_to_the_document(page_count: int) -> None:
 
     assert _chunked(pages, options) == expected
     assert expected  # the generator always produces some text at these sizes
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_any_chunking_gives_the_document_records(seed: int) -> None:
+    # Chunks of one to four pages, some reading more than one page on a side: each page
+    # next to a chunk is only partly segmented, which must not change a record.
+    rng = random.Random(seed)
+    pages = [_random_page(rng) for _ in range(rng.randint(1, 25))]
+    options = TextOptions(
+        preserve_formatting=rng.random() < 0.5, fix_hyphenation=rng.random() < 0.8
+    )
+    records: list[Sentence] = []
+    first = 1
+    while first <= len(pages):
+        last = min(len(pages), first + rng.randint(0, 3))
+        read_first = max(1, first - rng.choice([1, 1, 2]))
+        read_last = min(len(pages), last + rng.choice([1, 1, 2]))
+        records += chunk_sentence_records(
+            pages[read_first - 1 : read_last],
+            first_read_page=read_first,
+            first_page=first,
+            last_page=last,
+            options=options,
+        )
+        first = last + 1
+
+    assert records == document_sentence_records(pages, options)
 
 
 # A no-break space keeps a part on one line and one page, as French typesetting does.
