@@ -5,8 +5,9 @@ the outbox so they are published only once the transaction committed.
 """
 
 import time
+from collections.abc import Sequence
 from datetime import timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
@@ -34,6 +35,30 @@ QUEUED_STEP = "Queued"  # a started job's step until a worker reports one
 # nobody reads that often. The job row's `updated_at` is when it was last written; the
 # closing write sets 100 whatever the interval.
 PROGRESS_WRITE_INTERVAL = timedelta(seconds=0.25)
+
+
+class ChunkFacts(Protocol):
+    """What a job's totals and view read of a chunk: a `JobChunk`, or the lighter row the
+    job service reads for a view (its `ChunkTally`: spec and metrics may be None there)."""
+
+    @property
+    def index(self) -> int: ...
+    @property
+    def status(self) -> JobStatus: ...
+    @property
+    def units_done(self) -> int: ...
+    @property
+    def units_total(self) -> int: ...
+    @property
+    def task_id(self) -> str | None: ...
+    @property
+    def error_type(self) -> str | None: ...
+    @property
+    def error(self) -> str | None: ...
+    @property
+    def spec(self) -> dict[str, Any] | None: ...
+    @property
+    def metrics(self) -> dict[str, Any] | None: ...
 
 
 def chunk_task_id(job: Job, chunk: JobChunk, attempt: int) -> str:
@@ -180,7 +205,7 @@ def _take_next(session: Session, job: Job, chunks: list[JobChunk], *,
     return None
 
 
-def progress_percent(chunks: list[JobChunk]) -> int:
+def progress_percent(chunks: Sequence[ChunkFacts]) -> int:
     """Share of the job's units done, 0-99 while any chunk is unfinished (100 means done)."""
     total = sum(c.units_total for c in chunks) or 1
     done = sum(c.units_total if c.status in TERMINAL else c.units_done for c in chunks)
@@ -209,23 +234,33 @@ def _close_job(session: Session, job: Job, chunks: list[JobChunk], *,
         finalize_job(session, job)
 
 
-def summarise_chunks(chunks: list[JobChunk]) -> dict[str, Any]:
-    """The job's totals. Numeric chunk metrics are summed; list metrics (a PDF chunk's
-    pages read by OCR, say) are concatenated in chunk order, so a job reports per-unit
-    notes without reading its chunks' result documents."""
+def summarise_chunks(chunks: Sequence[ChunkFacts]) -> dict[str, Any]:
+    """The job's totals: its failed chunks, the units and items of its chunks, and their
+    metrics (`merged_metrics`)."""
+    used_units = sum(c.units_done for c in chunks if c.status == S.COMPLETED)
+    return {"failed_chunks": failed_chunks(chunks), "completed_units": used_units,
+            "item_count": sum((c.metrics or {}).get("items", 0) for c in chunks),
+            "metrics": merged_metrics(chunks)}
+
+
+def failed_chunks(chunks: Sequence[ChunkFacts]) -> list[dict[str, Any]]:
+    """The chunks that failed, each with its error and its spec (its pages, say)."""
+    return [{"chunk_index": c.index, "error_type": c.error_type, "error": c.error,
+             **(c.spec or {})} for c in chunks if c.status == S.FAILED]
+
+
+def merged_metrics(chunks: Sequence[ChunkFacts]) -> dict[str, Any]:
+    """Numeric chunk metrics are summed; list metrics (a PDF chunk's pages read by OCR,
+    say) are concatenated in chunk order, so a job reports per-unit notes without reading
+    its chunks' result documents."""
     metrics: dict[str, Any] = {}
     for chunk in chunks:
         for key, value in (chunk.metrics or {}).items():
             if isinstance(value, int | float) and key != "items":
                 metrics[key] = metrics.get(key, 0) + int(value)
             elif isinstance(value, list):
-                metrics[key] = [*metrics.get(key, []), *value]
-    failed = [{"chunk_index": c.index, "error_type": c.error_type, "error": c.error, **c.spec}
-              for c in chunks if c.status == S.FAILED]
-    used_units = sum(c.units_done for c in chunks if c.status == S.COMPLETED)
-    return {"failed_chunks": failed, "completed_units": used_units,
-            "item_count": sum((c.metrics or {}).get("items", 0) for c in chunks),
-            "metrics": metrics}
+                metrics.setdefault(key, []).extend(value)  # a list of our own, never the chunk's
+    return metrics
 
 
 def fail_job(session: Session, *, job: Job, error_type: str, message: str, retryable: bool,

@@ -2,18 +2,25 @@
 values for a job with a chunk in every status: how its chunks are counted, summed and
 listed must not change with how they are read."""
 
+import os
+import subprocess
+import sys
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
 from services.jobs.jobs import service
 from shared.auth.accounts import create_user
-from shared.db import session_scope
+from shared.db import build_engine, in_read, session_scope
 from shared.errors import ConveyorError, ErrorCode
+from shared.jobs.contract import JobView
 from shared.jobs.models import Job, JobChunk, JobKind, JobStatus
+from tests.support.stack import REPO_ROOT
 
 S = JobStatus
 STARTED = datetime(2026, 12, 4, 9, 30, tzinfo=UTC)
@@ -63,52 +70,55 @@ def _expected(**changes: Any) -> dict[str, Any]:
         **changes}
 
 
-def _new_user() -> int:
-    with session_scope() as session:
-        return create_user(session, email=f"view-{uuid.uuid4().hex[:8]}@example.com",
-                           password="long enough pw", signup_credits=100).id
+def _new_user(session: Session) -> int:
+    return create_user(session, email=f"view-{uuid.uuid4().hex[:8]}@example.com",
+                       password="long enough pw", signup_credits=100).id
+
+
+def _write_job(session: Session, *, status: JobStatus = S.RUNNING,
+               **job_fields: Any) -> tuple[int, int]:
+    """A 7-chunk PDF job (user id, job id) whose chunks are in each status; the job's own
+    status and fields as given."""
+    user_id = _new_user(session)
+    fields = {"progress_percent": 40, "current_step": "Queued", **job_fields}
+    job = Job(user_id=user_id, kind=JobKind.PDF, status=status,
+              original_filename="book.pdf", input_path="uploads/book.pdf",
+              input_sha256="ab" * 32, page_count=70, params={"gemini_model": "quality"},
+              total_chunks=len(CHUNKS), parallelism=3, chunk_task="pdf.process_chunk",
+              celery_task_id="job_7_1764840600.000000", attempts=1, estimated_credits=70,
+              reserved_credits=70, started_at=STARTED, **fields)
+    session.add(job)
+    session.flush()
+    session.add_all(
+        JobChunk(job_id=job.id, index=index, status=chunk_status, units_total=10,
+                 units_done=done, task_id=task_id, metrics=metrics, error=error,
+                 error_type="PROCESSING_FAILED" if error else None,
+                 attempts=3 if error else 1, result=RESULTS.get(chunk_status),
+                 spec={"first_page": 10 * index + 1, "last_page": 10 * index + 10})
+        for index, (chunk_status, done, task_id, metrics, error) in enumerate(CHUNKS))
+    return user_id, job.id
 
 
 @pytest.fixture
 def job_in_every_state(database: str) -> Callable[..., tuple[int, int]]:
-    """A 7-chunk PDF job (user id, job id) whose chunks are in each status; the job's own
-    status and fields as given."""
-
-    def make(*, status: JobStatus = S.RUNNING, **job_fields: Any) -> tuple[int, int]:
-        user_id = _new_user()
+    def make(**job: Any) -> tuple[int, int]:
         with session_scope() as session:
-            fields = {"progress_percent": 40, "current_step": "Queued", **job_fields}
-            job = Job(user_id=user_id, kind=JobKind.PDF, status=status,
-                      original_filename="book.pdf", input_path="uploads/book.pdf",
-                      input_sha256="ab" * 32, page_count=70,
-                      params={"gemini_model": "quality"}, total_chunks=len(CHUNKS),
-                      parallelism=3, chunk_task="pdf.process_chunk",
-                      celery_task_id="job_7_1764840600.000000", attempts=1,
-                      estimated_credits=70, reserved_credits=70, started_at=STARTED,
-                      **fields)
-            session.add(job)
-            session.flush()
-            session.add_all(
-                JobChunk(job_id=job.id, index=index, status=chunk_status, units_total=10,
-                         units_done=done, task_id=task_id, metrics=metrics, error=error,
-                         error_type="PROCESSING_FAILED" if error else None,
-                         attempts=3 if error else 1, result=RESULTS.get(chunk_status),
-                         spec={"first_page": 10 * index + 1, "last_page": 10 * index + 10})
-                for index, (chunk_status, done, task_id, metrics, error)
-                in enumerate(CHUNKS))
-            return user_id, job.id
+            return _write_job(session, **job)
 
     return make
 
 
-def _view(user_id: int, job_id: int, *, with_result: bool = False) -> dict[str, Any]:
-    with session_scope() as session:
-        view = service.get_job(session, user_id=user_id, job_id=job_id,
-                               with_result=with_result)
+def _document(view: JobView) -> dict[str, Any]:
+    """The view's fields that do not name the row (ids, creation times)."""
     document = view.model_dump(mode="json")
     for name in ("id", "uuid", "user_id", "created_at", "updated_at"):
         document.pop(name)
     return document
+
+
+def _view(user_id: int, job_id: int, *, with_result: bool = False) -> dict[str, Any]:
+    return _document(in_read(service.get_job, user_id=user_id, job_id=job_id,
+                             with_result=with_result))
 
 
 def test_a_running_job_counts_sums_and_lists_every_chunk(job_in_every_state):
@@ -152,8 +162,8 @@ def test_a_running_job_has_no_result_items_even_when_asked(job_in_every_state):
 
 
 def test_a_job_without_chunks_counts_none(database):
-    user_id = _new_user()
     with session_scope() as session:
+        user_id = _new_user(session)
         job = Job(user_id=user_id, kind=JobKind.CRAWL, status=S.PENDING,
                   estimated_credits=5, reserved_credits=5)
         session.add(job)
@@ -169,7 +179,52 @@ def test_a_job_without_chunks_counts_none(database):
 
 def test_another_users_job_and_a_missing_one_are_not_found(job_in_every_state):
     owner, job_id = job_in_every_state()
-    for user_id, wanted in ((_new_user(), job_id), (owner, job_id + 10_000)):
-        with session_scope() as session, pytest.raises(ConveyorError) as refused:
-            service.get_job(session, user_id=user_id, job_id=wanted)
+    with session_scope() as session:
+        stranger = _new_user(session)
+    for user_id, wanted in ((stranger, job_id), (owner, job_id + 10_000)):
+        with pytest.raises(ConveyorError) as refused:
+            in_read(service.get_job, user_id=user_id, job_id=wanted)
         assert refused.value.code is ErrorCode.NOT_FOUND
+
+
+def test_a_job_found_by_its_uuid_has_the_same_view(job_in_every_state):
+    user_id, job_id = job_in_every_state()
+    by_id = in_read(service.get_job, user_id=user_id, job_id=job_id)
+    by_uuid = in_read(service.get_job_by_uuid, user_id=user_id, job_uuid=by_id.uuid)
+    assert (by_uuid.id, _document(by_uuid)) == (job_id, {
+        **_document(by_id), "processing_time_seconds": by_uuid.processing_time_seconds})
+    with session_scope() as session:
+        stranger = _new_user(session)
+    with pytest.raises(ConveyorError) as refused:
+        in_read(service.get_job_by_uuid, user_id=stranger, job_uuid=by_id.uuid)
+    assert refused.value.code is ErrorCode.NOT_FOUND
+
+
+@pytest.fixture(scope="module")
+def embedded(tmp_path_factory: pytest.TempPathFactory) -> Engine:
+    """An embedded (SQLite) database built by the migrations: it reads a job and its
+    chunks in two statements where Postgres needs one."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('embedded') / 'conveyor.db'}"
+    subprocess.run([sys.executable, "-m", "shared.cli", "migrate"], cwd=REPO_ROOT, check=True,
+                   env={**os.environ, "DATABASE_URL": url}, capture_output=True)
+    return build_engine(url)
+
+
+def _embedded_view(engine: Engine, **job: Any) -> JobView:
+    with Session(engine) as session:
+        user_id, job_id = _write_job(session, **job)
+        session.commit()
+    with engine.connect() as db:
+        return service.get_job(db, user_id=user_id, job_id=job_id, with_result=True)
+
+
+def test_the_embedded_database_gives_the_same_views(embedded):
+    running = _document(_embedded_view(embedded))
+    assert running.pop("processing_time_seconds") > 0
+    assert running == _expected()
+    ended = _document(_embedded_view(embedded, status=S.CANCELLED, finished_at=FINISHED,
+                                     current_step="Cancelled", cancel_requested=True))
+    assert ended == {**_expected(
+        status="cancelled", cancel_requested=True, current_step="Cancelled",
+        progress_percent=40, finished_at="2026-12-04T09:31:15.250000Z", metrics={},
+        result_items=["Four.", "Five.", "Six."]), "processing_time_seconds": 75.25}

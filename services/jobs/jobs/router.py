@@ -1,7 +1,8 @@
 """Internal job routes; the gateway calls these with the service token and the user id.
 
 Every route runs its whole unit of work, commit included, in one worker-thread call
-(`in_transaction_thread`): see that function for the deadlock this avoids.
+(`in_transaction_thread`): see that function for the deadlock this avoids. A job's view,
+which clients poll, only reads: it runs without a transaction (`in_read_thread`).
 """
 
 from typing import Annotated
@@ -10,7 +11,7 @@ from fastapi import APIRouter, BackgroundTasks, Query, Request
 
 from services.jobs.jobs import service
 from services.jobs.jobs.signals import ANY_JOB, JobSignals
-from shared.db import MAX_ROW_ID, in_transaction_thread
+from shared.db import MAX_ROW_ID, in_read_thread, in_transaction_thread
 from shared.jobs.contract import (
     CancelView,
     CreateJob,
@@ -70,8 +71,8 @@ async def user_events(user_id: int,
 @router.get("/users/{user_id}/jobs/by-uuid/{job_uuid}")
 async def get_job_by_uuid(user_id: int, job_uuid: str, with_result: bool = False) -> JobView:
     """One job found by its public uuid; `with_result`: its result items once ended."""
-    return await in_transaction_thread(service.get_job_by_uuid, user_id=user_id,
-                                       job_uuid=job_uuid, with_result=with_result)
+    return await in_read_thread(service.get_job_by_uuid, user_id=user_id, job_uuid=job_uuid,
+                                with_result=with_result)
 
 
 @router.get(JOB)
@@ -82,8 +83,8 @@ async def get_job(request: Request, user_id: int, job_id: int, with_result: bool
     `wait_seconds`: answer as soon as the job has ended, or after that long."""
 
     async def read() -> JobView:
-        return await in_transaction_thread(service.get_job, user_id=user_id, job_id=job_id,
-                                           with_result=with_result)
+        return await in_read_thread(service.get_job, user_id=user_id, job_id=job_id,
+                                    with_result=with_result)
 
     if not wait_seconds:
         return await read()

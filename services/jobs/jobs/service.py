@@ -3,9 +3,11 @@
 import logging
 from datetime import timedelta
 
+from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from services.jobs.jobs import repository as view_repo
 from services.jobs.jobs import views
 from services.jobs.planners import WorkPlan, plan_work, validate_units
 from shared.credits.prices import estimate_credits
@@ -48,20 +50,28 @@ def owned_job(session: Session, *, user_id: int, job_id: int, for_update: bool =
     return job
 
 
-def get_job_by_uuid(session: Session, *, user_id: int, job_uuid: str,
+def get_job_by_uuid(db: Connection, *, user_id: int, job_uuid: str,
                     with_result: bool = False) -> JobView:
     """The public uuid (seeds 000, 002, 003 call it task_id / job_id) of the user's job;
-    `with_result`: with its result items once it ended."""
-    job = repo.get_job_by_uuid(session, job_uuid)
-    if job is None or job.user_id != user_id:
-        raise ConveyorError(ErrorCode.NOT_FOUND, "Job not found")
-    return views.job_view(session, job, with_result=with_result)
+    `with_result`: with its result items once it ended. Only reads (`shared.db.in_read`)."""
+    found = view_repo.job_with_chunks_by_uuid(db, job_uuid=job_uuid, user_id=user_id,
+                                              with_results=with_result)
+    return _view_of(found, with_result=with_result)
 
 
-def get_job(session: Session, *, user_id: int, job_id: int, with_result: bool = False
+def get_job(db: Connection, *, user_id: int, job_id: int, with_result: bool = False
             ) -> JobView:
-    return views.job_view(session, owned_job(session, user_id=user_id, job_id=job_id),
-                          with_result=with_result)
+    """What a status poll answers. Only reads (`shared.db.in_read`)."""
+    found = view_repo.job_with_chunks(db, job_id=job_id, user_id=user_id,
+                                      with_results=with_result)
+    return _view_of(found, with_result=with_result)
+
+
+def _view_of(found: view_repo.JobWithChunks | None, *, with_result: bool) -> JobView:
+    if found is None:  # or another user's job: the same answer, so ids reveal nothing
+        raise ConveyorError(ErrorCode.NOT_FOUND, "Job not found")
+    job, chunks = found
+    return views.view_of(job, chunks, with_result=with_result)
 
 
 def list_jobs(session: Session, *, user_id: int, status: list[JobStatus] | None,
