@@ -2,6 +2,7 @@
 
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from services.gateway.jobs.schemas import (
     CrawlJobProgressDocument,
@@ -33,20 +34,24 @@ MODEL_NAMES = {"balanced": "gemini-2.5-flash", "quality": "gemini-2.5-pro",
 def status_document(job: JobView) -> JobStatusDocument:
     """Seed 001's `GET /api/v1/jobs/{job_id}` document, plus failure and credit details;
     the PDF's model and Gemini usage on PDF jobs only."""
-    return pdf_status_document(job) if job.kind == JobKind.PDF else _status_of_any(job)
+    if job.kind == JobKind.PDF:
+        return pdf_status_document(job)
+    return JobStatusDocument(**_status_fields(job))
 
 
 def pdf_status_document(job: JobView) -> PdfJobStatusDocument:
     usage = GeminiUsage.model_validate(job.metrics)
     return PdfJobStatusDocument(
-        **dict(_status_of_any(job)),
+        **_status_fields(job),
         model=MODEL_NAMES[job.params_as(PdfOptions).gemini_model or "balanced"],
         gemini_api_calls=usage.gemini_api_calls, gemini_tokens_used=usage.gemini_tokens_used)
 
 
-def _status_of_any(job: JobView) -> JobStatusDocument:
+def _status_fields(job: JobView) -> dict[str, Any]:
+    """JobStatusDocument's fields, for the document of the job's kind (built once: every
+    status poll builds one)."""
     chunks = job.chunks
-    return JobStatusDocument(
+    return dict(
         id=job.id, uuid=job.uuid, user_id=job.user_id, kind=job.kind,
         status=public_status(job.status, Vocabulary.V1_JOBS),
         original_filename=job.original_filename, page_count=job.page_count,
