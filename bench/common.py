@@ -61,8 +61,9 @@ class BenchEnv:
 
 
 @contextmanager
-def bench_env(label: str, **overrides: str) -> Iterator[BenchEnv]:
-    """Create `conveyor_bench_<random>`, migrate it, yield the environment, drop it after."""
+def bench_env(label: str, *, root: Path = REPO_ROOT, **overrides: str) -> Iterator[BenchEnv]:
+    """Create `conveyor_bench_<random>`, migrate it (with the migrations of the tree at
+    `root`), yield the environment, drop it after."""
     _require_loopback(PG_ADMIN_URL)
     _require_loopback(REDIS_URL)
     name = f"conveyor_bench_{uuid.uuid4().hex[:8]}"
@@ -98,7 +99,7 @@ def bench_env(label: str, **overrides: str) -> Iterator[BenchEnv]:
                      database_url=database_url, redis_url=REDIS_URL, redis_prefix=f"{name}:")
     bench.admin(f'CREATE DATABASE "{name}"')
     try:
-        subprocess.run([sys.executable, "-m", "shared.cli", "migrate"], cwd=REPO_ROOT,
+        subprocess.run([sys.executable, "-m", "shared.cli", "migrate"], cwd=root,
                        check=True, env=env, stdout=subprocess.DEVNULL)
         yield bench
     finally:
@@ -128,8 +129,26 @@ def purge_redis_prefix(bench: BenchEnv, *, limit: int = 200_000) -> int:
     return deleted
 
 
-def new_stack(bench: BenchEnv) -> Stack:
-    return Stack(env=dict(bench.env), log_dir=bench.log_dir)
+def new_stack(bench: BenchEnv, *, root: Path = REPO_ROOT) -> Stack:
+    """The processes of `bench`, run from the source tree at `root`."""
+    return Stack(env=dict(bench.env), log_dir=bench.log_dir, root=root)
+
+
+@contextmanager
+def exported_revision(rev: str) -> Iterator[tuple[Path, str]]:
+    """A copy of the repository at `rev` (`git archive`) in a temporary directory, and the
+    commit it names: a baseline's processes run from it (run with `python -m` from that
+    directory, they import its code, not this tree's)."""
+    commit = subprocess.run(["git", "rev-parse", "--verify", f"{rev}^{{commit}}"], cwd=REPO_ROOT,
+                            check=True, capture_output=True, text=True).stdout.strip()
+    root = Path(tempfile.mkdtemp(prefix=f"conveyor-rev-{commit[:8]}-"))
+    try:
+        archive = subprocess.run(["git", "archive", commit], cwd=REPO_ROOT, check=True,
+                                 capture_output=True).stdout
+        subprocess.run(["tar", "-x", "-C", str(root)], input=archive, check=True)
+        yield root, commit
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
 
 
 def register(base_url: str, *, prefix: str = "bench") -> dict[str, str]:

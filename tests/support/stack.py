@@ -53,6 +53,9 @@ class Stack:
     # Every process gets an empty DATA_DIR of its own (under log_dir): for object storage,
     # where nothing may pass from the gateway to a worker through a shared disk.
     separate_data_dirs: bool = False
+    # The source tree the processes run (and import) from: another revision's exported
+    # copy for a benchmark's baseline.
+    root: Path = REPO_ROOT
 
     def spawn(self, name: str, argv: list[str], env: dict[str, str] | None = None) -> Process:
         log_path = self.log_dir / f"{name}-{len(self.processes)}.log"
@@ -62,7 +65,7 @@ class Stack:
             data_dir = self.log_dir / f"data-{name}-{len(self.processes)}"
             data_dir.mkdir()
             env = {**env, "DATA_DIR": str(data_dir)}
-        popen = subprocess.Popen(argv, cwd=REPO_ROOT, env=env, stdout=log,
+        popen = subprocess.Popen(argv, cwd=self.root, env=env, stdout=log,
                                  stderr=subprocess.STDOUT, start_new_session=True)
         process = Process(name=name, popen=popen, log_path=log_path)
         self.processes.append(process)
