@@ -67,8 +67,8 @@ def bench_env(label: str, *, root: Path = REPO_ROOT, **overrides: str) -> Iterat
     _require_loopback(PG_ADMIN_URL)
     _require_loopback(REDIS_URL)
     name = f"conveyor_bench_{uuid.uuid4().hex[:8]}"
-    root = Path(tempfile.mkdtemp(prefix=f"conveyor-bench-{label}-"))
-    data_dir, log_dir = root / "data", root / "logs"
+    scratch = Path(tempfile.mkdtemp(prefix=f"conveyor-bench-{label}-"))
+    data_dir, log_dir = scratch / "data", scratch / "logs"
     data_dir.mkdir()
     log_dir.mkdir()
     database_url = (PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://",
@@ -109,7 +109,7 @@ def bench_env(label: str, *, root: Path = REPO_ROOT, **overrides: str) -> Iterat
             shutil.rmtree(data_dir, ignore_errors=True)
             print(f"  logs kept in {log_dir}", file=sys.stderr)
         else:
-            shutil.rmtree(root, ignore_errors=True)
+            shutil.rmtree(scratch, ignore_errors=True)
 
 
 def purge_redis_prefix(bench: BenchEnv, *, limit: int = 200_000) -> int:

@@ -9,7 +9,19 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Update, case, event, func, insert, select, text, update
+from sqlalchemy import (
+    CursorResult,
+    String,
+    Update,
+    case,
+    event,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
+from sqlalchemy import cast as sql_cast
 from sqlalchemy.orm import Session, defer
 
 from shared.db import is_postgres, table_of, utcnow
@@ -64,11 +76,16 @@ def _write_logged_events(session: Session) -> None:
     # one flush each, in the order they were logged. Nothing reads a job's events in the
     # transaction that writes them.
     rows = session.info.pop(_PENDING_EVENTS, None)
-    if rows:
-        session.execute(insert(table_of(JobEvent)), rows)
-        if is_postgres(session):  # Postgres folds a transaction's equal notifications
-            for job_id in {row["job_id"] for row in rows}:
-                session.execute(select(func.pg_notify(EVENTS_CHANNEL, str(job_id))))
+    if not rows:
+        return
+    events = table_of(JobEvent)
+    if is_postgres(session):
+        # The streams' wake-up rides on the INSERT (one statement, one round trip): a
+        # notification per row, which Postgres folds into one per job at commit.
+        session.execute(insert(events).returning(
+            func.pg_notify(EVENTS_CHANNEL, sql_cast(events.c.job_id, String))), rows)
+    else:
+        session.execute(insert(events), rows)
 
 
 @event.listens_for(Session, "after_rollback")
