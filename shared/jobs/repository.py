@@ -7,12 +7,14 @@ changes nothing and reports False instead.
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, cast
 
 from sqlalchemy import (
     CursorResult,
     String,
     Update,
+    bindparam,
     case,
     event,
     func,
@@ -23,6 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy import cast as sql_cast
 from sqlalchemy.orm import Session, defer
+from sqlalchemy.orm.attributes import set_committed_value
 
 from shared.db import is_postgres, table_of, utcnow
 from shared.jobs.models import Job, JobChunk, JobEvent, JobKind, JobStatus
@@ -76,16 +79,18 @@ def _write_logged_events(session: Session) -> None:
     # one flush each, in the order they were logged. Nothing reads a job's events in the
     # transaction that writes them.
     rows = session.info.pop(_PENDING_EVENTS, None)
-    if not rows:
-        return
-    events = table_of(JobEvent)
-    if is_postgres(session):
-        # The streams' wake-up rides on the INSERT (one statement, one round trip): a
-        # notification per row, which Postgres folds into one per job at commit.
-        session.execute(insert(events).returning(
-            func.pg_notify(EVENTS_CHANNEL, sql_cast(events.c.job_id, String))), rows)
-    else:
-        session.execute(insert(events), rows)
+    if rows:
+        session.execute(_INSERT_EVENTS_NOTIFYING if is_postgres(session) else _INSERT_EVENTS,
+                        rows)
+
+
+# Built once, as the other statements of a chunk's claim and settle below: building and
+# keying a statement cost a worker more than Postgres took to run it.
+_INSERT_EVENTS = insert(table_of(JobEvent))
+# The streams' wake-up rides on the INSERT (one statement, one round trip): a
+# notification per row, which Postgres folds into one per job at commit.
+_INSERT_EVENTS_NOTIFYING = _INSERT_EVENTS.returning(
+    func.pg_notify(EVENTS_CHANNEL, sql_cast(table_of(JobEvent).c.job_id, String)))
 
 
 @event.listens_for(Session, "after_rollback")
@@ -122,9 +127,13 @@ def lock_job_of_chunk(session: Session, chunk_id: int) -> tuple[Job, JobChunk] |
 
 def lock_job_for_chunk(session: Session, chunk_id: int) -> Job | None:
     """Lock a chunk's job (see `get_job` for the order); the chunk itself is not read."""
-    job_id = select(JobChunk.job_id).where(JobChunk.id == chunk_id).scalar_subquery()
-    return session.scalars(select(Job).where(Job.id == job_id).with_for_update(key_share=True)
-                           .execution_options(populate_existing=True)).one_or_none()
+    return session.scalars(_LOCK_JOB_OF_CHUNK, {"chunk_id": chunk_id}).one_or_none()
+
+
+_LOCK_JOB_OF_CHUNK = (
+    select(Job).where(Job.id == select(JobChunk.job_id).where(JobChunk.id == bindparam("chunk_id"))
+                      .scalar_subquery())
+    .with_for_update(key_share=True).execution_options(populate_existing=True))
 
 
 def find_by_idempotency_key(session: Session, *, user_id: int, key: str) -> Job | None:
@@ -169,10 +178,13 @@ def transition_job(session: Session, *, job: Job, target: JobStatus,
 
 def chunks_of(session: Session, job_id: int, *, with_results: bool = False) -> list[JobChunk]:
     """A job's chunks in order; their result documents (large) only when asked for."""
-    query = select(JobChunk).where(JobChunk.job_id == job_id).order_by(JobChunk.index)
-    if not with_results:
-        query = query.options(defer(JobChunk.result))
-    return list(session.scalars(query))
+    query = _CHUNKS_OF_JOB if with_results else _CHUNKS_OF_JOB_WITHOUT_RESULTS
+    return list(session.scalars(query, {"job_id": job_id}))
+
+
+_CHUNKS_OF_JOB = (select(JobChunk).where(JobChunk.job_id == bindparam("job_id"))
+                  .order_by(JobChunk.index))
+_CHUNKS_OF_JOB_WITHOUT_RESULTS = _CHUNKS_OF_JOB.options(defer(JobChunk.result))
 
 
 def validation_runs_of(session: Session, *, user_id: int, crawl_job_id: int) -> list[Job]:
@@ -193,18 +205,36 @@ def units_done_of_job(session: Session, job_id: int) -> int:
 def transition_chunk(session: Session, *, chunk: JobChunk, target: JobStatus,
                      sources: Iterable[JobStatus], attempt: int | None = None,
                      **values: Any) -> bool:
-    """Guarded chunk update; with `attempt`, only the worker of that attempt may write."""
-    query = update(JobChunk).where(JobChunk.id == chunk.id, JobChunk.status.in_(list(sources)))
-    if attempt is not None:
-        query = query.where(JobChunk.attempts == attempt)
-    # RETURNING refreshes `chunk` in the same round trip (populate_existing), all but the
-    # result: a PDF chunk's is tens of kilobytes of sentences, and sending it back to be
-    # parsed again cost more than writing it.
-    updated = session.scalars(query.values(status=target, **values).returning(JobChunk)
-                              .options(defer(JobChunk.result)),
-                              execution_options={"synchronize_session": False,
-                                                 "populate_existing": True}).first()
-    return updated is not None
+    """Guarded chunk update; with `attempt`, only the worker of that attempt may write.
+    `values`: plain values, no SQL expressions.
+
+    `chunk` takes the written values as its loaded state. It was read in this
+    transaction under its job's lock, which every status change of a chunk holds, so the
+    row it updated differs from it by those values only."""
+    statement = _chunk_update(frozenset(sources), attempt is not None, tuple(values))
+    params = {f"new_{name}": value for name, value in values.items()}
+    updated = session.execute(statement, {"chunk_id": chunk.id, "attempt": attempt,
+                                          "new_status": target, **params})
+    if not cast(CursorResult[Any], updated).rowcount:
+        return False
+    for name, value in (("status", target), *values.items()):
+        set_committed_value(chunk, name, value)
+    return True
+
+
+@lru_cache(maxsize=64)
+def _chunk_update(sources: frozenset[JobStatus], guard_attempt: bool,
+                  columns: tuple[str, ...]) -> Update:
+    """The guarded UPDATE of `transition_chunk` for one set of sources and columns, built
+    once: building and keying an ORM UPDATE ... RETURNING cost the worker's settle more
+    than Postgres took to run it (bench/chunk_cost.py)."""
+    chunks = table_of(JobChunk)
+    statement = update(chunks).where(chunks.c.id == bindparam("chunk_id"),
+                                     chunks.c.status.in_(sorted(sources)))
+    if guard_attempt:
+        statement = statement.where(chunks.c.attempts == bindparam("attempt"))
+    return statement.values(status=bindparam("new_status"),
+                            **{name: bindparam(f"new_{name}") for name in columns})
 
 
 def claim_chunk(session: Session, *, chunk_id: int, attempt: int,
