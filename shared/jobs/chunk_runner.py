@@ -236,7 +236,8 @@ def _settle(context: ChunkContext, target: JobStatus, *, output: ChunkOutput | N
         repo.add_event(session, job_id=job.id, chunk_index=chunk.index, event_type="chunk",
                        from_status="running", to_status=target.value, attempt=context.attempt,
                        **{k: v for k, v in values.items() if k in ("error", "error_type")})
-        taken = lifecycle.advance_job(session, job, chunks=chunks, taker=taker)
+        taken = lifecycle.advance_job(session, job, chunks=chunks, taker=taker,
+                                      after=chunk.index)
         following = _context_of(job, taken) if taken is not None else None
     return target.value, following
 

@@ -5,7 +5,7 @@ the outbox so they are published only once the transaction committed.
 """
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import Any, Protocol
 
@@ -153,13 +153,14 @@ def mark_job_running(session: Session, job: Job) -> None:
 
 
 def advance_job(session: Session, job: Job, *, chunks: list[JobChunk] | None = None,
-                taker: str | None = None) -> JobChunk | None:
+                taker: str | None = None, after: int | None = None) -> JobChunk | None:
     """After a chunk settled: queue more work, or close the job when every chunk is done.
 
     The caller holds the job's row lock (`repo.lock_job_of_chunk`), which serialises
     concurrent chunk ends. `chunks`: the job's chunks as the caller read them under that
     lock, the settled one as its update returned it. `taker`: the worker that settled
-    it, which takes the job's next chunk itself (returned) instead of a task message.
+    chunk number `after`, which takes one of the job's next chunks itself (returned)
+    instead of a task message.
     """
     if job.status in TERMINAL:
         return None
@@ -168,7 +169,8 @@ def advance_job(session: Session, job: Job, *, chunks: list[JobChunk] | None = N
     completed = sum(c.status == S.COMPLETED for c in chunks)
     if completed + sum(c.status == S.FAILED for c in chunks) < job.total_chunks:
         _write_progress(session, job, chunks)
-        taken = _take_next(session, job, chunks, taker=taker) if taker else None
+        taken = (_take_next(session, job, chunks, taker=taker, after=after)
+                 if taker and after is not None else None)
         fill_parallel_slots(session, job, chunks)  # `taken` counts as in flight
         return taken
     _close_job(session, job, chunks, completed_chunks=completed)
@@ -186,23 +188,60 @@ def _write_progress(session: Session, job: Job, chunks: list[JobChunk]) -> None:
     webhook_events.on_progress(session, job.id)
 
 
-def _take_next(session: Session, job: Job, chunks: list[JobChunk], *,
-               taker: str) -> JobChunk | None:
-    """The job's next chunk, claimed for `taker`: a pending one first (it has no task
-    message yet), else a queued one (its message will find it taken); never a retry."""
+def _take_next(session: Session, job: Job, chunks: list[JobChunk], *, taker: str,
+               after: int) -> JobChunk | None:
+    """One of the job's untaken chunks, claimed for `taker`, which just settled chunk
+    number `after`: a pending one if any (it has no task message yet), else a queued one
+    (its message will find it taken and be dropped); which of them, `_next_in_line`
+    says. Never a retry."""
     if job.cancel_requested or job.status not in ACTIVE:
         return None
     for status in (S.PENDING, S.QUEUED):
-        for chunk in chunks:
-            # A queued retry keeps its backoff: only first attempts are taken early. A
-            # chunk that names its own task is another task's work, not this worker's.
-            if (chunk.status == status and chunk.attempts == 0
-                    and chunk_task_name(job, chunk).value == job.chunk_task
-                    and repo.take_chunk(session, chunk=chunk, worker_id=taker,
-                                        task_id=chunk_task_id(job, chunk, 1))):
+        for chunk in _next_in_line(chunks, after=after,
+                                   free=lambda c, status=status: _takeable(job, c, status)):
+            if repo.take_chunk(session, chunk=chunk, worker_id=taker,
+                               task_id=chunk_task_id(job, chunk, 1)):
                 mark_job_running(session, job)  # a claim, like one by message
                 return chunk
     return None
+
+
+def _takeable(job: Job, chunk: JobChunk, status: JobStatus) -> bool:
+    # A queued retry keeps its backoff: only first attempts are taken early. A chunk that
+    # names its own task is another task's work, not this worker's.
+    return (chunk.status == status and chunk.attempts == 0
+            and chunk_task_name(job, chunk).value == job.chunk_task)
+
+
+def _next_in_line(chunks: Sequence[JobChunk], *, after: int,
+                  free: Callable[[JobChunk], bool]) -> list[JobChunk]:
+    """Of the `free` chunks, those a worker that settled chunk number `after` should
+    take, best first.
+
+    Each chunk also reads a page on either side of its own (see pdf_chunking), which a
+    worker has at hand when it read the neighbour itself. So: the next chunk when it is
+    free; else a run of free chunks, from its start when nobody is working towards it,
+    from its middle when the chunk before it is running (that worker goes on into the
+    first half). Two workers on one job then each walk a run of their own, and a page
+    is read twice only where their runs meet, not at every chunk edge."""
+    by_index = {chunk.index: chunk for chunk in chunks}
+    following = by_index.get(after + 1)
+    if following is not None and free(following):
+        return [following]
+    runs: list[list[JobChunk]] = []
+    for chunk in sorted(chunks, key=lambda c: c.index):
+        if not free(chunk):
+            continue
+        if runs and runs[-1][-1].index == chunk.index - 1:
+            runs[-1].append(chunk)
+        else:
+            runs.append([chunk])
+    if not runs:
+        return []
+    run = max(runs, key=len)  # the first of the longest
+    before = by_index.get(run[0].index - 1)
+    start = len(run) // 2 if before is not None and before.status == S.RUNNING else 0
+    return run[start:] + run[:start]
 
 
 def progress_percent(chunks: Sequence[ChunkFacts]) -> int:

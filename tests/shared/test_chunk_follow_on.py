@@ -86,6 +86,8 @@ def test_one_task_runs_the_jobs_chunks_back_to_back_without_messages(queued_job)
         assert job.result["item_count"] == 6
         events = repo.events_of(session, job_id=job_id, limit=500, offset=0)
     attempts = [e for e in events if e.event_type == "attempt"]
+    # The pending chunks first, in page order (they have no message yet), then the queued
+    # one, whose message will find it taken.
     assert [e.chunk_index for e in attempts] == [0, 2, 3, 4, 5, 1]
     assert [bool(e.detail.get("handed_over")) for e in attempts] == [False] + [True] * 5
     assert [e.from_status for e in attempts] == ["queued"] + ["pending"] * 4 + ["queued"]
@@ -96,6 +98,46 @@ def test_one_task_runs_the_jobs_chunks_back_to_back_without_messages(queued_job)
     # The message of the queued chunk comes late: a duplicate, dropped.
     assert run_chunk(chunk_id=chunk_ids[1], attempt=1, work=_items) == "skipped"
     assert db.ledger_for_job(job_id) == [("reserve", 6)]
+
+
+def test_a_worker_whose_next_chunk_is_taken_goes_on_from_the_middle_of_what_is_left(
+        queued_job, unpublished):
+    """Another worker holds chunk 1 and will go on with 2, 3, ...: this one leaves it the
+    first half of what is left and splits again whenever its own run ends."""
+    job_id, chunk_ids = queued_job(10, queued=2)
+    with session_scope() as session:
+        assert repo.claim_chunk(session, chunk_id=chunk_ids[1], attempt=1,
+                                worker_id="other-worker") is not None
+    order: list[int] = []
+
+    def record(context: ChunkContext) -> ChunkOutput:
+        order.append(context.index)
+        return _items(context)
+
+    assert run_chunk(chunk_id=chunk_ids[0], attempt=1, work=record,
+                     follow_on=True) == "completed"
+    # Free after 0: 2-9, behind the running 1: from 2 + 8 // 2 = 6 to the end; then 2-5
+    # from 4; then 2-3 from 3; then 2.
+    assert order == [0, 6, 7, 8, 9, 4, 5, 3, 2]
+    assert [c.status for c in db.chunks(job_id)] == (
+        [JobStatus.COMPLETED, JobStatus.RUNNING] + [JobStatus.COMPLETED] * 8)
+
+
+def test_a_free_run_nobody_works_towards_is_taken_from_its_start(queued_job, unpublished):
+    job_id, chunk_ids = queued_job(8, queued=1)
+    with session_scope() as session:  # chunks 1 and 2 are done, by another worker
+        session.execute(update(JobChunk).where(JobChunk.id.in_(chunk_ids[1:3])).values(
+            status=JobStatus.COMPLETED, attempts=1))
+    order: list[int] = []
+
+    def record(context: ChunkContext) -> ChunkOutput:
+        order.append(context.index)
+        return _items(context)
+
+    assert run_chunk(chunk_id=chunk_ids[0], attempt=1, work=record,
+                     follow_on=True) == "completed"
+    assert order == [0, 3, 4, 5, 6, 7]
+    assert [c.status for c in db.chunks(job_id)] == [JobStatus.COMPLETED] * 8
 
 
 def test_a_chunk_naming_another_task_is_left_to_that_task(queued_job, unpublished):
