@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from celery.exceptions import SoftTimeLimitExceeded
@@ -66,6 +67,9 @@ class ChunkContext:
     # chunk is failed for this attempt: a job cancelled meanwhile records nothing, and a
     # transient error that is retried is no failure.
     on_failure: Callable[[Session, str, str], None] | None = None
+    # (chunk id, attempt) of the other chunks this worker holds meanwhile (taken ahead,
+    # or done and not yet recorded): kept alive by this one's heartbeat.
+    held: list[tuple[int, int]] = field(default_factory=list)
     # The claim was the first heartbeat; the next is due one interval later.
     _last_report: float = field(default_factory=time.monotonic)
     # Steps begun but not yet written: (code, percent, when it began).
@@ -79,7 +83,7 @@ class ChunkContext:
         self._last_report = now
         with session_scope() as session:
             alive = repo.touch_heartbeat(session, chunk_id=self.chunk_id, attempt=self.attempt,
-                                         units_done=units_done)
+                                         units_done=units_done, held=self.held)
             if not alive or repo.is_cancel_requested(session, self.job_id):
                 raise ChunkStopped
 
@@ -104,7 +108,8 @@ class ChunkContext:
             # Logged as events too, so progress can be followed live (/ws reads the feed).
             moved = self.write_steps(session)
             alive = not heartbeat_due or repo.touch_heartbeat(
-                session, chunk_id=self.chunk_id, attempt=self.attempt, units_done=0)
+                session, chunk_id=self.chunk_id, attempt=self.attempt, units_done=0,
+                held=self.held)
             if not (moved and alive):
                 raise ChunkStopped  # the rollback takes the steps back too
             if heartbeat_due:
@@ -124,6 +129,8 @@ class ChunkContext:
 
 Work = Callable[[ChunkContext], ChunkOutput]
 RetryDelay = Callable[[int], float]
+# A follow-on takes at most this many of the job's next chunks at once (see _batch_size).
+MAX_BATCH = 4
 
 
 def exponential_backoff(attempt: int) -> float:
@@ -136,21 +143,17 @@ def run_chunk(*, chunk_id: int, attempt: int, work: Work,
     """Process one chunk attempt; returns the outcome word for logs and tests.
 
     `retry_delay(attempt)` is the wait before the next attempt after a transient failure.
-    `follow_on`: once the chunk completed, go on with the job's next chunks, each claimed
-    in the transaction that settled the one before (CHUNK_FOLLOW_ON_SECONDS); the outcome
-    is then the last one's.
+    `follow_on`: once the chunk completed, go on with the job's next chunks, claimed in
+    the transaction that settled the ones before (CHUNK_FOLLOW_ON_SECONDS), fast ones a
+    few at a time (see `_batch_size`); the outcome is then the last one's.
     """
     context = _claim(chunk_id, attempt)
     if context is None:
         return "skipped"
     until = time.monotonic() + get_settings().chunk_follow_on_seconds if follow_on else None
-    outcome = ""
-    while context is not None:
-        # Every line of the chunk's work names its chunk, until it is settled.
-        with log_context(job_id=context.job_id, user_id=context.user_id, chunk=context.index,
-                         attempt=context.attempt):
-            outcome, context = _run_claimed(context, work=work, retry_delay=retry_delay,
-                                            until=until)
+    batch, outcome = [context], ""
+    while batch:
+        outcome, batch = _run_batch(batch, work=work, retry_delay=retry_delay, until=until)
     return outcome
 
 
@@ -158,28 +161,94 @@ def _worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def _run_claimed(context: ChunkContext, *, work: Work, retry_delay: RetryDelay,
-                 until: float | None) -> tuple[str, ChunkContext | None]:
-    """The chunk's outcome, and the job's next chunk when this worker took it: only while
-    the task is younger than `until` (monotonic) once this chunk is done, so that a chain
-    ends on time however long its chunks take."""
-    chunk_id, attempt = context.chunk_id, context.attempt
+def _run_batch(batch: list[ChunkContext], *, work: Work, retry_delay: RetryDelay,
+               until: float | None) -> tuple[str, list[ChunkContext]]:
+    """Run the chunks this worker holds, in page order, and record the completed ones in
+    one transaction; that transaction takes the job's next chunks while the task is
+    younger than `until` (monotonic) once they are done, so that a chain ends on time
+    however long its chunks take. A chunk that did not complete is settled on its own
+    (failed, or queued for a retry) and ends the chain; one that was stopped (its job
+    cancelled, or the chunk lost) ends the batch too: what it holds besides is
+    cancelled or lost with it."""
+    done: list[tuple[ChunkContext, ChunkOutput]] = []
+    outcome, chain_ends = "", False
+    started = time.monotonic()
+    for context in batch:
+        # Held chunks (taken ahead, done but not recorded) live on this one's heartbeat.
+        context.held = [(other.chunk_id, other.attempt) for other in batch
+                        if other is not context]
+        with log_context(job_id=context.job_id, user_id=context.user_id, chunk=context.index,
+                         attempt=context.attempt):
+            output, outcome = _run_one(context, work=work, retry_delay=retry_delay)
+        if output is not None:
+            done.append((context, output))
+            continue
+        chain_ends = True
+        if outcome in ("stopped", "timed out"):
+            break
+    if not done:
+        return ("failed" if outcome == "timed out" else outcome), []
+    take = (0 if chain_ends or until is None or time.monotonic() >= until
+            else _batch_size((time.monotonic() - started) / len(done)))
     try:
-        output = work(context)
-        taker = _worker_id() if until is not None and time.monotonic() < until else None
-        return _settle(context, S.COMPLETED, output=output, taker=taker)
+        recorded, following = _record_completions(done, take=take)
+    except Exception:
+        # One chunk's `store` failed, or the database did: the rollback took the whole
+        # batch back. Each is recorded again on its own, and a failure is its chunk's.
+        if len(done) > 1:
+            log.info("recording %d chunks at once failed; one by one", len(done))
+        for context, output in done:
+            recorded = _handled(context, partial(_record_alone, context, output),
+                                retry_delay=retry_delay)
+        following = []
+    last = recorded if done[-1][0] is batch[-1] else outcome
+    return ("failed" if last == "timed out" else last), following
+
+
+def _record_alone(context: ChunkContext, output: ChunkOutput) -> str:
+    return _record_completions([(context, output)], take=0)[0]
+
+
+def _run_one(context: ChunkContext, *, work: Work,
+             retry_delay: RetryDelay) -> tuple[ChunkOutput | None, str]:
+    """The chunk's output; or None and the outcome of settling its failure."""
+    produced: list[ChunkOutput] = []
+
+    def run() -> str:
+        produced.append(work(context))
+        return ""
+
+    outcome = _handled(context, run, retry_delay=retry_delay)
+    return (produced[0] if produced else None), outcome
+
+
+def _handled(context: ChunkContext, step: Callable[[], str], *,
+             retry_delay: RetryDelay) -> str:
+    """`step`'s outcome; when it raises, the chunk's failure settled as its error says."""
+    try:
+        return step()
     except ChunkStopped:
-        return "stopped", None
+        return "stopped"
     except (TransientError, OperationalError) as exc:  # a blip: broker, provider, database
-        return _retry_or_fail(context, str(exc), delay=retry_delay(attempt)), None
+        return _retry_or_fail(context, str(exc), delay=retry_delay(context.attempt))
     except ConveyorError as exc:
-        return _fail(context, exc.code.name, exc.message), None
+        return _fail(context, exc.code.name, exc.message)
     except SoftTimeLimitExceeded:
-        return _fail(context, ErrorCode.TIMEOUT.name, "the chunk exceeded its time limit"), None
+        # The task is about to be killed: no time for the chunks held besides; the reaper
+        # queues them again once their heartbeats are overdue.
+        _fail(context, ErrorCode.TIMEOUT.name, "the chunk exceeded its time limit")
+        return "timed out"
     except Exception as exc:
-        log.exception("chunk %s attempt %s crashed", chunk_id, attempt)
-        return _fail(context, ErrorCode.INTERNAL.name,
-                     f"internal error: {type(exc).__name__}"), None
+        log.exception("chunk %s attempt %s crashed", context.chunk_id, context.attempt)
+        return _fail(context, ErrorCode.INTERNAL.name, f"internal error: {type(exc).__name__}")
+
+
+def _batch_size(seconds_per_chunk: float) -> int:
+    """How many chunks to take at once after chunks that took `seconds_per_chunk` each: as
+    many as fit in CHUNK_FOLLOW_ON_BATCH_SECONDS, 1 to MAX_BATCH. At PDFium's pace a
+    chunk's own settle cost a fifth of its reading; slow chunks still go one by one."""
+    budget = get_settings().chunk_follow_on_batch_seconds
+    return max(1, min(MAX_BATCH, int(budget / max(seconds_per_chunk, 1e-6))))
 
 
 def _claim(chunk_id: int, attempt: int) -> ChunkContext | None:
@@ -202,44 +271,72 @@ def _context_of(job: Job, chunk: JobChunk) -> ChunkContext:
                         units_total=chunk.units_total)
 
 
-def _fail(context: ChunkContext, error_type: str, message: str) -> str:
-    outcome, _ = _settle(context, S.FAILED, error_type=error_type, error=message)
-    return outcome
-
-
-def _settle(context: ChunkContext, target: JobStatus, *, output: ChunkOutput | None = None,
-            taker: str | None = None, **values: Any) -> tuple[str, ChunkContext | None]:
-    """Record this attempt's outcome, if the chunk is still this attempt's; advance the job.
-    `output`: a completed chunk's (its `store` runs here). `taker`: this worker, to claim
-    the job's next chunk in the same transaction (returned as its context)."""
+def _record_completions(done: list[tuple[ChunkContext, ChunkOutput]], *,
+                        take: int) -> tuple[str, list[ChunkContext]]:
+    """Record the completed chunks that are still this worker's attempts, in one
+    transaction; advance the job, and take up to `take` of its next chunks for this
+    worker when every one was recorded (their contexts are returned). The outcome is
+    the last chunk's."""
     with session_scope() as session:
-        # Deferred steps first (they show how far a failed chunk got): their UPDATE takes
-        # the job row's lock, in the usual order, and the read below sees it.
-        context.write_steps(session)
-        job = repo.lock_job_for_chunk(session, context.chunk_id)
+        # Deferred steps first: their UPDATE takes the job row's lock, in the usual
+        # order, and the read below sees it.
+        for context, _ in done:
+            context.write_steps(session)
+        job = repo.lock_job_for_chunk(session, done[0][0].chunk_id)
         assert job is not None
         # Read under the job's lock, which every status change of a chunk takes: this
         # one read serves the checks below and the job's next decisions.
         chunks = repo.chunks_of(session, job.id)
+        by_id = {chunk.id: chunk for chunk in chunks}
+        outcomes = [_record_completion(session, context, output, job=job,
+                                       chunk=by_id[context.chunk_id])
+                    for context, output in done]
+        if "completed" not in outcomes:
+            return outcomes[-1], []
+        every_one = all(outcome == "completed" for outcome in outcomes)
+        taken = lifecycle.advance_job(session, job, chunks=chunks,
+                                      taker=_worker_id() if take and every_one else None,
+                                      after=done[-1][0].index, take=take)
+        following = [_context_of(job, chunk) for chunk in taken]
+    return outcomes[-1], following
+
+
+def _record_completion(session: Session, context: ChunkContext, output: ChunkOutput, *,
+                       job: Job, chunk: JobChunk) -> str:
+    """Record one completed chunk, if it is still this attempt's (its `store` runs here)."""
+    if output.store is not None and not _live_and_ours(context, job, chunk):
+        return "stopped"
+    done = _completion(session, output, units_total=chunk.units_total)
+    if not repo.transition_chunk(session, chunk=chunk, target=S.COMPLETED, sources=[S.RUNNING],
+                                 attempt=context.attempt, finished_at=utcnow(), **done):
+        return "stale"
+    repo.add_event(session, job_id=job.id, chunk_index=chunk.index, event_type="chunk",
+                   from_status="running", to_status=S.COMPLETED.value,
+                   attempt=context.attempt)
+    return "completed"
+
+
+def _fail(context: ChunkContext, error_type: str, message: str) -> str:
+    """Record this attempt's failure, if the chunk is still this attempt's; advance the
+    job."""
+    with session_scope() as session:
+        # Deferred steps first (they show how far the chunk got).
+        context.write_steps(session)
+        job = repo.lock_job_for_chunk(session, context.chunk_id)
+        assert job is not None
+        chunks = repo.chunks_of(session, job.id)
         chunk = next(c for c in chunks if c.id == context.chunk_id)
-        done: dict[str, Any] = {}
-        if output is not None:
-            if output.store is not None and not _live_and_ours(context, job, chunk):
-                return "stopped", None
-            done = _completion(session, output, units_total=chunk.units_total)
-        if not repo.transition_chunk(session, chunk=chunk, target=target, sources=[S.RUNNING],
+        if not repo.transition_chunk(session, chunk=chunk, target=S.FAILED, sources=[S.RUNNING],
                                      attempt=context.attempt, finished_at=utcnow(),
-                                     **done, **values):
-            return "stale", None
-        if target == S.FAILED and context.on_failure is not None:
-            context.on_failure(session, values["error_type"], values["error"])
+                                     error_type=error_type, error=message):
+            return "stale"
+        if context.on_failure is not None:
+            context.on_failure(session, error_type, message)
         repo.add_event(session, job_id=job.id, chunk_index=chunk.index, event_type="chunk",
-                       from_status="running", to_status=target.value, attempt=context.attempt,
-                       **{k: v for k, v in values.items() if k in ("error", "error_type")})
-        taken = lifecycle.advance_job(session, job, chunks=chunks, taker=taker,
-                                      after=chunk.index)
-        following = _context_of(job, taken) if taken is not None else None
-    return target.value, following
+                       from_status="running", to_status=S.FAILED.value,
+                       attempt=context.attempt, error=message, error_type=error_type)
+        lifecycle.advance_job(session, job, chunks=chunks)
+    return S.FAILED.value
 
 
 def _live_and_ours(context: ChunkContext, job: Job, chunk: JobChunk) -> bool:

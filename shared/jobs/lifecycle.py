@@ -7,6 +7,7 @@ the outbox so they are published only once the transaction committed.
 import time
 from collections.abc import Callable, Sequence
 from datetime import timedelta
+from functools import partial
 from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
@@ -153,28 +154,29 @@ def mark_job_running(session: Session, job: Job) -> None:
 
 
 def advance_job(session: Session, job: Job, *, chunks: list[JobChunk] | None = None,
-                taker: str | None = None, after: int | None = None) -> JobChunk | None:
+                taker: str | None = None, after: int | None = None,
+                take: int = 1) -> list[JobChunk]:
     """After a chunk settled: queue more work, or close the job when every chunk is done.
 
     The caller holds the job's row lock (`repo.lock_job_of_chunk`), which serialises
     concurrent chunk ends. `chunks`: the job's chunks as the caller read them under that
-    lock, the settled one as its update returned it. `taker`: the worker that settled
-    chunk number `after`, which takes one of the job's next chunks itself (returned)
-    instead of a task message.
+    lock, the settled ones as their updates left them. `taker`: the worker that settled
+    chunk number `after`, which takes up to `take` of the job's next chunks itself
+    (returned, one stretch of pages) instead of task messages.
     """
     if job.status in TERMINAL:
-        return None
+        return []
     # One read serves every decision below.
     chunks = repo.chunks_of(session, job.id) if chunks is None else chunks
     completed = sum(c.status == S.COMPLETED for c in chunks)
     if completed + sum(c.status == S.FAILED for c in chunks) < job.total_chunks:
         _write_progress(session, job, chunks)
-        taken = (_take_next(session, job, chunks, taker=taker, after=after)
-                 if taker and after is not None else None)
+        taken = (_take_next(session, job, chunks, taker=taker, after=after, count=take)
+                 if taker and after is not None else [])
         fill_parallel_slots(session, job, chunks)  # `taken` counts as in flight
         return taken
     _close_job(session, job, chunks, completed_chunks=completed)
-    return None
+    return []
 
 
 def _write_progress(session: Session, job: Job, chunks: list[JobChunk]) -> None:
@@ -189,21 +191,34 @@ def _write_progress(session: Session, job: Job, chunks: list[JobChunk]) -> None:
 
 
 def _take_next(session: Session, job: Job, chunks: list[JobChunk], *, taker: str,
-               after: int) -> JobChunk | None:
-    """One of the job's untaken chunks, claimed for `taker`, which just settled chunk
-    number `after`: a pending one if any (it has no task message yet), else a queued one
-    (its message will find it taken and be dropped); which of them, `_next_in_line`
-    says. Never a retry."""
+               after: int, count: int) -> list[JobChunk]:
+    """Up to `count` of the job's untaken chunks, one stretch of pages, claimed for
+    `taker`, which just settled chunk number `after`: pending ones if any (they have no
+    task message yet), else queued ones (their messages will find them taken and be
+    dropped); which of them, `_next_in_line` says. Never a retry."""
     if job.cancel_requested or job.status not in ACTIVE:
-        return None
+        return []
+    # Never more than half of what is free: near a job's end another worker may be done
+    # with its own and find nothing to take while this one holds chunks not yet begun.
+    free = sum(_takeable(job, c, S.PENDING) or _takeable(job, c, S.QUEUED) for c in chunks)
+    count = min(count, max(1, free // 2))
     for status in (S.PENDING, S.QUEUED):
+        taken: list[JobChunk] = []
         for chunk in _next_in_line(chunks, after=after,
-                                   free=lambda c, status=status: _takeable(job, c, status)):
+                                   free=partial(_takeable, job, status=status)):
+            if taken and chunk.index != taken[-1].index + 1:
+                break
             if repo.take_chunk(session, chunk=chunk, worker_id=taker,
                                task_id=chunk_task_id(job, chunk, 1)):
-                mark_job_running(session, job)  # a claim, like one by message
-                return chunk
-    return None
+                taken.append(chunk)
+                if len(taken) == count:
+                    break
+            elif taken:
+                break
+        if taken:
+            mark_job_running(session, job)  # a claim, like one by message
+            return taken
+    return []
 
 
 def _takeable(job: Job, chunk: JobChunk, status: JobStatus) -> bool:
@@ -215,19 +230,15 @@ def _takeable(job: Job, chunk: JobChunk, status: JobStatus) -> bool:
 
 def _next_in_line(chunks: Sequence[JobChunk], *, after: int,
                   free: Callable[[JobChunk], bool]) -> list[JobChunk]:
-    """Of the `free` chunks, those a worker that settled chunk number `after` should
-    take, best first.
+    """The `free` chunks in the order a worker that settled chunk number `after` should
+    take them: the stretch it should go on with first, then the rest.
 
     Each chunk also reads a page on either side of its own (see pdf_chunking), which a
-    worker has at hand when it read the neighbour itself. So: the next chunk when it is
-    free; else a run of free chunks, from its start when nobody is working towards it,
-    from its middle when the chunk before it is running (that worker goes on into the
-    first half). Two workers on one job then each walk a run of their own, and a page
-    is read twice only where their runs meet, not at every chunk edge."""
-    by_index = {chunk.index: chunk for chunk in chunks}
-    following = by_index.get(after + 1)
-    if following is not None and free(following):
-        return [following]
+    worker has at hand when it read the neighbour itself. So: from the next chunk when it
+    is free; else a run of free chunks, from its start when nobody is working towards
+    it, from its middle when the chunk before it is running (that worker goes on into
+    the first half). Two workers on one job then each walk a run of their own, and a
+    page is read twice only where their runs meet, not at every chunk edge."""
     runs: list[list[JobChunk]] = []
     for chunk in sorted(chunks, key=lambda c: c.index):
         if not free(chunk):
@@ -238,10 +249,16 @@ def _next_in_line(chunks: Sequence[JobChunk], *, after: int,
             runs.append([chunk])
     if not runs:
         return []
-    run = max(runs, key=len)  # the first of the longest
-    before = by_index.get(run[0].index - 1)
-    start = len(run) // 2 if before is not None and before.status == S.RUNNING else 0
-    return run[start:] + run[:start]
+    following = next((run for run in runs if run[0].index <= after + 1 <= run[-1].index),
+                     None)
+    if following is not None:
+        run, start = following, after + 1 - following[0].index
+    else:
+        run = max(runs, key=len)  # the first of the longest
+        before = next((c for c in chunks if c.index == run[0].index - 1), None)
+        start = len(run) // 2 if before is not None and before.status == S.RUNNING else 0
+    rest = [chunk for other in runs if other is not run for chunk in other]
+    return run[start:] + run[:start] + rest
 
 
 def progress_percent(chunks: Sequence[ChunkFacts]) -> int:

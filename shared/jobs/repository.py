@@ -21,6 +21,7 @@ from sqlalchemy import (
     insert,
     select,
     text,
+    tuple_,
     update,
 )
 from sqlalchemy import cast as sql_cast
@@ -278,15 +279,25 @@ def take_chunk(session: Session, *, chunk: JobChunk, worker_id: str, task_id: st
     return True
 
 
-def touch_heartbeat(session: Session, *, chunk_id: int, attempt: int, units_done: int) -> bool:
+def touch_heartbeat(session: Session, *, chunk_id: int, attempt: int, units_done: int,
+                    held: Sequence[tuple[int, int]] = ()) -> bool:
     """Record liveness and progress; False when the chunk is no longer this attempt's.
+    `held`: (chunk id, attempt) of the other chunks the worker holds (taken ahead, or done
+    and not yet settled), which are alive as long as it is.
 
-    Touches only the chunk row (never the job's), so it cannot deadlock with a cancel.
+    Touches only chunk rows (never the job's), so it cannot deadlock with a cancel.
     """
-    return bool(_rowcount(session, update(JobChunk)
-                          .where(JobChunk.id == chunk_id, JobChunk.status == JobStatus.RUNNING,
-                                 JobChunk.attempts == attempt)
-                          .values(heartbeat_at=utcnow(), units_done=units_done)))
+    now = utcnow()
+    alive = bool(_rowcount(session, update(JobChunk)
+                           .where(JobChunk.id == chunk_id, JobChunk.status == JobStatus.RUNNING,
+                                  JobChunk.attempts == attempt)
+                           .values(heartbeat_at=now, units_done=units_done)))
+    if alive and held:
+        _rowcount(session, update(JobChunk)
+                  .where(JobChunk.status == JobStatus.RUNNING,
+                         tuple_(JobChunk.id, JobChunk.attempts).in_(list(held)))
+                  .values(heartbeat_at=now))
+    return alive
 
 
 def record_steps(session: Session, *, job_id: int, chunk_index: int,

@@ -12,7 +12,7 @@ from sqlalchemy import event, func, select, update
 
 from shared.celery_app import TaskName
 from shared.db import get_engine, session_scope, utcnow
-from shared.errors import TransientError
+from shared.errors import ConveyorError, ErrorCode, TransientError
 from shared.jobs import lifecycle, outbox
 from shared.jobs import repository as repo
 from shared.jobs.chunk_runner import ChunkContext, ChunkOutput, run_chunk
@@ -182,7 +182,9 @@ def test_the_follow_on_time_is_judged_when_a_chunk_ends_not_when_it_starts(
     assert statuses == [JobStatus.COMPLETED, JobStatus.QUEUED, JobStatus.PENDING]
 
 
-def test_a_chunk_taken_by_follow_on_sets_a_retrying_job_running(queued_job, unpublished):
+def test_a_chunk_taken_by_follow_on_sets_a_retrying_job_running(queued_job, monkeypatch,
+                                                                unpublished):
+    monkeypatch.setattr(get_settings(), "chunk_follow_on_batch_seconds", 0.0)  # one by one
     job_id, chunk_ids = queued_job(4)
     seen: dict[int, str] = {}
 
@@ -263,6 +265,7 @@ def test_without_the_bound_every_settle_would_write_progress(queued_job, stateme
     """The counter above counts what it should: with no interval, each settle writes."""
     monkeypatch.setattr(lifecycle, "PROGRESS_WRITE_INTERVAL",
                         lifecycle.PROGRESS_WRITE_INTERVAL * 0)
+    monkeypatch.setattr(get_settings(), "chunk_follow_on_batch_seconds", 0.0)  # one by one
     _, chunk_ids = queued_job(6, queued=1)
     statements.clear()
 
@@ -293,16 +296,23 @@ class _WorkerKilled(BaseException):
     """Stands for a SIGKILL: nothing of the runner's handling runs."""
 
 
-def test_a_worker_lost_mid_chain_leaves_its_chunk_to_the_reaper(queued_job, unpublished):
-    job_id, chunk_ids = queued_job(3, queued=1)
+def _chain_killed_at(first_chunk_id: int, index: int) -> None:
+    """A follow-on chain from `first_chunk_id` whose worker dies in chunk `index`."""
 
-    def killed_on_the_second(context: ChunkContext) -> ChunkOutput:
-        if context.index == 1:
+    def work(context: ChunkContext) -> ChunkOutput:
+        if context.index == index:
             raise _WorkerKilled
         return _items(context)
 
     with pytest.raises(_WorkerKilled):
-        run_chunk(chunk_id=chunk_ids[0], attempt=1, work=killed_on_the_second, follow_on=True)
+        run_chunk(chunk_id=first_chunk_id, attempt=1, work=work, follow_on=True)
+
+
+def test_a_worker_lost_mid_chain_leaves_its_chunk_to_the_reaper(queued_job, monkeypatch,
+                                                                unpublished):
+    monkeypatch.setattr(get_settings(), "chunk_follow_on_batch_seconds", 0.0)  # one by one
+    job_id, chunk_ids = queued_job(3, queued=1)
+    _chain_killed_at(chunk_ids[0], index=1)
     statuses = [(c.status, c.attempts) for c in db.chunks(job_id)]
     assert statuses == [(JobStatus.COMPLETED, 1), (JobStatus.RUNNING, 1),
                         (JobStatus.PENDING, 0)]
@@ -331,3 +341,128 @@ def _reap() -> None:
             return
         time.sleep(0.05)
     raise AssertionError("the reaper lock was never free")
+
+
+def test_fast_chunks_are_taken_a_few_at_a_time_and_recorded_together(queued_job, statements,
+                                                                     unpublished):
+    job_id, chunk_ids = queued_job(9, queued=1)
+    index_of = {chunk_id: index for index, chunk_id in enumerate(chunk_ids)}
+    statements.clear()
+    batches: list[list[int]] = []
+
+    def record(context: ChunkContext) -> ChunkOutput:
+        # What the worker holds while this chunk runs: itself and the rest of its batch.
+        if not batches or context.index not in batches[-1]:
+            batches.append(sorted([context.index] + [index_of[chunk_id]
+                                                     for chunk_id, _ in context.held]))
+        return _items(context)
+
+    assert run_chunk(chunk_id=chunk_ids[0], attempt=1, work=record,
+                     follow_on=True) == "completed"
+    # At most 4 at once, and never more than half of what is left.
+    assert batches == [[0], [1, 2, 3, 4], [5, 6], [7], [8]]
+    assert statements.count("COMMIT") == 6  # the claim and five settles
+    completions = [s for s in statements if s.startswith("UPDATE job_chunk SET status")
+                   and "result=" in s]
+    assert len(completions) == 9
+    with session_scope() as session:
+        job = repo.get_job(session, job_id)
+        assert job is not None and (job.status, job.result["item_count"]) == (
+            JobStatus.COMPLETED, 9)
+    assert db.ledger_for_job(job_id) == [("reserve", 9)]
+
+
+def test_slow_chunks_go_one_at_a_time(queued_job, statements, monkeypatch, unpublished):
+    monkeypatch.setattr(get_settings(), "chunk_follow_on_batch_seconds", 0.01)
+    job_id, chunk_ids = queued_job(3, queued=1)
+    statements.clear()
+
+    def slow(context: ChunkContext) -> ChunkOutput:
+        assert context.held == []
+        time.sleep(0.02)  # longer than the batch time: nothing to take ahead
+        return _items(context)
+
+    assert run_chunk(chunk_id=chunk_ids[0], attempt=1, work=slow,
+                     follow_on=True) == "completed"
+    assert statements.count("COMMIT") == 4  # the claim and a settle per chunk
+    assert {c.status for c in db.chunks(job_id)} == {JobStatus.COMPLETED}
+
+
+def test_the_chunks_a_worker_holds_live_on_its_heartbeat(queued_job, unpublished):
+    job_id, chunk_ids = queued_job(8, queued=1)
+    long_ago = utcnow() - timedelta(minutes=10)
+    seen: dict[str, list] = {}
+
+    def beat(context: ChunkContext) -> ChunkOutput:
+        if context.index == 1:  # the first of a batch of three
+            with session_scope() as session:
+                session.execute(update(JobChunk).where(JobChunk.id.in_(chunk_ids[1:]))
+                                .values(heartbeat_at=long_ago))
+            context.report(3, force=True)
+            seen["held"] = [chunk_id for chunk_id, _ in context.held]
+            seen["beats"] = [(c.id, c.heartbeat_at) for c in db.chunks(job_id)]
+        return _items(context)
+
+    assert run_chunk(chunk_id=chunk_ids[0], attempt=1, work=beat,
+                     follow_on=True) == "completed"
+    assert seen["held"] == chunk_ids[2:4]
+    fresh = {chunk_id for chunk_id, at in seen["beats"]
+             if chunk_id != chunk_ids[0] and at > long_ago}
+    assert fresh == set(chunk_ids[1:4])  # the chunk itself and its batch; not the rest
+
+
+def test_a_worker_lost_mid_batch_leaves_every_chunk_it_held_to_the_reaper(queued_job,
+                                                                          unpublished):
+    job_id, chunk_ids = queued_job(8, queued=1)
+    _chain_killed_at(chunk_ids[0], index=2)
+    # Chunk 1 was done but not recorded: its batch (1-3) is recorded together.
+    assert [(c.status, c.attempts) for c in db.chunks(job_id)] == (
+        [(JobStatus.COMPLETED, 1)] + [(JobStatus.RUNNING, 1)] * 3
+        + [(JobStatus.PENDING, 0)] * 4)
+    quiet = utcnow() - timedelta(seconds=get_settings().heartbeat_timeout_seconds + 5)
+    with session_scope() as session:
+        session.execute(update(JobChunk).where(JobChunk.id.in_(chunk_ids[1:4]))
+                        .values(heartbeat_at=quiet))
+    _reap()
+    assert [(c.status, c.attempts) for c in db.chunks(job_id)][1:4] == [
+        (JobStatus.QUEUED, 1)] * 3
+
+    for chunk_id in chunk_ids[1:4]:  # their messages, as the outbox would send them
+        assert run_chunk(chunk_id=chunk_id, attempt=2, work=_items,
+                         follow_on=True) == "completed"
+    with session_scope() as session:
+        job = repo.get_job(session, job_id)
+        assert job is not None and job.status == JobStatus.COMPLETED
+        events = repo.events_of(session, job_id=job_id, limit=500, offset=0)
+    assert [e.event_type for e in events].count("worker_lost") == 3
+    assert db.ledger_for_job(job_id) == [("reserve", 8)]
+
+
+def test_a_batch_whose_recording_fails_is_recorded_chunk_by_chunk(queued_job, unpublished):
+    job_id, chunk_ids = queued_job(8, queued=1)
+
+    def work(context: ChunkContext) -> ChunkOutput:
+        def store(session) -> dict:
+            if context.index == 2:
+                raise ConveyorError(ErrorCode.PROCESSING_FAILED, "the result does not fit")
+            return {"items": [f"sentence {context.index}"]}
+        return ChunkOutput(store=store)
+
+    # Chunks 1-3 were one batch; chunk 3 was recorded last.
+    assert run_chunk(chunk_id=chunk_ids[0], attempt=1, work=work,
+                     follow_on=True) == "completed"
+    chunks = db.chunks(job_id)
+    assert [c.status for c in chunks[:4]] == [JobStatus.COMPLETED, JobStatus.COMPLETED,
+                                              JobStatus.FAILED, JobStatus.COMPLETED]
+    assert chunks[2].error == "the result does not fit"
+    assert [e.to_status for e in _chunk_events(job_id)] == [
+        "completed", "completed", "failed", "completed"]
+    with session_scope() as session:
+        job = repo.get_job(session, job_id)
+        assert job is not None and job.status == JobStatus.RUNNING  # the rest is to come
+
+
+def _chunk_events(job_id: int) -> list:
+    with session_scope() as session:
+        return [e for e in repo.events_of(session, job_id=job_id, limit=500, offset=0)
+                if e.event_type == "chunk"]
