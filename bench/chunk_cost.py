@@ -9,8 +9,9 @@ A job is made as a started 300-page PDF job is (20 chunks of 15 pages, 5 queued,
 pending); one `run_chunk` with follow-on then runs all of its chunks back to back, as
 one PDF worker does. The work returns at once a 15-page chunk's result (930 sentences,
 62 a page, as the flowing test PDF gives) with a PDF chunk's metrics: what is timed is
-the platform's part of a chunk and nothing else. Per chunk: wall ms, the runner's CPU
-ms and the Postgres backends' CPU ms.
+the platform's part of a chunk and nothing else. Work that fast is taken a few chunks at
+a time (CHUNK_FOLLOW_ON_BATCH_SECONDS), as PDFium's is. Per chunk: wall ms, the runner's
+CPU ms and the Postgres backends' CPU ms.
 
 Each system runs in a process of its own, from its own tree, on its own database
 migrated by that tree; with `--baseline-rev REV` the two alternate round by round
