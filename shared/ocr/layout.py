@@ -10,7 +10,7 @@ reading by its height on the page.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 
 import cv2
@@ -28,11 +28,17 @@ _MIN_CONFIDENCE = 60.0  # a row read with less is noise: a logo, a stamp, handwr
 
 
 def with_unread_lines(prepared: np.ndarray, reading: tesseract.OcrResult, *,
-                      languages: str) -> tesseract.OcrResult:
-    """`reading` with the rows of text it left out read and put in their place."""
+                      languages: str, between_reads: Callable[[], None] | None = None
+                      ) -> tesseract.OcrResult:
+    """`reading` with the rows of text it left out read and put in their place.
+    `between_reads` is called before each Tesseract run (a chunk's heartbeat)."""
+    pause = between_reads or (lambda: None)
     lines = []
     for row in _unread_rows(prepared, reading.words)[:_MAX_ROWS]:
-        words = [word for box in sorted(row) for word in _read_box(prepared, box, languages)]
+        words = []
+        for box in sorted(row):
+            pause()
+            words += _read_box(prepared, box, languages)
         confident = words and (sum(w.confidence for w in words) / len(words)
                                >= _MIN_CONFIDENCE)
         if confident and any(c.isalnum() for w in words for c in w.text):

@@ -19,6 +19,8 @@ Tesseract reads such a page as garbage (a page upside down: character error rate
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import cv2
 import numpy as np
 
@@ -67,11 +69,14 @@ def _glyph_centres(gray: np.ndarray) -> np.ndarray:
     return np.asarray(centres[1:][glyph], dtype=np.float32)
 
 
-def looks_upside_down(prepared: np.ndarray, *, languages: str) -> bool:
+def looks_upside_down(prepared: np.ndarray, *, languages: str,
+                      between_reads: Callable[[], None] | None = None) -> bool:
     """Read a strip of the densest text both ways up; True when turned it reads clearly
-    better."""
+    better. `between_reads` is called between the two reads (a chunk's heartbeat)."""
     strip = _densest_strip(prepared)
     upright = _trial_confidence(strip, languages=languages)
+    if between_reads is not None:
+        between_reads()
     turned = _trial_confidence(cv2.rotate(strip, cv2.ROTATE_180), languages=languages)
     if turned is None:
         return False

@@ -34,7 +34,8 @@ def read_upright(image: np.ndarray, *, psm: int, languages: str = "pol+eng",
         return UprightReading(ocr=ocr, image=prepared.image,
                               turned_degrees=prepared.turned_degrees)
     pause()
-    if not orientation.looks_upside_down(prepared.image, languages=languages):
+    if not orientation.looks_upside_down(prepared.image, languages=languages,
+                                         between_reads=pause):
         return UprightReading(ocr=ocr, image=prepared.image,
                               turned_degrees=prepared.turned_degrees)
     pause()

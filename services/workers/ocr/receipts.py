@@ -40,12 +40,14 @@ def process_receipt(context: ChunkContext) -> ChunkOutput:
     image = load_image(storage.local_file(context.input_path),
                        max_pixels=get_settings().max_image_pixels)
     context.step(steps.OCR.code, steps.OCR.progress)
+    # Every Tesseract run but the first comes after a heartbeat (written when one is
+    # due): a large receipt takes a dozen, seconds each on a busy machine.
     reading = _read(image, between_reads=lambda: context.report(0))
     ocr = reading.ocr
     context.step(steps.OCR_QUALITY.code, steps.OCR_QUALITY.progress, defer=True)
     tesseract.readable_text_check(ocr)
     context.step(steps.ANALYSIS.code, steps.ANALYSIS.progress, defer=True)
-    data = _analyse(reading)
+    data = _analyse(reading, between_reads=lambda: context.report(0))
     context.step(steps.DATA_VALIDATION.code, steps.DATA_VALIDATION.progress, defer=True)
     warnings = check_receipt(data, today=date.today())
     context.step(steps.SAVE.code, steps.SAVE.progress, defer=True)
@@ -61,25 +63,33 @@ def process_receipt(context: ChunkContext) -> ChunkOutput:
     return ChunkOutput(store=store, metrics={"ocr_words": len(ocr.words)})
 
 
-def read_receipt(image: np.ndarray) -> dict[str, Any]:
-    """The fields of a decoded receipt image, as `process_receipt` stores them."""
-    reading = _read(image)
-    return _analyse(reading)
+def read_receipt(image: np.ndarray, *, between_reads: Callable[[], None] | None = None
+                 ) -> dict[str, Any]:
+    """The fields of a decoded receipt image, as `process_receipt` stores them;
+    `between_reads` is called between two Tesseract runs (a chunk's heartbeat)."""
+    reading = _read(image, between_reads=between_reads)
+    return _analyse(reading, between_reads=between_reads)
 
 
 def _read(image: np.ndarray, *, between_reads: Callable[[], None] | None = None
           ) -> UprightReading:
     """Read upright, then the lines psm 6 left out (a total in double-height type)."""
     reading = read_upright(image, psm=TESSERACT_PSM, between_reads=between_reads)
-    ocr = with_unread_lines(reading.image, reading.ocr, languages=reading.ocr.languages)
+    ocr = with_unread_lines(reading.image, reading.ocr, languages=reading.ocr.languages,
+                            between_reads=between_reads)
     return replace(reading, ocr=ocr)
 
 
-def _analyse(reading: UprightReading) -> dict[str, Any]:
+def _analyse(reading: UprightReading, *, between_reads: Callable[[], None] | None = None
+             ) -> dict[str, Any]:
     lines = tesseract.lines_of(reading.ocr)
+    pause = between_reads or (lambda: None)
 
     def reread(index: int) -> Iterator[str]:
-        return reread_line(reading.image, lines[index], languages=reading.ocr.languages)
+        pause()
+        for text in reread_line(reading.image, lines[index], languages=reading.ocr.languages):
+            yield text
+            pause()
 
     return analyse_receipt(reading.ocr.text, line_confidences=reading.ocr.line_confidences,
                            reread=reread)
