@@ -20,7 +20,7 @@ import time
 import uuid
 from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -162,6 +162,43 @@ def register(base_url: str, *, prefix: str = "bench") -> dict[str, str]:
         token = client.post("/api/v1/auth/login", json={"email": email, "password": password})
         token.raise_for_status()
     return {"Authorization": f"Bearer {token.json()['access_token']}"}
+
+
+@dataclass(kw_only=True)
+class RequestStats:
+    """One measured run of concurrent requests: the answers, their latencies, and the CPU
+    seconds each process spent meanwhile."""
+
+    system: str
+    planned: int
+    ok: int = 0
+    errors: int = 0
+    seconds: float = 0.0
+    latencies_ms: list[float] = field(default_factory=list, repr=False)
+    statuses: dict[str, int] = field(default_factory=dict)
+    cpu_s: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def rps(self) -> float:
+        return self.ok / self.seconds if self.seconds else 0.0
+
+    @property
+    def p50(self) -> float:
+        return percentile(self.latencies_ms, 50)
+
+    @property
+    def p99(self) -> float:
+        return percentile(self.latencies_ms, 99)
+
+    def cpu_ms_per_request(self) -> dict[str, float]:
+        return {k: 1000 * v / self.ok if self.ok else float("nan")
+                for k, v in self.cpu_s.items()}
+
+    def summary(self) -> dict[str, Any]:
+        data = asdict(self)
+        data.pop("latencies_ms")
+        data.update(rps=round(self.rps, 1), p50_ms=round(self.p50, 2), p99_ms=round(self.p99, 2))
+        return data
 
 
 def percentile(values: list[float], q: float) -> float:

@@ -22,7 +22,7 @@ import sys
 import time
 import uuid
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -34,12 +34,12 @@ from bench.common import (
     PY_SPY_MISSING,
     BenchEnv,
     CpuMeter,
+    RequestStats,
     bench_env,
     find_py_spy,
     machine_note,
     new_stack,
     now_text,
-    percentile,
     py_spy_recording,
     ratio,
     register,
@@ -52,40 +52,17 @@ QUICK = {"levels": [1, 10, 50], "requests": [30, 100, 200], "rounds": 1, "warmup
 TIME_LIMIT_SECONDS = 180.0  # per measured run; requests not started by then are not sent
 
 
-@dataclass
-class RunStats:
-    system: str
+@dataclass(kw_only=True)
+class RunStats(RequestStats):
     concurrency: int
-    planned: int
     sent: int = 0
-    ok: int = 0
-    errors: int = 0
-    seconds: float = 0.0
-    latencies_ms: list[float] = field(default_factory=list, repr=False)
-    statuses: dict[str, int] = field(default_factory=dict)
     opening_statuses: dict[str, int] = field(default_factory=dict)
-    cpu_s: dict[str, float] = field(default_factory=dict)
-
-    @property
-    def rps(self) -> float:
-        return self.ok / self.seconds if self.seconds else 0.0
-
-    @property
-    def p50(self) -> float:
-        return percentile(self.latencies_ms, 50)
-
-    @property
-    def p99(self) -> float:
-        return percentile(self.latencies_ms, 99)
 
     def summary(self) -> dict[str, Any]:
-        data = asdict(self)
-        data.pop("latencies_ms")
-        data.update(rps=round(self.rps, 1), p50_ms=round(self.p50, 2), p99_ms=round(self.p99, 2),
-                    cpu_ms_per_request={k: round(1000 * v / self.ok, 2) if self.ok
-                                        else float("nan") for k, v in self.cpu_s.items()},
-                    cpu_seconds={k: round(v, 2) for k, v in self.cpu_s.items()})
-        return data
+        return {**super().summary(),
+                "cpu_ms_per_request": {k: round(v, 2)
+                                       for k, v in self.cpu_ms_per_request().items()},
+                "cpu_seconds": {k: round(v, 2) for k, v in self.cpu_s.items()}}
 
 
 @dataclass

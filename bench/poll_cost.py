@@ -30,7 +30,7 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +42,7 @@ from bench.common import (
     PY_SPY_MISSING,
     BenchEnv,
     CpuMeter,
+    RequestStats,
     bench_env,
     exported_revision,
     find_py_spy,
@@ -86,33 +87,14 @@ class System:
         return {p.name: p.popen.pid for p in self.stack.processes}
 
 
-@dataclass
-class RunStats:
-    system: str
+@dataclass(kw_only=True)
+class RunStats(RequestStats):
     clients: int
-    planned: int
-    ok: int = 0
-    errors: int = 0
-    seconds: float = 0.0
-    latencies_ms: list[float] = field(default_factory=list, repr=False)
-    statuses: dict[str, int] = field(default_factory=dict)
-    cpu_s: dict[str, float] = field(default_factory=dict)
-
-    @property
-    def rps(self) -> float:
-        return self.ok / self.seconds if self.seconds else 0.0
-
-    def cpu_ms_per_poll(self) -> dict[str, float]:
-        return {k: 1000 * v / self.ok if self.ok else float("nan")
-                for k, v in self.cpu_s.items()}
 
     def summary(self) -> dict[str, Any]:
-        data = asdict(self)
-        data.pop("latencies_ms")
-        data.update(rps=round(self.rps, 1), p50_ms=round(percentile(self.latencies_ms, 50), 2),
-                    p99_ms=round(percentile(self.latencies_ms, 99), 2),
-                    cpu_ms_per_poll={k: round(v, 3) for k, v in self.cpu_ms_per_poll().items()})
-        return data
+        return {**super().summary(),
+                "cpu_ms_per_poll": {k: round(v, 3)
+                                    for k, v in self.cpu_ms_per_request().items()}}
 
 
 def _git_head() -> str:
@@ -237,7 +219,7 @@ async def measure(system: System, *, clients: int, total: int) -> RunStats:
 
 
 def _print_run(stats: RunStats) -> None:
-    cpu = ", ".join(f"{k} {v:.2f}" for k, v in stats.cpu_ms_per_poll().items())
+    cpu = ", ".join(f"{k} {v:.2f}" for k, v in stats.cpu_ms_per_request().items())
     print(f"  c={stats.clients:<3} {stats.system:<8} {stats.rps:7.1f} polls/s "
           f"p50 {percentile(stats.latencies_ms, 50):6.2f} ms "
           f"p99 {percentile(stats.latencies_ms, 99):6.2f} ms errors {stats.errors} "
@@ -301,13 +283,13 @@ def _medians(runs: list[RunStats]) -> dict[str, Any]:
     keys = runs[0].cpu_s.keys()
     return {"rps": round(statistics.median(r.rps for r in runs), 1),
             "p50_ms": round(statistics.median(percentile(r.latencies_ms, 50) for r in runs), 2),
-            "cpu_ms_per_poll": {k: round(statistics.median(r.cpu_ms_per_poll()[k]
+            "cpu_ms_per_poll": {k: round(statistics.median(r.cpu_ms_per_request()[k]
                                                            for r in runs), 3) for k in keys}}
 
 
 def _ratios(baseline: RunStats, ours: RunStats) -> dict[str, float]:
     """How many times the baseline's CPU per poll ours spends less; throughput ours/baseline."""
-    cpu_b, cpu_o = baseline.cpu_ms_per_poll(), ours.cpu_ms_per_poll()
+    cpu_b, cpu_o = baseline.cpu_ms_per_request(), ours.cpu_ms_per_request()
     return {"rps": round(ratio(ours.rps, baseline.rps), 2),
             **{f"cpu_{k}": round(ratio(cpu_b[k], cpu_o[k]), 2)
                for k in ("gateway", "jobs", "postgres")}}

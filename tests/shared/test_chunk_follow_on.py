@@ -17,7 +17,6 @@ from shared.jobs import lifecycle, outbox
 from shared.jobs import repository as repo
 from shared.jobs.chunk_runner import ChunkContext, ChunkOutput, run_chunk
 from shared.jobs.models import JobChunk, JobStatus, OutboxMessage
-from shared.jobs.reaper import reap_stale_jobs
 from shared.settings import get_settings
 from tests.support import db
 
@@ -316,11 +315,8 @@ def test_a_worker_lost_mid_chain_leaves_its_chunk_to_the_reaper(queued_job, monk
     statuses = [(c.status, c.attempts) for c in db.chunks(job_id)]
     assert statuses == [(JobStatus.COMPLETED, 1), (JobStatus.RUNNING, 1),
                         (JobStatus.PENDING, 0)]
-    quiet = utcnow() - timedelta(seconds=get_settings().heartbeat_timeout_seconds + 5)
-    with session_scope() as session:
-        session.execute(update(JobChunk).where(JobChunk.id == chunk_ids[1])
-                        .values(heartbeat_at=quiet))
-    _reap()
+    db.quiet_heartbeats(chunk_ids[1:2])
+    db.reap_once()
     assert [(c.status, c.attempts) for c in db.chunks(job_id)][1] == (JobStatus.QUEUED, 1)
 
     assert run_chunk(chunk_id=chunk_ids[1], attempt=2, work=_items,
@@ -332,15 +328,6 @@ def test_a_worker_lost_mid_chain_leaves_its_chunk_to_the_reaper(queued_job, monk
         assert job is not None and job.status == JobStatus.COMPLETED
     assert [e.event_type for e in events].count("worker_lost") == 1
     assert db.ledger_for_job(job_id) == [("reserve", 3)]
-
-
-def _reap() -> None:
-    """One reaper pass; the session's beat may hold the lock for a moment."""
-    for _ in range(50):
-        if not reap_stale_jobs().skipped_locked:
-            return
-        time.sleep(0.05)
-    raise AssertionError("the reaper lock was never free")
 
 
 def test_fast_chunks_are_taken_a_few_at_a_time_and_recorded_together(queued_job, statements,
@@ -419,11 +406,8 @@ def test_a_worker_lost_mid_batch_leaves_every_chunk_it_held_to_the_reaper(queued
     assert [(c.status, c.attempts) for c in db.chunks(job_id)] == (
         [(JobStatus.COMPLETED, 1)] + [(JobStatus.RUNNING, 1)] * 3
         + [(JobStatus.PENDING, 0)] * 4)
-    quiet = utcnow() - timedelta(seconds=get_settings().heartbeat_timeout_seconds + 5)
-    with session_scope() as session:
-        session.execute(update(JobChunk).where(JobChunk.id.in_(chunk_ids[1:4]))
-                        .values(heartbeat_at=quiet))
-    _reap()
+    db.quiet_heartbeats(chunk_ids[1:4])
+    db.reap_once()
     assert [(c.status, c.attempts) for c in db.chunks(job_id)][1:4] == [
         (JobStatus.QUEUED, 1)] * 3
 

@@ -1,6 +1,5 @@
 """The reaper against the real database: deadlines, forgotten pending jobs, lost workers."""
 
-import time
 from datetime import timedelta
 
 import pytest
@@ -10,7 +9,6 @@ from shared.credits import ledger
 from shared.db import session_scope, utcnow
 from shared.jobs import repository as repo
 from shared.jobs.models import Job, JobChunk, JobKind, JobStatus
-from shared.jobs.reaper import reap_stale_jobs
 from shared.settings import get_settings
 from tests.support import db
 
@@ -35,15 +33,6 @@ def _job(user_id: int, *, status: JobStatus, **values) -> int:
         return job.id
 
 
-def _reap() -> None:
-    """Run one reaper pass; the session's beat may hold the lock for a moment."""
-    for _ in range(50):
-        if not reap_stale_jobs().skipped_locked:
-            return
-        time.sleep(0.05)
-    raise AssertionError("the reaper lock was never free")
-
-
 def _status(job_id: int) -> Job:
     with session_scope() as session:
         job = repo.get_job(session, job_id)
@@ -53,11 +42,11 @@ def _status(job_id: int) -> Job:
 
 def test_job_past_its_deadline_fails_with_timeout_and_refund(user_id):
     job_id = _job(user_id, status=JobStatus.RUNNING, deadline_at=utcnow() - timedelta(seconds=1))
-    _reap()
+    db.reap_once()
     job = _status(job_id)
     assert (job.status, job.error_type, job.retryable) == (JobStatus.FAILED, "TIMEOUT", True)
     assert db.ledger_for_job(job_id) == [("reserve", 10), ("release", 10)]
-    _reap()
+    db.reap_once()
     assert db.ledger_for_job(job_id) == [("reserve", 10), ("release", 10)]
 
 
@@ -65,7 +54,7 @@ def test_pending_job_never_started_is_cancelled_and_refunded(user_id):
     ttl = get_settings().pending_job_ttl_seconds
     old = _job(user_id, status=JobStatus.PENDING, created_at=utcnow() - timedelta(seconds=ttl + 5))
     fresh = _job(user_id, status=JobStatus.PENDING)
-    _reap()
+    db.reap_once()
     assert _status(old).status == JobStatus.CANCELLED
     assert _status(fresh).status == JobStatus.PENDING
     assert db.ledger_for_job(old) == [("reserve", 10), ("release", 10)]
@@ -83,14 +72,14 @@ def test_running_chunk_without_heartbeat_is_requeued_then_failed(user_id):
         session.add(JobChunk(job_id=job_id, index=0, status=JobStatus.RUNNING, attempts=1,
                              heartbeat_at=quiet, units_total=10,
                              spec={"first_page": 1, "last_page": 10}))
-    _reap()
+    db.reap_once()
     [chunk] = db.chunks(job_id)
     assert (chunk.status, chunk.attempts) == (JobStatus.QUEUED, 1)
     with session_scope() as session:  # the requeued attempt dies too, every time
         session.query(JobChunk).filter_by(job_id=job_id).update(
             {"status": JobStatus.RUNNING, "attempts": get_settings().task_max_retries + 1,
              "heartbeat_at": quiet})
-    _reap()
+    db.reap_once()
     [chunk] = db.chunks(job_id)
     assert (chunk.status, chunk.error_type) == (JobStatus.FAILED, "WORKER_LOST")
     job = _status(job_id)
@@ -105,7 +94,7 @@ def test_completed_job_nobody_finalized_is_settled_for_what_it_did(user_id):
                   result={"completed_units": 7, "failed_chunks": [], "item_count": 70})
     recent = _job(user_id, status=JobStatus.COMPLETED, finished_at=utcnow(),
                   result={"completed_units": 10})
-    _reap()
+    db.reap_once()
     assert _status(job_id).charged_credits == 7
     assert db.ledger_for_job(job_id) == [("reserve", 10), ("charge", 7), ("release", 3)]
     assert db.ledger_for_job(recent) == [("reserve", 10)]

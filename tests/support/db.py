@@ -1,14 +1,20 @@
-"""Direct reads of the test database, for what the API deliberately does not show."""
+"""Direct reads of the test database, for what the API deliberately does not show, and
+the reaper's view of chunks gone quiet."""
 
-from sqlalchemy import select
+import time
+from datetime import timedelta
+
+from sqlalchemy import select, update
 
 from shared.credits.models import CreditLedgerEntry
-from shared.db import session_scope
+from shared.db import session_scope, utcnow
 from shared.jobs.models import JobChunk
+from shared.jobs.reaper import ReapReport, reap_stale_jobs
 from shared.jobs.repository import get_job_by_uuid
 from shared.pages.models import Page
 from shared.receipts.models import Receipt
 from shared.receipts.repository import receipt_of_job
+from shared.settings import get_settings
 
 
 def chunks(job_id: int) -> list[JobChunk]:
@@ -42,3 +48,21 @@ def page_source_path(page_id: int) -> str:
         page = session.get(Page, page_id)
         assert page is not None, page_id
         return page.source_path
+
+
+def quiet_heartbeats(chunk_ids: list[int]) -> None:
+    """Make the chunks' last heartbeat older than the reaper's timeout."""
+    quiet = utcnow() - timedelta(seconds=get_settings().heartbeat_timeout_seconds + 5)
+    with session_scope() as session:
+        session.execute(update(JobChunk).where(JobChunk.id.in_(chunk_ids))
+                        .values(heartbeat_at=quiet))
+
+
+def reap_once() -> ReapReport:
+    """One reaper pass; the session's beat may hold the reaper's lock for a moment."""
+    for _ in range(50):
+        report = reap_stale_jobs()
+        if not report.skipped_locked:
+            return report
+        time.sleep(0.05)
+    raise AssertionError("the reaper lock was never free")
