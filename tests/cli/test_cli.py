@@ -279,9 +279,9 @@ def test_ctrl_c_on_a_terminal_asks_and_cancels_the_job(cli: Cli, tmp_path: Path)
 def test_ctrl_c_without_a_terminal_leaves_the_job_running(cli: Cli, stack: Stack,
                                                           tmp_path: Path) -> None:
     popen = subprocess.Popen(
-        cli.argv("submit", "pdf", _long_pdf(tmp_path), "--model", "quality", "--wait",
-                 "--json"), cwd=REPO_ROOT, env=cli.env(), stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True)
+        cli.interruptible_argv("submit", "pdf", _long_pdf(tmp_path), "--model", "quality",
+                               "--wait", "--json"), cwd=REPO_ROOT, env=cli.env(),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True)
     deadline = time.monotonic() + 60
     while not cli.json("jobs", "ls", "--status", "processing")["jobs"]:
         assert time.monotonic() < deadline and popen.poll() is None, popen.communicate()

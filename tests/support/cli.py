@@ -44,6 +44,12 @@ class Cli:
     def argv(self, *args: str) -> list[str]:
         return [sys.executable, "-m", self.module, *args]
 
+    def interruptible_argv(self, *args: str) -> list[str]:
+        """`argv`, with Ctrl+C (SIGINT) delivered as a terminal delivers it, even when this
+        test run was started where SIGINT is ignored (`(cmd &)` in a script: Python then
+        installs no KeyboardInterrupt handler, and the command never sees the Ctrl+C)."""
+        return ["env", "--default-signal=INT", *self.argv(*args)]
+
     def env(self, **extra: str) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("CONVEYOR_")}
         env.update(PYTHONPATH=PYTHONPATH, HOME=str(self.home),
@@ -85,8 +91,9 @@ class PtyRun:
     @classmethod
     def start(cls, cli: Cli, *args: str) -> "PtyRun":
         master, slave = os.openpty()
-        popen = subprocess.Popen(cli.argv(*args), cwd=REPO_ROOT, stdin=slave, stdout=slave,
-                                 stderr=slave, env=cli.env(TERM="xterm", COLUMNS="120"))
+        popen = subprocess.Popen(cli.interruptible_argv(*args), cwd=REPO_ROOT, stdin=slave,
+                                 stdout=slave, stderr=slave,
+                                 env=cli.env(TERM="xterm", COLUMNS="120"))
         os.close(slave)
         run = cls(popen=popen, master=master)
         run.reader = threading.Thread(target=run._drain, daemon=True)
