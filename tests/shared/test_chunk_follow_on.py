@@ -99,6 +99,19 @@ def test_one_task_runs_the_jobs_chunks_back_to_back_without_messages(queued_job)
     assert db.ledger_for_job(job_id) == [("reserve", 6)]
 
 
+def _chain_order(first_chunk_id: int) -> list[int]:
+    """The indexes of the chunks one follow-on chain from `first_chunk_id` ran, in order."""
+    order: list[int] = []
+
+    def record(context: ChunkContext) -> ChunkOutput:
+        order.append(context.index)
+        return _items(context)
+
+    assert run_chunk(chunk_id=first_chunk_id, attempt=1, work=record,
+                     follow_on=True) == "completed"
+    return order
+
+
 def test_a_worker_whose_next_chunk_is_taken_goes_on_from_the_middle_of_what_is_left(
         queued_job, unpublished):
     """Another worker holds chunk 1 and will go on with 2, 3, ...: this one leaves it the
@@ -107,17 +120,9 @@ def test_a_worker_whose_next_chunk_is_taken_goes_on_from_the_middle_of_what_is_l
     with session_scope() as session:
         assert repo.claim_chunk(session, chunk_id=chunk_ids[1], attempt=1,
                                 worker_id="other-worker") is not None
-    order: list[int] = []
-
-    def record(context: ChunkContext) -> ChunkOutput:
-        order.append(context.index)
-        return _items(context)
-
-    assert run_chunk(chunk_id=chunk_ids[0], attempt=1, work=record,
-                     follow_on=True) == "completed"
     # Free after 0: 2-9, behind the running 1: from 2 + 8 // 2 = 6 to the end; then 2-5
     # from 4; then 2-3 from 3; then 2.
-    assert order == [0, 6, 7, 8, 9, 4, 5, 3, 2]
+    assert _chain_order(chunk_ids[0]) == [0, 6, 7, 8, 9, 4, 5, 3, 2]
     assert [c.status for c in db.chunks(job_id)] == (
         [JobStatus.COMPLETED, JobStatus.RUNNING] + [JobStatus.COMPLETED] * 8)
 
@@ -127,15 +132,7 @@ def test_a_free_run_nobody_works_towards_is_taken_from_its_start(queued_job, unp
     with session_scope() as session:  # chunks 1 and 2 are done, by another worker
         session.execute(update(JobChunk).where(JobChunk.id.in_(chunk_ids[1:3])).values(
             status=JobStatus.COMPLETED, attempts=1))
-    order: list[int] = []
-
-    def record(context: ChunkContext) -> ChunkOutput:
-        order.append(context.index)
-        return _items(context)
-
-    assert run_chunk(chunk_id=chunk_ids[0], attempt=1, work=record,
-                     follow_on=True) == "completed"
-    assert order == [0, 3, 4, 5, 6, 7]
+    assert _chain_order(chunk_ids[0]) == [0, 3, 4, 5, 6, 7]
     assert [c.status for c in db.chunks(job_id)] == [JobStatus.COMPLETED] * 8
 
 
