@@ -249,10 +249,10 @@ def _next_in_line(chunks: Sequence[JobChunk], *, after: int,
             runs.append([chunk])
     if not runs:
         return []
-    following = next((run for run in runs if run[0].index <= after + 1 <= run[-1].index),
-                     None)
+    # Chunk `after` is not free, so a run holding the next chunk begins with it.
+    following = next((run for run in runs if run[0].index == after + 1), None)
     if following is not None:
-        run, start = following, after + 1 - following[0].index
+        run, start = following, 0
     else:
         run = max(runs, key=len)  # the first of the longest
         before = next((c for c in chunks if c.index == run[0].index - 1), None)
