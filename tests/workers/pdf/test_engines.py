@@ -1,6 +1,7 @@
 """The two text engines on the same PDFs: the same page texts where the PDFs are plain, the
 same sentences through the one cleanup and segmentation, scans found by either."""
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -106,6 +107,17 @@ def test_both_engines_give_the_same_text_and_sentences(make, tmp_path: Path) -> 
 def test_pdfium_hyphen_marks_and_line_ends_read_as_pypdf_writes_them() -> None:
     raw = "One exam\ufffeple, a tradi\x02tion.\r\nA long sen\ufffe\r\ntence.\r\nEnd."
     assert as_pypdf_text(raw) == "One exam-\nple, a tradi-\ntion.\nA long sen-\ntence.\nEnd."
+
+
+@pytest.mark.parametrize("raw", [
+    "", "plain", "a\r\nb", "a\rb", "a\r\r\nb", "x\ufffe", "x\x02\r", "x\ufffe\r\r\ny",
+    "x\ufffe\n\ny", "\r\ufffe\n", "x\x02\ufffe\r\ny", "x\ufffe\ufffe\nz", "\x02\r\n\x02\n",
+])
+def test_pdfium_text_conversion_agrees_with_its_definition(raw: str) -> None:
+    """What `as_pypdf_text` does, said as one substitution: a marker with the line end
+    after it, if any, becomes "-\\n"; then CR LF becomes LF."""
+    definition = re.sub("[\ufffe\x02](?:\r?\n)?", "-\n", raw).replace("\r\n", "\n")
+    assert as_pypdf_text(raw) == definition
 
 
 @pytest.mark.parametrize("fix_hyphenation", [True, False])
