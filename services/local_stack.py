@@ -13,6 +13,10 @@ from dataclasses import dataclass
 
 from shared.settings import get_settings
 
+# How long the gateway keeps an idle client connection (uvicorn's flag), everywhere it is
+# started: see its command in docker-compose.yml.
+GATEWAY_KEEP_ALIVE = ("--timeout-keep-alive", "75")
+
 
 @dataclass(frozen=True, kw_only=True)
 class ProcessSpec:
@@ -28,7 +32,8 @@ def local_processes(*, host: str, gateway_port: int = 8000, jobs_port: int = 800
         ProcessSpec(name="jobs", argv=[python, "-m", "uvicorn", "services.jobs.main:app",
                                        "--host", "127.0.0.1", "--port", str(jobs_port)]),
         ProcessSpec(name="gateway", argv=[python, "-m", "uvicorn", "services.gateway.main:app",
-                                          "--host", host, "--port", str(gateway_port)]),
+                                          "--host", host, "--port", str(gateway_port),
+                                          *GATEWAY_KEEP_ALIVE]),
         ProcessSpec(name="beat", argv=[*celery, "-A", "services.jobs.maintenance.app", "worker",
                                        "-B", "-Q", "maintenance", "-c", "1", "-n", "beat@%h",
                                        "--loglevel", "INFO"]),

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import httpx
 
+from services.local_stack import GATEWAY_KEEP_ALIVE
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -77,7 +79,8 @@ class Stack:
         self.gateway_url = f"http://127.0.0.1:{gateway_port}"
         self.env["JOBS_SERVICE_URL"] = self.jobs_url
         self.spawn("jobs", _uvicorn("services.jobs.main:app", jobs_port))
-        self.spawn("gateway", _uvicorn("services.gateway.main:app", gateway_port))
+        self.spawn("gateway", [*_uvicorn("services.gateway.main:app", gateway_port),
+                               *GATEWAY_KEEP_ALIVE])
         wait_http(f"{self.jobs_url}/health", self)
         wait_http(f"{self.gateway_url}/health", self)
 
