@@ -145,11 +145,9 @@ def run_chunk(*, chunk_id: int, attempt: int, work: Work,
     `retry_delay(attempt)` is the wait before the next attempt after a transient failure.
     `follow_on`: once the chunk completed, go on with the job's next chunks, claimed in
     the transaction that settled the ones before (CHUNK_FOLLOW_ON_SECONDS), fast ones a
-    few at a time (see `_batch_size`); the outcome is then the last one's. Such workers
-    take queued chunks ahead of their messages too, so with it a first attempt whose
-    chunk was taken runs another of the job's free chunks instead.
+    few at a time (see `_batch_size`); the outcome is then the last one's.
     """
-    context = _claim(chunk_id, attempt, instead=follow_on)
+    context = _claim(chunk_id, attempt)
     if context is None:
         return "skipped"
     until = time.monotonic() + get_settings().chunk_follow_on_seconds if follow_on else None
@@ -253,18 +251,13 @@ def _batch_size(seconds_per_chunk: float) -> int:
     return max(1, min(MAX_BATCH, int(budget / max(seconds_per_chunk, 1e-6))))
 
 
-def _claim(chunk_id: int, attempt: int, *, instead: bool) -> ChunkContext | None:
-    """The attempt's chunk, claimed; with `instead`, when a first attempt's chunk was
-    taken already, another free chunk of the job (`lifecycle.take_instead`)."""
+def _claim(chunk_id: int, attempt: int) -> ChunkContext | None:
     with session_scope() as session:
         job = repo.lock_job_for_chunk(session, chunk_id)
         if job is None:
             return None
         chunk = repo.claim_chunk(session, chunk_id=chunk_id, attempt=attempt,
                                  worker_id=_worker_id())
-        if chunk is None and instead and attempt == 1:
-            chunk = next(iter(lifecycle.take_instead(session, job, chunk_id=chunk_id,
-                                                     taker=_worker_id())), None)
         if chunk is None:
             return None
         lifecycle.mark_job_running(session, job)

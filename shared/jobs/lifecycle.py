@@ -5,8 +5,9 @@ the outbox so they are published only once the transaction committed.
 """
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import timedelta
+from functools import partial
 from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
@@ -172,10 +173,7 @@ def advance_job(session: Session, job: Job, *, chunks: list[JobChunk] | None = N
         _write_progress(session, job, chunks)
         taken = (_take_next(session, job, chunks, taker=taker, after=after, count=take)
                  if taker and after is not None else [])
-        if not taken:
-            # A worker that goes on keeps its place, and the messages out for chunks it
-            # took are places still (see `take_instead`): no message is added meanwhile.
-            fill_parallel_slots(session, job, chunks)
+        fill_parallel_slots(session, job, chunks)  # `taken` counts as in flight
         return taken
     _close_job(session, job, chunks, completed_chunks=completed)
     return []
@@ -192,58 +190,48 @@ def _write_progress(session: Session, job: Job, chunks: list[JobChunk]) -> None:
     webhook_events.on_progress(session, job.id)
 
 
-def take_instead(session: Session, job: Job, *, chunk_id: int, taker: str) -> list[JobChunk]:
-    """For a first attempt's message whose chunk is no longer queued (a worker going on
-    with the job took it, or the message is a duplicate): the job's chunk that `taker`,
-    new to the job, should take instead, claimed; [] when none is free. The caller holds
-    the job's row lock. So each message stays a worker's place on the job: taking a
-    queued chunk ahead of its message costs the job no worker."""
-    chunks = repo.chunks_of(session, job.id)
-    if not any(c.id == chunk_id and c.status != S.QUEUED for c in chunks):
-        return []
-    return _take_next(session, job, chunks, taker=taker, after=None, count=1)
-
-
 def _take_next(session: Session, job: Job, chunks: list[JobChunk], *, taker: str,
-               after: int | None, count: int) -> list[JobChunk]:
+               after: int, count: int) -> list[JobChunk]:
     """Up to `count` of the job's untaken chunks, one stretch of pages, claimed for
-    `taker`, which just settled chunk number `after` (None: a worker new to the job);
-    which of them, `_next_in_line` says. Pending and queued ones alike: a queued one's
-    message finds it taken and its worker takes another (`take_instead`). Never a retry."""
+    `taker`, which just settled chunk number `after`: pending ones if any (they have no
+    task message yet), else queued ones (their messages will find them taken and be
+    dropped); which of them, `_next_in_line` says. Never a retry."""
     if job.cancel_requested or job.status not in ACTIVE:
         return []
     # Never more than half of what is free: near a job's end another worker may be done
     # with its own and find nothing to take while this one holds chunks not yet begun.
-    free = [chunk for chunk in chunks if _takeable(job, chunk)]
-    count = min(count, max(1, len(free) // 2))
-    taken: list[JobChunk] = []
-    for chunk in _next_in_line(chunks, free, after=after):
-        if taken and chunk.index != taken[-1].index + 1:
-            break
-        if repo.take_chunk(session, chunk=chunk, worker_id=taker,
-                           task_id=chunk_task_id(job, chunk, 1)):
-            taken.append(chunk)
-            if len(taken) == count:
+    free = sum(_takeable(job, c, S.PENDING) or _takeable(job, c, S.QUEUED) for c in chunks)
+    count = min(count, max(1, free // 2))
+    for status in (S.PENDING, S.QUEUED):
+        taken: list[JobChunk] = []
+        for chunk in _next_in_line(chunks, after=after,
+                                   free=partial(_takeable, job, status=status)):
+            if taken and chunk.index != taken[-1].index + 1:
                 break
-        elif taken:
-            break
-    if taken:
-        mark_job_running(session, job)  # a claim, like one by message
-    return taken
+            if repo.take_chunk(session, chunk=chunk, worker_id=taker,
+                               task_id=chunk_task_id(job, chunk, 1)):
+                taken.append(chunk)
+                if len(taken) == count:
+                    break
+            elif taken:
+                break
+        if taken:
+            mark_job_running(session, job)  # a claim, like one by message
+            return taken
+    return []
 
 
-def _takeable(job: Job, chunk: JobChunk) -> bool:
+def _takeable(job: Job, chunk: JobChunk, status: JobStatus) -> bool:
     # A queued retry keeps its backoff: only first attempts are taken early. A chunk that
     # names its own task is another task's work, not this worker's.
-    return (chunk.status in (S.PENDING, S.QUEUED) and chunk.attempts == 0
+    return (chunk.status == status and chunk.attempts == 0
             and chunk_task_name(job, chunk).value == job.chunk_task)
 
 
-def _next_in_line(chunks: Sequence[JobChunk], free: Sequence[JobChunk], *,
-                  after: int | None) -> list[JobChunk]:
-    """The `free` chunks in the order a worker that settled chunk number `after` (None: a
-    worker new to the job) should take them: the stretch it should go on with first,
-    then the rest.
+def _next_in_line(chunks: Sequence[JobChunk], *, after: int,
+                  free: Callable[[JobChunk], bool]) -> list[JobChunk]:
+    """The `free` chunks in the order a worker that settled chunk number `after` should
+    take them: the stretch it should go on with first, then the rest.
 
     Each chunk also reads a page on either side of its own (see pdf_chunking), which a
     worker has at hand when it read the neighbour itself. So: from the next chunk when it
@@ -252,7 +240,9 @@ def _next_in_line(chunks: Sequence[JobChunk], free: Sequence[JobChunk], *,
     the first half). Two workers on one job then each walk a run of their own, and a
     page is read twice only where their runs meet, not at every chunk edge."""
     runs: list[list[JobChunk]] = []
-    for chunk in sorted(free, key=lambda c: c.index):
+    for chunk in sorted(chunks, key=lambda c: c.index):
+        if not free(chunk):
+            continue
         if runs and runs[-1][-1].index == chunk.index - 1:
             runs[-1].append(chunk)
         else:
@@ -260,8 +250,7 @@ def _next_in_line(chunks: Sequence[JobChunk], free: Sequence[JobChunk], *,
     if not runs:
         return []
     # Chunk `after` is not free, so a run holding the next chunk begins with it.
-    following = (None if after is None else
-                 next((run for run in runs if run[0].index == after + 1), None))
+    following = next((run for run in runs if run[0].index == after + 1), None)
     if following is not None:
         run, start = following, 0
     else:

@@ -75,10 +75,9 @@ def test_one_task_runs_the_jobs_chunks_back_to_back_without_messages(queued_job)
     assert run_chunk(chunk_id=chunk_ids[0], attempt=1, work=_items,
                      follow_on=True) == "completed"
     chunks = db.chunks(job_id)
+    # Chunk 1 was queued with a message (not published here); the pending ones came first.
     assert {c.status for c in chunks} == {JobStatus.COMPLETED}
     assert [c.attempts for c in chunks] == [1] * 6
-    # Taking queued chunk 1 left a place free, yet no message was added for it: chunk 1's
-    # own message, still out, is that place (see the test after next).
     assert _messages_for(chunk_ids) == 0
     with session_scope() as session:
         job = repo.get_job(session, job_id)
@@ -86,18 +85,17 @@ def test_one_task_runs_the_jobs_chunks_back_to_back_without_messages(queued_job)
         assert job.result["item_count"] == 6
         events = repo.events_of(session, job_id=job_id, limit=500, offset=0)
     attempts = [e for e in events if e.event_type == "attempt"]
-    # In page order, queued chunk 1 (its message will find it taken) as the pending ones.
-    assert [e.chunk_index for e in attempts] == [0, 1, 2, 3, 4, 5]
+    # The pending chunks first, in page order (they have no message yet), then the queued
+    # one, whose message will find it taken.
+    assert [e.chunk_index for e in attempts] == [0, 2, 3, 4, 5, 1]
     assert [bool(e.detail.get("handed_over")) for e in attempts] == [False] + [True] * 5
-    assert [e.from_status for e in attempts] == ["queued"] * 2 + ["pending"] * 4
+    assert [e.from_status for e in attempts] == ["queued"] + ["pending"] * 4 + ["queued"]
     # Every attempt has its task id, a taken pending chunk the one its message would have.
     with session_scope() as session:
         celery_task_id = repo.get_job(session, job_id).celery_task_id
     assert [c.task_id for c in chunks[2:]] == [f"{celery_task_id}_c{i}_a1" for i in range(2, 6)]
-    # The message of the queued chunk comes late, with nothing left to take: dropped.
-    for follow_on in (False, True):
-        assert run_chunk(chunk_id=chunk_ids[1], attempt=1, work=_items,
-                         follow_on=follow_on) == "skipped"
+    # The message of the queued chunk comes late: a duplicate, dropped.
+    assert run_chunk(chunk_id=chunk_ids[1], attempt=1, work=_items) == "skipped"
     assert db.ledger_for_job(job_id) == [("reserve", 6)]
 
 
@@ -127,34 +125,6 @@ def test_a_worker_whose_next_chunk_is_taken_goes_on_from_the_middle_of_what_is_l
     assert _chain_order(chunk_ids[0]) == [0, 6, 7, 8, 9, 4, 5, 3, 2]
     assert [c.status for c in db.chunks(job_id)] == (
         [JobStatus.COMPLETED, JobStatus.RUNNING] + [JobStatus.COMPLETED] * 8)
-
-
-def test_a_message_whose_chunk_was_taken_runs_another_free_chunk(queued_job, unpublished):
-    """Chunk 1's message is still out when another worker, going on from chunk 0, takes
-    chunk 1: the worker that gets the message takes up the job where nobody works."""
-    job_id, chunk_ids = queued_job(8, queued=2)
-    with session_scope() as session:  # the other worker settled chunk 0 and took chunk 1
-        session.execute(update(JobChunk).where(JobChunk.id == chunk_ids[0]).values(
-            status=JobStatus.COMPLETED, attempts=1))
-        assert repo.lock_job_for_chunk(session, chunk_ids[1]) is not None
-        chunks = repo.chunks_of(session, job_id)
-        assert repo.take_chunk(session, chunk=chunks[1], worker_id="other-worker",
-                               task_id="t")
-    # Free: 2-7, behind the running 1: from its middle, 5; then what is left, 2-4.
-    assert _chain_order(chunk_ids[1]) == [5, 6, 7, 3, 4, 2]
-    chunks = db.chunks(job_id)
-    assert [c.status for c in chunks] == (
-        [JobStatus.COMPLETED, JobStatus.RUNNING] + [JobStatus.COMPLETED] * 6)
-    assert chunks[1].worker_id == "other-worker" and chunks[1].attempts == 1
-    # Without follow-on (a task whose workers never take chunks ahead) it is a duplicate.
-    _, chunk_ids = queued_job(3, queued=2)
-    with session_scope() as session:
-        assert repo.claim_chunk(session, chunk_id=chunk_ids[0], attempt=1,
-                                worker_id="other-worker") is not None
-    assert run_chunk(chunk_id=chunk_ids[0], attempt=1, work=_items) == "skipped"
-    # A retry's message never takes another chunk: its chunk was not taken, it is stale.
-    assert run_chunk(chunk_id=chunk_ids[0], attempt=2, work=_items,
-                     follow_on=True) == "skipped"
 
 
 def test_a_free_run_nobody_works_towards_is_taken_from_its_start(queued_job, unpublished):
