@@ -13,7 +13,9 @@ the medians, and baseline / ours per repetition, of
   `bench.pipeline_pages` runs a job), and
 - the server's time, from the confirm to the last chunk's settle (the job's event log):
   the client's without the poll's phase, which alone spreads it by up to 50 ms.
-Idle processes of the other stack cost nothing meanwhile.
+Idle processes of the other stack cost nothing meanwhile. With the same code on both sides
+(`--baseline-rev HEAD`, 7 repetitions) the medians came out 0.97-1.02x: a change under
+about 5% does not show in one run (bench/RESULTS.md, session 17).
 """
 
 from __future__ import annotations
