@@ -12,6 +12,7 @@ from kombu import Queue as KombuQueue
 
 from shared import worker_heartbeat  # noqa: F401  (connects its worker signals)
 from shared.allocator import keep_freed_memory_for_reuse
+from shared.gc_tuning import freeze_startup_objects
 from shared.logging import bind, configure_logging, unbind
 from shared.settings import Settings, get_settings
 from shared.worker_metrics import enable_worker_metrics
@@ -109,6 +110,14 @@ def create_worker_app(name: str, *, include: list[str]) -> Celery:
     keep_freed_memory_for_reuse()
     enable_worker_metrics()
     return create_celery_app(name, include=include)
+
+
+@signals.worker_process_init.connect
+@signals.worker_ready.connect
+def _freeze_startup_objects(**_: Any) -> None:
+    # In each pool process once forked (it starts with all its parent imported), and in
+    # the main process once ready (a solo pool's tasks run there): see shared.gc_tuning.
+    freeze_startup_objects()
 
 
 # The log context of the task running in this process (one at a time: prefork or solo).

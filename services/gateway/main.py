@@ -34,6 +34,7 @@ from services.gateway.webhooks.router import router as webhooks_router
 from shared import storage
 from shared.allocator import keep_freed_memory_for_reuse
 from shared.api_docs import mount_docs_assets, redoc_page, swagger_page
+from shared.gc_tuning import freeze_startup_objects
 from shared.logging import configure_logging
 from shared.request_context import RequestContext, bind_path_ids
 
@@ -67,6 +68,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
                                        timeout=settings.jobs_service_timeout_seconds)
     # Uploads a crashed request staged and never published (STORAGE_BACKEND=s3).
     await run_in_threadpool(storage.sweep_staging, _STAGED_UPLOAD_MAX_AGE_SECONDS)
+    freeze_startup_objects()
     yield
     await app.state.jobs_client.aclose()
 

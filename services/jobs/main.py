@@ -14,6 +14,7 @@ from services.jobs.jobs.signals import JobSignals
 from services.jobs.metrics.router import router as metrics_router
 from shared.api_docs import mount_docs_assets, redoc_page, swagger_page
 from shared.db import in_transaction_thread
+from shared.gc_tuning import freeze_startup_objects
 from shared.logging import configure_logging
 from shared.request_context import RequestContext, bind_path_ids
 from shared.settings import get_settings
@@ -25,6 +26,7 @@ OPENAPI_URL = "/openapi.json"
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     signals: JobSignals = app.state.job_signals
     signals.start()
+    freeze_startup_objects()
     yield
     await signals.stop()
 
