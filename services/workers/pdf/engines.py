@@ -126,7 +126,7 @@ class PdfiumDocument:
 def as_pypdf_text(raw: str) -> str:
     """PDFium's page text with pypdf's line ends and line-end hyphens (see the module)."""
     # str.replace and `in` run at memory speed: a regex doing the same took 3% of the time
-    # PDFium takes to read a page of a book, four times as long as this.
+    # PDFium takes to read a page of a book, about three times as long as this.
     text = raw.replace("\r\n", "\n")
     for marker in _PDFIUM_HYPHENS:
         if marker in text:
