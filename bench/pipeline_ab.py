@@ -40,7 +40,7 @@ from bench.common import (
     register,
 )
 from bench.pipeline_pages import ENGINES, WARM_PAGES, flowing_pdf, run_job
-from tests.support.stack import Stack
+from tests.support.stack import REPO_ROOT, Stack
 
 SIDES = ("baseline", "ours")
 
@@ -63,13 +63,12 @@ def run(*, baseline_rev: str, engines: tuple[str, ...] = ENGINES,
     with ExitStack() as exits:
         root, commit = exits.enter_context(exported_revision(baseline_rev))
         result["baseline_commit"] = commit
-        roots = {"baseline": root, "ours": None}
+        roots = {"baseline": root, "ours": REPO_ROOT}
         stacks: dict[str, Stack] = {}
         clients: dict[str, tuple[httpx.Client, dict[str, str]]] = {}
         for side in SIDES:
-            kwargs = {"root": roots[side]} if roots[side] else {}
-            bench = exits.enter_context(bench_env(f"ab-{side}", **kwargs))
-            stack = new_stack(bench, **kwargs)
+            bench = exits.enter_context(bench_env(f"ab-{side}", root=roots[side]))
+            stack = new_stack(bench, root=roots[side])
             exits.callback(stack.stop_all)
             stack.start_api()
             stack.start_beat()
