@@ -130,6 +130,12 @@ def with_suffix(stored: StoredFile, suffix: str) -> StoredFile:
     return renamed
 
 
+def staged_in_place() -> bool:
+    """Whether a staged upload already is the stored file (`local`): `publish` then has
+    nothing to do, and a caller on an event loop need not hand it to a thread."""
+    return _is_local()
+
+
 def publish(stored: StoredFile) -> None:
     """Put the staged upload into the store, where workers find it (blocking: call it
     off the event loop). A no-op with `local`, where it already is."""

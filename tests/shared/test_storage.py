@@ -50,6 +50,7 @@ def test_keys_leading_outside_the_data_dir_are_not_found(escape):
 
 def test_locally_a_staged_upload_already_is_the_stored_file():
     stored = _stage(b"%PDF-1.4 ", b"rest")
+    assert storage.staged_in_place()
     storage.publish(stored)
     assert stored.path.read_bytes() == b"%PDF-1.4 rest"
     assert storage.local_file(stored.relative_path) == stored.path
@@ -95,6 +96,7 @@ def on_s3(s3_server: ObjectStoreServer, tmp_path, monkeypatch) -> Iterator[Objec
 def test_a_published_upload_is_an_object_and_its_staged_file_is_gone(on_s3):
     stored = _stage(b"a" * 1000, b"b" * 1000)
     assert stored.path.is_file()  # staged: inspectable before it is published
+    assert not storage.staged_in_place()
     storage.publish(stored)
     assert not stored.path.exists()
     assert stored.relative_path in on_s3.keys("storage-test", "uploads/")
