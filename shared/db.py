@@ -99,6 +99,14 @@ def _begin_immediate(connection: Any) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+# Connections an engine keeps, and its most at once: as many as the default thread pool
+# (anyio's 40) can use. Overflow connections beyond a smaller pool were closed as soon as
+# they were returned: at 50 clients the job service opened a new Postgres session for one
+# confirm in seven (a fork and a login on the database's side each time). Connections are
+# opened only when needed; a Celery pool process uses a few.
+POOL_SIZE = 40
+
+
 def build_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
@@ -107,7 +115,7 @@ def build_engine(url: str) -> Engine:
         return engine
     # No pre-ping (a round trip per checkout); connections are recycled instead, and a
     # stale one fails one request (workers retry such errors as transient).
-    return create_engine(url, pool_size=20, max_overflow=20, pool_recycle=600)
+    return create_engine(url, pool_size=POOL_SIZE, max_overflow=0, pool_recycle=600)
 
 
 @lru_cache
@@ -123,7 +131,7 @@ def get_read_engine() -> Engine:
     url = get_settings().effective_database_url
     if url.startswith("sqlite"):
         return get_engine()
-    return create_engine(url, isolation_level="AUTOCOMMIT", pool_size=10, max_overflow=30,
+    return create_engine(url, isolation_level="AUTOCOMMIT", pool_size=POOL_SIZE, max_overflow=0,
                          pool_recycle=600)
 
 
