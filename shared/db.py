@@ -99,12 +99,13 @@ def _begin_immediate(connection: Any) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-# Connections an engine keeps, and its most at once: as many as the default thread pool
-# (anyio's 40) can use. Overflow connections beyond a smaller pool were closed as soon as
-# they were returned: at 50 clients the job service opened a new Postgres session for one
-# confirm in seven (a fork and a login on the database's side each time). Connections are
-# opened only when needed; a Celery pool process uses a few.
-POOL_SIZE = 40
+# Connections an engine keeps, and its most at once. Overflow connections, closed as soon
+# as they are returned, made the job service open a new Postgres session (a fork and a
+# login on the database's side) for one confirm in seven at 50 clients. Twenty at once is
+# more than two cores' worth of transactions; a thread beyond them waits for one, and the
+# services together stay within Postgres's default 100 connections. Connections are
+# opened only when needed: a Celery pool process uses a few.
+POOL_SIZE = 20
 
 
 def build_engine(url: str) -> Engine:
