@@ -102,8 +102,9 @@ def _begin_immediate(connection: Any) -> None:
 # Connections an engine keeps, and its most at once. Overflow connections, closed as soon
 # as they are returned, made the job service open a new Postgres session (a fork and a
 # login on the database's side) for one confirm in seven at 50 clients. Twenty at once is
-# more than two cores' worth of transactions; a thread beyond them waits for one, and the
-# services together stay within Postgres's default 100 connections. Connections are
+# more than two cores' worth of transactions; a thread beyond them waits for one. So a
+# thread must never hold two connections of one engine: twenty threads each waiting for
+# their second would wait for ever (see `creation.create_job_reserving`). Connections are
 # opened only when needed: a Celery pool process uses a few.
 POOL_SIZE = 20
 

@@ -44,11 +44,17 @@ def create_job_reserving(session: Session, *, amount: int, **values: Any) -> Job
         return _create_step_by_step(session, amount=amount, values=values)
     # Columns left out are NULL (a JSON column given None would hold JSON 'null').
     values = {name: value for name, value in values.items() if value is not None}
-    with autocommit_connection() as connection:
-        row = connection.execute(_create_statement(tuple(sorted(values))),
-                                 {**{f"job_{k}": v for k, v in values.items()},
-                                  "amount": amount, "now": values["created_at"],
-                                  "reserve_detail": _reserve_detail(amount)}).one_or_none()
+    statement = _create_statement(tuple(sorted(values)))
+    params = {**{f"job_{k}": v for k, v in values.items()}, "amount": amount,
+              "now": values["created_at"], "reserve_detail": _reserve_detail(amount)}
+    if session.in_transaction():
+        # The session holds a connection already (an Idempotency-Key lookup, a planner's
+        # lock). A second one from the same pool could wait forever: every connection held
+        # by a thread that waits for its second. The statement joins that transaction.
+        row = session.execute(statement, params).one_or_none()
+    else:  # one statement that commits by itself: no BEGIN and COMMIT round trips
+        with autocommit_connection() as connection:
+            row = connection.execute(statement, params).one_or_none()
     if row is None:
         raise ledger.shortfall(session, user_id=values["user_id"], amount=amount)
     # The committed row, as a persistent object of `session`, without reading it back.

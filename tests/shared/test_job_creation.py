@@ -1,9 +1,13 @@
 """Creating a job with its reservation (one statement on Postgres), against the real database."""
 
-from sqlalchemy import func, select
+from collections.abc import Callable
+
+import pytest
+from sqlalchemy import event, func, select
+from sqlalchemy.exc import IntegrityError
 
 from shared.credits.models import CreditLedgerEntry
-from shared.db import session_scope
+from shared.db import get_engine, session_scope
 from shared.errors import ConveyorError, ErrorCode
 from shared.jobs.creation import create_job_reserving
 from shared.jobs.models import Job, JobEvent, JobKind, JobStatus
@@ -73,3 +77,42 @@ def test_concurrent_creates_never_overdraw(make_user):
     assert sorted(j.id for j in jobs_of(user_id)) == sorted(j.id for j in created)
     reserves = [e for e in entries(user_id) if e[1] == "reserve"]
     assert sorted(job_id for job_id, _t, _a in reserves) == sorted(j.id for j in created)
+
+
+def _most_checked_out_during(run: Callable[[], object]) -> int:
+    """The most connections of the write engine's pool out at once while `run` runs."""
+    pool, most = get_engine().pool, 0
+
+    def on_checkout(*_args: object) -> None:
+        nonlocal most
+        most = max(most, pool.checkedout())
+
+    event.listen(pool, "checkout", on_checkout)
+    try:
+        run()
+    finally:
+        event.remove(pool, "checkout", on_checkout)
+    return most
+
+
+def test_a_create_in_a_begun_transaction_takes_no_second_connection(make_user):
+    """The pool has no overflow: a thread holding one connection and waiting for a second
+    could wait forever once every connection is held that way (an Idempotency-Key's
+    lookup begins the session before the create)."""
+    user_id = make_user(10)
+    created: list[int] = []
+
+    def keyed_create() -> None:
+        with session_scope() as session:
+            session.execute(select(Job.id).where(Job.user_id == user_id))  # the lookup
+            created.append(create_job_reserving(
+                session, amount=2, user_id=user_id, kind=JobKind.PDF, page_count=2,
+                idempotency_key="key-1").id)
+
+    assert _most_checked_out_during(keyed_create) == 1
+    assert [job.id for job in jobs_of(user_id)] == created
+    assert balance(user_id) == (8, 2)
+    assert entries(user_id)[-1] == (created[0], "reserve", 2)
+    with pytest.raises(IntegrityError):  # the same key again: refused, nothing written
+        keyed_create()
+    assert balance(user_id) == (8, 2) and len(jobs_of(user_id)) == 1
