@@ -20,6 +20,7 @@ import tomllib
 from dataclasses import dataclass, field
 from functools import cache
 from importlib.metadata import packages_distributions
+from itertools import pairwise
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -32,6 +33,7 @@ from services.gateway.settings import GatewaySettings
 from services.local_stack import GATEWAY_KEEP_ALIVE, local_processes
 from services.workers.pdf.settings import PdfWorkerSettings
 from shared.celery_app import TASK_QUEUES
+from shared.db import POOL_SIZE
 from shared.settings import DEFAULT_SECRET, Settings
 
 REPO = Path(__file__).resolve().parent.parent
@@ -662,6 +664,26 @@ def test_redis_is_a_broker_and_never_evicts() -> None:
     policy = argv[argv.index("--maxmemory-policy") + 1]
     assert policy == "noeviction", "an evicting broker silently loses queued tasks"
     assert argv[argv.index("--maxmemory") + 1] == "256mb"
+
+
+def test_postgres_admits_every_pool_with_room_to_scale() -> None:
+    """Each engine keeps up to POOL_SIZE connections once a burst opened them: the gateway
+    and the job service two engines each, every Celery process (main and pool) a few (a
+    task, the heartbeat, the reaper's lock). Every worker scaled to two replicas must still
+    fit, with room for migrate, Flower and an operator's psql."""
+    services = base_services()
+    argv = argv_of(services["postgres"])
+    settings = dict(arg.split("=", 1) for flag, arg in pairwise(argv) if flag == "-c")
+    per_celery_process, spare = 3, 10
+    needed = 2 * 2 * POOL_SIZE + spare
+    for name, service in services.items():
+        command = argv_of(service) if "command" in service else []
+        if command[:1] != ["celery"] or "worker" not in command:
+            continue
+        flag = "--concurrency" if "--concurrency" in command else "-c"
+        processes = int(command[command.index(flag) + 1]) + 1
+        needed += processes * per_celery_process * (1 if name == "beat" else 2)
+    assert int(settings["max_connections"]) >= needed
 
 
 def test_http_services_ports_and_healthchecks() -> None:
