@@ -288,9 +288,7 @@ def _record_completions(done: list[tuple[ChunkContext, ChunkOutput]], *,
         # one read serves the checks below and the job's next decisions.
         chunks = repo.chunks_of(session, job.id)
         by_id = {chunk.id: chunk for chunk in chunks}
-        outcomes = [_record_completion(session, context, output, job=job,
-                                       chunk=by_id[context.chunk_id])
-                    for context, output in done]
+        outcomes = _record_all(session, done, job=job, by_id=by_id)
         if "completed" not in outcomes:
             return outcomes[-1], []
         every_one = all(outcome == "completed" for outcome in outcomes)
@@ -299,6 +297,36 @@ def _record_completions(done: list[tuple[ChunkContext, ChunkOutput]], *,
                                       after=done[-1][0].index, take=take)
         following = [_context_of(job, chunk) for chunk in taken]
     return outcomes[-1], following
+
+
+def _record_all(session: Session, done: list[tuple[ChunkContext, ChunkOutput]], *,
+                job: Job, by_id: dict[int, JobChunk]) -> list[str]:
+    """Each completed chunk's outcome, recorded. Results that need no `store` go in one
+    statement for the batch (one round trip instead of one a chunk): the chunk rows, read
+    under the job's lock, say which of the updates will find their row as this attempt
+    left it (nothing changes a chunk's status or attempt without that lock)."""
+    if any(output.store is not None for _, output in done):
+        return [_record_completion(session, context, output, job=job,
+                                   chunk=by_id[context.chunk_id])
+                for context, output in done]
+    ours = [(context, output) for context, output in done
+            if _still_ours(context, by_id[context.chunk_id])]
+    finished_at = utcnow()
+    repo.transition_chunks(session, target=S.COMPLETED, sources=[S.RUNNING], updates=[
+        (by_id[context.chunk_id], context.attempt,
+         {"finished_at": finished_at,
+          **_completion(session, output, units_total=by_id[context.chunk_id].units_total)})
+        for context, output in ours])
+    for context, _ in ours:
+        repo.add_event(session, job_id=job.id, chunk_index=context.index, event_type="chunk",
+                       from_status="running", to_status=S.COMPLETED.value,
+                       attempt=context.attempt)
+    recorded = {id(context) for context, _ in ours}
+    return ["completed" if id(context) in recorded else "stale" for context, _ in done]
+
+
+def _still_ours(context: ChunkContext, chunk: JobChunk) -> bool:
+    return chunk.status == S.RUNNING and chunk.attempts == context.attempt
 
 
 def _record_completion(session: Session, context: ChunkContext, output: ChunkOutput, *,

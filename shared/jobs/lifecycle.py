@@ -203,19 +203,18 @@ def _take_next(session: Session, job: Job, chunks: list[JobChunk], *, taker: str
     free = sum(_takeable(job, c, S.PENDING) or _takeable(job, c, S.QUEUED) for c in chunks)
     count = min(count, max(1, free // 2))
     for status in (S.PENDING, S.QUEUED):
+        # Under the job's lock the chunks read are as they are: every one picked is taken.
         taken: list[JobChunk] = []
         for chunk in _next_in_line(chunks, after=after,
                                    free=partial(_takeable, job, status=status)):
             if taken and chunk.index != taken[-1].index + 1:
                 break
-            if repo.take_chunk(session, chunk=chunk, worker_id=taker,
-                               task_id=chunk_task_id(job, chunk, 1)):
-                taken.append(chunk)
-                if len(taken) == count:
-                    break
-            elif taken:
+            taken.append(chunk)
+            if len(taken) == count:
                 break
         if taken:
+            repo.take_chunks(session, chunks=taken, worker_id=taker,
+                             task_ids=[chunk_task_id(job, chunk, 1) for chunk in taken])
             mark_job_running(session, job)  # a claim, like one by message
             return taken
     return []

@@ -223,6 +223,32 @@ def transition_chunk(session: Session, *, chunk: JobChunk, target: JobStatus,
     return True
 
 
+def transition_chunks(session: Session, *, target: JobStatus, sources: Iterable[JobStatus],
+                      updates: Sequence[tuple[JobChunk, int, dict[str, Any]]]) -> None:
+    """`transition_chunk` for several chunks of a job whose row the caller has locked, in
+    one round trip: (chunk, its attempt, plain values, the same columns for each). The
+    caller checked that each row is as `chunk` says; one that is not raises
+    StaleChunks, and the caller's transaction must be rolled back."""
+    if not updates:
+        return
+    columns = tuple(updates[0][2])
+    statement = _chunk_update(frozenset(sources), True, columns)
+    updated = session.execute(statement, [
+        {"chunk_id": chunk.id, "attempt": attempt, "new_status": target,
+         **{f"new_{name}": value for name, value in values.items()}}
+        for chunk, attempt, values in updates])
+    if cast(CursorResult[Any], updated).rowcount != len(updates):
+        raise StaleChunks(f"{len(updates)} chunk updates found "
+                          f"{cast(CursorResult[Any], updated).rowcount} rows")
+    for chunk, _, values in updates:
+        for name, value in (("status", target), *values.items()):
+            set_committed_value(chunk, name, value)
+
+
+class StaleChunks(RuntimeError):
+    """A chunk row was not as read under its job's lock."""
+
+
 @lru_cache(maxsize=64)
 def _chunk_update(sources: frozenset[JobStatus], guard_attempt: bool,
                   columns: tuple[str, ...]) -> Update:
@@ -230,8 +256,10 @@ def _chunk_update(sources: frozenset[JobStatus], guard_attempt: bool,
     once: building and keying an ORM UPDATE ... RETURNING cost the worker's settle more
     than Postgres took to run it (bench/chunk_cost.py)."""
     chunks = table_of(JobChunk)
-    statement = update(chunks).where(chunks.c.id == bindparam("chunk_id"),
-                                     chunks.c.status.in_(sorted(sources)))
+    # One source as `=`: an IN list's expanding parameter rules out executemany.
+    status_is = (chunks.c.status == next(iter(sources)) if len(sources) == 1
+                 else chunks.c.status.in_(sorted(sources)))
+    statement = update(chunks).where(chunks.c.id == bindparam("chunk_id"), status_is)
     if guard_attempt:
         statement = statement.where(chunks.c.attempts == bindparam("attempt"))
     return statement.values(status=bindparam("new_status"),
@@ -259,24 +287,31 @@ def claim_chunk(session: Session, *, chunk_id: int, attempt: int,
     return chunk
 
 
-def take_chunk(session: Session, *, chunk: JobChunk, worker_id: str, task_id: str) -> bool:
-    """Claim a pending or queued chunk of a job whose row the caller has locked, for its
-    next attempt, without a task message: the worker that just settled one of the job's
-    chunks goes on with it. A message already published for that attempt finds the chunk
-    running and is dropped, as any duplicate is. `task_id`: the attempt's, as its message
-    would have had it (a queued chunk keeps the one it has)."""
-    attempt, source = chunk.attempts + 1, chunk.status
+def take_chunks(session: Session, *, chunks: Sequence[JobChunk], worker_id: str,
+                task_ids: Sequence[str]) -> None:
+    """Claim chunks of one status (pending or queued) of a job whose row the caller has
+    locked, for their next attempts, without task messages, in one round trip: the worker
+    that just settled one of the job's chunks goes on with them. A message already
+    published for such an attempt finds the chunk running and is dropped, as any duplicate
+    is. `task_ids`: each attempt's, as its message would have had it (a queued chunk keeps
+    the one it has). Raises StaleChunks when a row was not as read (see
+    `transition_chunks`)."""
+    if not chunks:
+        return
+    (source,) = {chunk.status for chunk in chunks}
     now = utcnow()
-    if not transition_chunk(session, chunk=chunk, target=JobStatus.RUNNING,
-                            sources=[JobStatus.PENDING, JobStatus.QUEUED],
-                            attempt=chunk.attempts, attempts=attempt, queued_at=now,
-                            started_at=now, heartbeat_at=now, worker_id=worker_id,
-                            units_done=0, task_id=chunk.task_id or task_id):
-        return False
-    add_event(session, job_id=chunk.job_id, chunk_index=chunk.index, event_type="attempt",
-              from_status=source.value, to_status="running", attempt=attempt,
-              worker=worker_id, handed_over=True)
-    return True
+    transition_chunks(session, target=JobStatus.RUNNING, sources=[source], updates=[
+        (chunk, chunk.attempts,
+         {"attempts": chunk.attempts + 1, "queued_at": now, "started_at": now,
+          "heartbeat_at": now, "worker_id": worker_id, "units_done": 0,
+          "task_id": chunk.task_id or task_id})
+        for chunk, task_id in zip(chunks, task_ids, strict=True)])
+    _log_events(session, [{"job_id": chunk.job_id, "chunk_index": chunk.index,
+                           "event_type": "attempt", "from_status": source.value,
+                           "to_status": "running", "created_at": now,
+                           "detail": {"attempt": chunk.attempts, "worker": worker_id,
+                                      "handed_over": True}}
+                          for chunk in chunks])
 
 
 def touch_heartbeat(session: Session, *, chunk_id: int, attempt: int, units_done: int,

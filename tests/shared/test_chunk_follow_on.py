@@ -348,12 +348,38 @@ def test_fast_chunks_are_taken_a_few_at_a_time_and_recorded_together(queued_job,
     assert statements.count("COMMIT") == 6  # the claim and five settles
     completions = [s for s in statements if s.startswith("UPDATE job_chunk SET status")
                    and "result=" in s]
-    assert len(completions) == 9
+    assert len(completions) == 5  # one statement a settle, for every chunk of its batch
     with session_scope() as session:
         job = repo.get_job(session, job_id)
         assert job is not None and (job.status, job.result["item_count"]) == (
             JobStatus.COMPLETED, 9)
     assert db.ledger_for_job(job_id) == [("reserve", 9)]
+
+
+def test_a_chunk_lost_while_its_batch_ran_is_left_out_of_the_batchs_record(
+        queued_job, statements, unpublished):
+    """The batch's results go in one statement; a chunk the reaper took back meanwhile is
+    not in it (stale), the others are recorded, and the chain ends there."""
+    job_id, chunk_ids = queued_job(9, queued=1)
+    statements.clear()
+
+    def work(context: ChunkContext) -> ChunkOutput:
+        if context.index == 3:  # chunk 2 is done and held, not yet recorded
+            db.quiet_heartbeats([chunk_ids[2]])
+            db.reap_once()
+        return _items(context)
+
+    assert run_chunk(chunk_id=chunk_ids[0], attempt=1, work=work,
+                     follow_on=True) == "completed"
+    chunks = db.chunks(job_id)
+    assert [(c.status, c.attempts) for c in chunks[:5]] == [
+        (JobStatus.COMPLETED, 1), (JobStatus.COMPLETED, 1), (JobStatus.QUEUED, 1),
+        (JobStatus.COMPLETED, 1), (JobStatus.COMPLETED, 1)]
+    assert chunks[2].result is None
+    assert all(c.attempts == 0 for c in chunks[5:])  # none taken after a stale one
+    completions = [s for s in statements if s.startswith("UPDATE job_chunk SET status")
+                   and "result=" in s]
+    assert len(completions) == 2  # chunk 0's settle, then 1, 3 and 4 together
 
 
 def test_slow_chunks_go_one_at_a_time(queued_job, statements, monkeypatch, unpublished):
