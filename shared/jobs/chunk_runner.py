@@ -309,8 +309,8 @@ def _record_all(session: Session, done: list[tuple[ChunkContext, ChunkOutput]], 
         return [_record_completion(session, context, output, job=job,
                                    chunk=by_id[context.chunk_id])
                 for context, output in done]
-    ours = [(context, output) for context, output in done
-            if _still_ours(context, by_id[context.chunk_id])]
+    live = [_still_ours(context, by_id[context.chunk_id]) for context, _ in done]
+    ours = [pair for pair, is_ours in zip(done, live, strict=True) if is_ours]
     finished_at = utcnow()
     repo.transition_chunks(session, target=S.COMPLETED, sources=[S.RUNNING], updates=[
         (by_id[context.chunk_id], context.attempt,
@@ -321,8 +321,7 @@ def _record_all(session: Session, done: list[tuple[ChunkContext, ChunkOutput]], 
         repo.add_event(session, job_id=job.id, chunk_index=context.index, event_type="chunk",
                        from_status="running", to_status=S.COMPLETED.value,
                        attempt=context.attempt)
-    recorded = {id(context) for context, _ in ours}
-    return ["completed" if id(context) in recorded else "stale" for context, _ in done]
+    return ["completed" if is_ours else "stale" for is_ours in live]
 
 
 def _still_ours(context: ChunkContext, chunk: JobChunk) -> bool:

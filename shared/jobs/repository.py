@@ -218,9 +218,14 @@ def transition_chunk(session: Session, *, chunk: JobChunk, target: JobStatus,
                                           "new_status": target, **params})
     if not cast(CursorResult[Any], updated).rowcount:
         return False
+    _as_written(chunk, target, values)
+    return True
+
+
+def _as_written(chunk: JobChunk, target: JobStatus, values: dict[str, Any]) -> None:
+    """`chunk` takes the values its row was just updated with as its loaded state."""
     for name, value in (("status", target), *values.items()):
         set_committed_value(chunk, name, value)
-    return True
 
 
 def transition_chunks(session: Session, *, target: JobStatus, sources: Iterable[JobStatus],
@@ -241,8 +246,7 @@ def transition_chunks(session: Session, *, target: JobStatus, sources: Iterable[
         raise StaleChunks(f"{len(updates)} chunk updates found "
                           f"{cast(CursorResult[Any], updated).rowcount} rows")
     for chunk, _, values in updates:
-        for name, value in (("status", target), *values.items()):
-            set_committed_value(chunk, name, value)
+        _as_written(chunk, target, values)
 
 
 class StaleChunks(RuntimeError):
