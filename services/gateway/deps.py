@@ -1,9 +1,9 @@
 """Gateway dependencies: unit of work, the current user, the job-service client."""
 
 from collections.abc import Iterator
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import Depends, Path, Request
+from fastapi import Depends, Path, Query, Request
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.orm import Session
 
@@ -73,3 +73,13 @@ JobId = Annotated[int, Path(ge=1, le=MAX_ROW_ID, description="the job's id", exa
 ProjectId = Annotated[int, Path(ge=1, le=MAX_ROW_ID, description="the project's id",
                                 examples=[1])]
 PageId = Annotated[int, Path(ge=1, le=MAX_ROW_ID, description="the page's id", examples=[3])]
+
+# A long poll's longest wait: one request stays well inside proxies' timeouts.
+MAX_WAIT_SECONDS = 30.0
+
+
+def long_poll_seconds(ended: str) -> Any:
+    """The `wait_seconds` query of a long poll that answers as soon as `ended` says."""
+    return Query(ge=0, le=MAX_WAIT_SECONDS, examples=[10],
+                 description=f"long poll: answer as soon as {ended}, or after this many "
+                             "seconds with its state then")

@@ -189,9 +189,6 @@ def status_url(task_id: str) -> str:
 
 # --- task status --------------------------------------------------------------------------
 
-MAX_TASK_WAIT_SECONDS = 30.0  # a long poll; one request stays well inside proxies' timeouts
-
-
 async def task_status(jobs: JobsClient, *, user_id: int, task_id: str,
                       wait_seconds: float = 0.0) -> TaskStatusOut:
     """`wait_seconds`: answer as soon as the task has ended, or after that long."""

@@ -26,7 +26,13 @@ from services.gateway.color.schemas import (
     TransferIn,
     UploadOut,
 )
-from services.gateway.deps import JobsDep, SessionDep, SettingsDep, UserIdDep
+from services.gateway.deps import (
+    JobsDep,
+    SessionDep,
+    SettingsDep,
+    UserIdDep,
+    long_poll_seconds,
+)
 from services.gateway.downloads import stored_file_response
 from services.gateway.idempotency import IdempotencyKey
 from services.gateway.openapi import errors, upload_example
@@ -115,11 +121,8 @@ async def process_async(request: Request, body: AsyncTransferIn, user_id: UserId
 @router.get("/task/{task_id}", tags=["async-tasks"], responses=errors(401, 404, 422))
 async def task(task_id: Annotated[str, Path(examples=["3c9d8e7f-6a5b-4c3d-2e1f-0a9b8c7d6e5f"])],
                user_id: UserIdDep, jobs: JobsDep,
-               wait_seconds: Annotated[float, Query(
-                   ge=0, le=images.MAX_TASK_WAIT_SECONDS,
-                   description="long poll: answer as soon as the task has ended (SUCCESS, "
-                               "FAILURE or REVOKED), or after this many seconds with its "
-                               "state then", examples=[10])] = 0
+               wait_seconds: Annotated[float, long_poll_seconds(
+                   "the task has ended (SUCCESS, FAILURE or REVOKED)")] = 0
                ) -> TaskStatusOut:
     """PENDING (0), STARTED with progress 10 loading, 30 transfer, 60 quality control, 80
     saving; SUCCESS (100) with the result; FAILURE with the error; REVOKED.

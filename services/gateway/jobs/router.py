@@ -14,7 +14,13 @@ from services.gateway.crawl.schemas import (
 )
 from services.gateway.crawl.service import create_crawl_job
 from services.gateway.crawl.service import job_images as job_images_of
-from services.gateway.deps import JobId, JobsDep, SettingsDep, UserIdDep
+from services.gateway.deps import (
+    JobId,
+    JobsDep,
+    SettingsDep,
+    UserIdDep,
+    long_poll_seconds,
+)
 from services.gateway.idempotency import IdempotencyKey
 from services.gateway.jobs import stream
 from services.gateway.jobs.presenters import (
@@ -101,9 +107,16 @@ async def create_job(
 
 
 @router.get("/{job_id}", responses=_OF_A_JOB)
-async def get_job(job_id: JobId, user_id: UserIdDep, jobs: JobsDep) -> AnyJobStatusDocument:
+async def get_job(job_id: JobId, user_id: UserIdDep, jobs: JobsDep,
+                  wait_seconds: Annotated[float, long_poll_seconds(
+                      "the job has ended (completed, failed or cancelled)")] = 0
+                  ) -> AnyJobStatusDocument:
     """A job's status document: progress, chunks, metrics, errors; a PDF job's also
-    names its model and Gemini usage."""
+    names its model and Gemini usage. `?wait_seconds=10` saves polling: the answer comes
+    the moment the job ends."""
+    if wait_seconds:
+        return status_document(await jobs.view_once_ended(user_id, job_id,
+                                                          seconds=wait_seconds))
     return status_document(await jobs.get(user_id, job_id))
 
 
