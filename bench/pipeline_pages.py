@@ -2,8 +2,10 @@
 processes, beside raw extraction of the same file by the same engine in this process
 (pypdf `extract_text()`, or pypdfium2 `get_text_range()`).
 
-    HTTP confirm -> process-pdf-async (text_engine) -> poll GET /api/v1/jobs/{id} every
-    50 ms -> completed
+    HTTP confirm -> process-pdf-async (text_engine) -> GET /api/v1/jobs/{id}?wait_seconds=30
+    (a long poll: answered the moment the job ends) -> completed
+
+    python -m bench.pipeline_pages --wait poll          # poll GET /api/v1/jobs/{id} every 50 ms
 
     python -m bench.pipeline_pages                      # 30, 300, 500 pages; both engines
     python -m bench.pipeline_pages --engine pdfium      # one engine
@@ -60,7 +62,9 @@ from bench.common import (
 from tests.support.pdfs import make_flowing_document
 from tests.support.stack import Process, Stack, wait_log
 
-POLL_SECONDS = 0.05
+POLL_SECONDS = 0.05  # --wait poll
+LONG_POLL_SECONDS = 30
+ENDED = ("completed", "failed", "cancelled")
 JOB_TIMEOUT_SECONDS = 300.0
 SENTENCES_PER_PAGE = 62  # make_flowing_document at Helvetica 10 on A4, measured
 FIRST_GUESS = {300: 18990}  # sentence counts known to give these page counts
@@ -121,8 +125,9 @@ def _parse(ts: str | None) -> float | None:
 
 
 def run_job(client: httpx.Client, headers: dict[str, str], pdf: bytes,
-            engine: str = "pypdf") -> dict[str, Any]:
-    """One job end to end; wall seconds plus a breakdown from the job's event log."""
+            engine: str = "pypdf", *, long_poll: bool = False) -> dict[str, Any]:
+    """One job end to end; wall seconds plus a breakdown from the job's event log.
+    `long_poll`: wait for the end with `?wait_seconds`, else poll every POLL_SECONDS."""
     files = {"pdf_file": ("book.pdf", pdf, "application/pdf")}
     wall0, t0 = time.time(), time.perf_counter()
     confirm = client.post("/api/v1/jobs/confirm", headers=headers, files=files)
@@ -135,12 +140,14 @@ def run_job(client: httpx.Client, headers: dict[str, str], pdf: bytes,
     t_start = time.perf_counter()
     polls, body = 0, {}
     deadline = t_start + JOB_TIMEOUT_SECONDS
+    wait = {"wait_seconds": LONG_POLL_SECONDS} if long_poll else None
     while time.perf_counter() < deadline:
-        body = client.get(f"/api/v1/jobs/{job_id}", headers=headers).json()
+        body = client.get(f"/api/v1/jobs/{job_id}", headers=headers, params=wait).json()
         polls += 1
-        if body["status"] in ("completed", "failed", "cancelled"):
+        if body["status"] in ENDED:
             break
-        time.sleep(POLL_SECONDS)
+        if not long_poll:
+            time.sleep(POLL_SECONDS)
     t_end = time.perf_counter()
     if body.get("status") != "completed":
         raise RuntimeError(f"job {job_id} ended {body.get('status')}: {body.get('error')}")
@@ -183,10 +190,10 @@ def _breakdown(events: list[dict[str, Any]], *, wall0: float, wall_end: float
 
 
 def metered_job(meter: CpuMeter, client: httpx.Client, headers: dict[str, str], pdf: bytes,
-                engine: str) -> dict[str, Any]:
+                engine: str, *, long_poll: bool) -> dict[str, Any]:
     """`run_job`, with the CPU seconds each process spent meanwhile."""
     meter.start()
-    job = run_job(client, headers, pdf, engine)
+    job = run_job(client, headers, pdf, engine, long_poll=long_poll)
     return {**job, "cpu_s": meter.stop()}
 
 
@@ -196,7 +203,7 @@ def _summary(values: list[float]) -> dict[str, float]:
 
 def run(*, quick: bool = False, repetitions: int | None = None,
         engines: tuple[str, ...] = ENGINES, sizes: tuple[int, ...] = (30, TARGET_PAGES, 500),
-        profile_dir: Path | None = None) -> dict[str, Any]:
+        profile_dir: Path | None = None, long_poll: bool = True) -> dict[str, Any]:
     sizes = (60,) if quick else sizes
     repetitions = repetitions or (1 if quick else 3)
     pdfs = {size: flowing_pdf(size, exact=not quick)[0] for size in sizes}
@@ -218,13 +225,14 @@ def run(*, quick: bool = False, repetitions: int | None = None,
             stack.start_beat()
             worker_a = stack.start_worker("worker-a", concurrency=1)
             headers = register(stack.gateway_url)
-            print(f"pipeline: sizes {sizes}, engines {engines}, {repetitions} repetition(s)",
+            print(f"pipeline: sizes {sizes}, engines {engines}, {repetitions} repetition(s), "
+                  f"{'long poll' if long_poll else f'{POLL_SECONDS * 1000:.0f} ms poll'}",
                   file=sys.stderr)
             pids = {p.name: p.popen.pid for p in stack.processes}
             with httpx.Client(base_url=stack.gateway_url, timeout=60) as client, \
                     ProcessPoolExecutor(2) as pool:
                 for engine in engines:  # warm-up: connections, worker child, imports
-                    warm = run_job(client, headers, warm_pdf, engine)
+                    warm = run_job(client, headers, warm_pdf, engine, long_poll=long_poll)
                     raw_two_at_once(pool, paths[sizes[0]], engine)
                     print(f"  warm-up {engine}: {warm['seconds']:.2f} s", file=sys.stderr)
                 for rep in range(repetitions):
@@ -233,17 +241,18 @@ def run(*, quick: bool = False, repetitions: int | None = None,
                         raw[size, engine].append(raw_extract(paths[size], engine)[0])
                         raw_two[size, engine].append(
                             raw_two_at_once(pool, paths[size], engine))
-                        one[size, engine].append(
-                            metered_job(meter, client, headers, pdfs[size], engine))
+                        one[size, engine].append(metered_job(
+                            meter, client, headers, pdfs[size], engine, long_poll=long_poll))
                     worker_b = stack.start_worker("worker-b", concurrency=1)
                     for engine in engines:  # its pool child's first chunks are slower
-                        run_job(client, headers, warm_pdf, engine)
+                        run_job(client, headers, warm_pdf, engine, long_poll=long_poll)
                     meter = CpuMeter({**pids, "worker-b": worker_b.popen.pid}, bench.name,
                                      trees=["worker-a", "worker-b"])
                     try:
                         for size, engine in cases:
-                            two[size, engine].append(
-                                metered_job(meter, client, headers, pdfs[size], engine))
+                            two[size, engine].append(metered_job(
+                                meter, client, headers, pdfs[size], engine,
+                                long_poll=long_poll))
                     finally:
                         _stop(stack, worker_b)
                     for size, engine in cases:
@@ -260,7 +269,8 @@ def run(*, quick: bool = False, repetitions: int | None = None,
                          one=one[size, engine], two=two[size, engine])
             for size, engine in cases]
     return {"benchmark": "pipeline_pages", "date": now_text(), "machine": machine_note(),
-            "quick": quick, "repetitions": repetitions, "cases": rows, "profile": profile}
+            "quick": quick, "wait": "long poll" if long_poll else "poll",
+            "repetitions": repetitions, "cases": rows, "profile": profile}
 
 
 def _case_result(pages: int, engine: str, *, raw: list[float], raw_two: list[float],
@@ -329,7 +339,8 @@ def _cprofile(stack: Stack, worker: Process, client: httpx.Client, headers: dict
 
 
 def render(result: dict[str, Any]) -> str:
-    lines = ["| pages | engine | raw s | one worker s | two workers s | raw pages/s | "
+    lines = [f"Done seen by: {result.get('wait', 'poll')}.", "",
+             "| pages | engine | raw s | one worker s | two workers s | raw pages/s | "
              "one worker pages/s | two workers pages/s | one / raw | two over one | "
              "raw two processes over one | efficiency |",
              "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
@@ -403,12 +414,16 @@ def main(argv: list[str] | None = None) -> int:
                         help="the text engine (default: both, in one run)")
     parser.add_argument("--sizes", type=lambda v: tuple(int(x) for x in v.split(",")),
                         default=(30, TARGET_PAGES, 500), help="page counts, e.g. 30,300,500")
+    parser.add_argument("--wait", choices=["long-poll", "poll"], default="long-poll",
+                        help="how the client learns the job ended: ?wait_seconds (default) "
+                             f"or a poll every {POLL_SECONDS * 1000:.0f} ms")
     parser.add_argument("--profile", type=Path, help="also record py-spy profiles here")
     parser.add_argument("--json", type=Path, help="write the full result as JSON here")
     args = parser.parse_args(argv)
     engines = ENGINES if args.engine == "both" else (args.engine,)
     result = run(quick=args.quick, repetitions=args.repetitions, engines=engines,
-                 sizes=args.sizes, profile_dir=args.profile)
+                 sizes=args.sizes, profile_dir=args.profile,
+                 long_poll=args.wait == "long-poll")
     if args.json:
         args.json.write_text(json.dumps(result, indent=2, default=str))
     print(render(result))
