@@ -32,30 +32,33 @@ def listener(database: str):
     connection.close()
 
 
-def _payloads(listener: psycopg.Connection) -> list[str]:
+def _payloads(listener: psycopg.Connection, *job_ids: int) -> list[str]:
+    """The notifications about `job_ids` within a second. The channel is the database's:
+    other tests' jobs notify on it too, so only these jobs' count."""
+    ours = {str(job_id) for job_id in job_ids}
     return [n.payload for n in listener.notifies(timeout=1.0)
-            if n.channel == repo.EVENTS_CHANNEL]
+            if n.channel == repo.EVENTS_CHANNEL and n.payload in ours]
 
 
 def test_one_notification_per_job_whose_events_commit(listener):
     first, second = _two_jobs()
-    _payloads(listener)  # nothing from the setup is pending
+    _payloads(listener, first, second)  # nothing from the setup is pending
 
     with session_scope() as session:
         for event_type in ("status", "chunk", "attempt"):
             repo.add_event(session, job_id=first, event_type=event_type)
         repo.add_event(session, job_id=second, event_type="status")
 
-    assert sorted(_payloads(listener)) == sorted([str(first), str(second)])
+    assert sorted(_payloads(listener, first, second)) == sorted([str(first), str(second)])
 
 
 def test_no_notification_when_the_transaction_rolls_back(listener):
     first, _ = _two_jobs()
-    _payloads(listener)
+    _payloads(listener, first)
 
     with pytest.raises(RuntimeError), session_scope() as session:
         repo.add_event(session, job_id=first, event_type="status")
         session.flush()
         raise RuntimeError("the transaction fails")
 
-    assert _payloads(listener) == []
+    assert _payloads(listener, first) == []
