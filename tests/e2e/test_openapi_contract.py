@@ -31,6 +31,10 @@ SEED = 1
 # question for a fuzzer run as a plain user. An event stream lasts as long as its job, and
 # the fuzzer's crawl jobs are never started: tests/e2e/test_event_streams.py covers it.
 EXCLUDED_PATHS = r"^/api/v1/admin/|/stream$"
+# A long poll on a pending job (the fuzzer's jobs stay pending) waits out its whole
+# `wait_seconds`, up to 30 s a case: every case asks for 0.2 s, which still takes the
+# waiting path. tests/e2e/test_job_wait.py and test_color_transfer.py cover the bounds.
+CONFIG = '[parameters]\n"query.wait_seconds" = "0.2"\n'
 # Routes that start real work reserve credits: enough that 402 never hides other answers.
 CREDITS = 1_000_000
 RUN_TIMEOUT_SECONDS = 300
@@ -49,7 +53,10 @@ def _grant(stack: Stack, user: User, amount: int) -> None:
 
 
 def _schemathesis(stack: Stack, user: User, report_dir: Path) -> list[str]:
-    return [sys.executable, "-m", "schemathesis.cli", "--no-color", "run",
+    config = report_dir / "schemathesis.toml"
+    config.write_text(CONFIG)
+    return [sys.executable, "-m", "schemathesis.cli", "--no-color", "--config-file", str(config),
+            "run",
             f"{stack.gateway_url}/openapi.json",
             "--checks", ",".join(CHECKS),
             "--max-examples", str(MAX_EXAMPLES), "--seed", str(SEED),
