@@ -1,31 +1,24 @@
-"""Gateway dependencies: unit of work, the current user, the job-service client."""
+"""Gateway dependencies: the current user's id, the job-service client, settings.
 
-from collections.abc import Iterator
+None of them reads the database: a route runs its unit of work whole on a worker thread
+(`shared.db.in_transaction_thread`). A session held across the thread hops of a sync route
+(FastAPI validates a sync route's answer on another worker thread) deadlocked a burst of 60
+requests: 20 answers held the pool's connections waiting for a thread, and the 40 threads
+waited for a connection until the pool's 30 s timeout."""
+
 from typing import Annotated, Any
 
 from fastapi import Depends, Path, Query, Request
 from fastapi.security import OAuth2PasswordBearer
-from sqlalchemy.orm import Session
 
 from services.gateway.jobs_client import JobsClient
 from services.gateway.settings import GatewaySettings, get_gateway_settings
-from shared.auth.models import User
 from shared.auth.tokens import user_id_from_token
-from shared.db import MAX_ROW_ID, session_scope
+from shared.db import MAX_ROW_ID
 from shared.errors import ConveyorError, ErrorCode
 from shared.logging import bind
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/login", auto_error=False)
-
-
-def _session() -> Iterator[Session]:
-    with session_scope() as session:
-        yield session
-
-
-# scope="function": commit before the response is sent, so a client that got 201 can
-# immediately read what it created.
-SessionDep = Annotated[Session, Depends(_session, scope="function")]
 
 
 # CPU-only dependencies are async so FastAPI does not hop to a worker thread for them.
@@ -43,27 +36,11 @@ async def current_user_id(token: Annotated[str | None, Depends(oauth2_scheme)],
     return user_id
 
 
-def current_user(user_id: Annotated[int, Depends(current_user_id)],
-                 session: SessionDep) -> User:
-    user = session.get(User, user_id)
-    if user is None:
-        raise ConveyorError(ErrorCode.UNAUTHORIZED, "the account no longer exists")
-    return user
-
-
-def admin_user(user: Annotated[User, Depends(current_user)]) -> User:
-    if not user.is_admin:
-        raise ConveyorError(ErrorCode.FORBIDDEN, "administrators only")
-    return user
-
-
 async def jobs_client(request: Request) -> JobsClient:
     return request.app.state.jobs_client
 
 
 UserIdDep = Annotated[int, Depends(current_user_id)]
-UserDep = Annotated[User, Depends(current_user)]
-AdminDep = Annotated[User, Depends(admin_user)]
 JobsDep = Annotated[JobsClient, Depends(jobs_client)]
 SettingsDep = Annotated[GatewaySettings, Depends(_settings)]
 

@@ -18,6 +18,25 @@ def register(session: Session, settings: GatewaySettings, *, email: str, passwor
     return user_out(session, user)
 
 
+def me(session: Session, user_id: int) -> UserOut:
+    return user_out(session, signed_in_user(session, user_id))
+
+
+def signed_in_user(session: Session, user_id: int) -> User:
+    """The account a valid token names; 401 once it no longer exists."""
+    user = session.get(User, user_id)
+    if user is None:
+        raise ConveyorError(ErrorCode.UNAUTHORIZED, "the account no longer exists")
+    return user
+
+
+def signed_in_admin(session: Session, user_id: int) -> User:
+    user = signed_in_user(session, user_id)
+    if not user.is_admin:
+        raise ConveyorError(ErrorCode.FORBIDDEN, "administrators only")
+    return user
+
+
 def login(session: Session, settings: GatewaySettings, *, email: str, password: str
           ) -> TokenOut:
     user = repository.get_by_email(session, email)

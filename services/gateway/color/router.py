@@ -28,7 +28,6 @@ from services.gateway.color.schemas import (
 )
 from services.gateway.deps import (
     JobsDep,
-    SessionDep,
     SettingsDep,
     UserIdDep,
     long_poll_seconds,
@@ -38,6 +37,7 @@ from services.gateway.idempotency import IdempotencyKey
 from services.gateway.openapi import errors, upload_example
 from services.gateway.ratelimit import limited
 from services.gateway.webhooks.service import callback_for
+from shared.db import in_transaction
 
 router = APIRouter(prefix="/api/v1", responses=errors(500, 503))
 COLOR_UPLOAD_PATH = "/api/v1/upload"
@@ -139,8 +139,9 @@ async def task(task_id: Annotated[str, Path(examples=["3c9d8e7f-6a5b-4c3d-2e1f-0
                                             "S3_PRESIGN_SECONDS"},
                        **errors(401, 404, 422)})
 def download(filename: Annotated[str, Path(examples=["20261204_093005_e5f6a7b8.png"])],
-             user_id: UserIdDep, session: SessionDep) -> Response:
+             user_id: UserIdDep) -> Response:
     """A result of yours: `<result_job_id>.png`, or `<result_job_id>_preview.jpg` (the
     before/after preview). Anyone else's, or anything else, is 404."""
-    key, media_type = images.download(session, user_id=user_id, filename=filename)
+    # Sync: the store may answer before the response starts (see stored_file_response).
+    key, media_type = in_transaction(images.download, user_id=user_id, filename=filename)
     return stored_file_response(key, media_type=media_type, filename=filename)

@@ -7,9 +7,9 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 from services.gateway.credits import service
 from services.gateway.credits.schemas import CreditsOut
-from services.gateway.deps import AdminDep, SessionDep, UserIdDep
+from services.gateway.deps import UserIdDep
 from services.gateway.openapi import AUTHENTICATED, errors
-from shared.db import MAX_ROW_ID
+from shared.db import MAX_ROW_ID, in_transaction_thread
 
 router = APIRouter(prefix="/api/v1", tags=["credits"], responses=errors(*AUTHENTICATED))
 
@@ -24,16 +24,17 @@ class GrantIn(BaseModel):
 
 
 @router.get("/credits")
-def credits(user_id: UserIdDep, session: SessionDep,
-            limit: Annotated[int, Query(ge=1, le=200, examples=[50])] = 50,
-            offset: Annotated[int, Query(ge=0, le=MAX_ROW_ID, examples=[0])] = 0
-            ) -> CreditsOut:
+async def credits(user_id: UserIdDep,
+                  limit: Annotated[int, Query(ge=1, le=200, examples=[50])] = 50,
+                  offset: Annotated[int, Query(ge=0, le=MAX_ROW_ID, examples=[0])] = 0
+                  ) -> CreditsOut:
     """Your balance, what is reserved by running jobs, and the ledger (newest first)."""
-    return service.credits_of(session, user_id=user_id, limit=limit, offset=offset)
+    return await in_transaction_thread(service.credits_of, user_id=user_id, limit=limit,
+                                       offset=offset)
 
 
 @router.post("/admin/credits", responses=errors(403, 404))
-def grant_credits(body: GrantIn, admin: AdminDep, session: SessionDep) -> CreditsOut:
+async def grant_credits(body: GrantIn, user_id: UserIdDep) -> CreditsOut:
     """Grant credits to a user (administrators only)."""
-    return service.grant(session, email=body.email, amount=body.amount,
-                         note=body.note or f"granted by {admin.email}")
+    return await in_transaction_thread(service.grant, admin_id=user_id, email=body.email,
+                                       amount=body.amount, note=body.note)

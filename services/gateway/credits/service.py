@@ -1,5 +1,6 @@
 from sqlalchemy.orm import Session
 
+from services.gateway.auth.service import signed_in_admin
 from services.gateway.credits.schemas import CreditsOut, LedgerEntryOut
 from shared.auth import repository as users
 from shared.credits import ledger
@@ -15,9 +16,13 @@ def credits_of(session: Session, *, user_id: int, limit: int = 50, offset: int =
                               for e in entries], limit=limit, offset=offset)
 
 
-def grant(session: Session, *, email: str, amount: int, note: str | None) -> CreditsOut:
+def grant(session: Session, *, admin_id: int, email: str, amount: int, note: str | None
+          ) -> CreditsOut:
+    """`amount` credits for the user of `email`, if `admin_id` is an administrator's."""
+    admin = signed_in_admin(session, admin_id)
     user = users.get_by_email(session, email)
     if user is None:
         raise ConveyorError(ErrorCode.NOT_FOUND, f"no user with email {email}")
-    ledger.grant(session, user_id=user.id, amount=amount, note=note)
+    ledger.grant(session, user_id=user.id, amount=amount,
+                 note=note or f"granted by {admin.email}")
     return credits_of(session, user_id=user.id, limit=10)

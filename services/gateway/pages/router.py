@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Body, File, Form, Path, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
-from services.gateway.deps import JobsDep, PageId, ProjectId, SessionDep, SettingsDep, UserIdDep
+from services.gateway.deps import JobsDep, PageId, ProjectId, SettingsDep, UserIdDep
 from services.gateway.idempotency import IdempotencyKey
 from services.gateway.openapi import AUTHENTICATED, errors, links, upload_example
 from services.gateway.pages import service
@@ -26,6 +26,7 @@ from services.gateway.pages.schemas import (
 )
 from services.gateway.ratelimit import limited
 from services.gateway.webhooks.service import callback_for
+from shared.db import in_transaction_thread
 from shared.jobs.models import JobKind
 from shared.pages.models import PageStatus
 
@@ -41,17 +42,17 @@ TaskId = Annotated[str, Path(description="the task_id that process-page or proce
 @router.post("", status_code=201, responses=links(201, "id", "project_id", {
     "GetProject": ("get", "/api/v1/projects/{project_id}"),
     "ListPages": ("get", "/api/v1/projects/{project_id}/pages")}))
-def create_project(body: ProjectIn, user_id: UserIdDep, session: SessionDep) -> ProjectOut:
+async def create_project(body: ProjectIn, user_id: UserIdDep) -> ProjectOut:
     """A project: a named set of numbered pages."""
-    return service.create_project(session, user_id=user_id, name=body.name,
-                                  description=body.description)
+    return await in_transaction_thread(service.create_project, user_id=user_id,
+                                       name=body.name, description=body.description)
 
 
 @router.get("/{project_id}", responses=errors(404))
-def get_project(project_id: ProjectId, user_id: UserIdDep, session: SessionDep) -> ProjectOut:
+async def get_project(project_id: ProjectId, user_id: UserIdDep) -> ProjectOut:
     """The project with its page count per OCR status."""
-    project = service.owned_project(session, project_id=project_id, user_id=user_id)
-    return service.project_out(session, project)
+    return await in_transaction_thread(service.project_of, project_id=project_id,
+                                       user_id=user_id)
 
 
 @router.post("/{project_id}/pages", status_code=201, responses=errors(400, 404, 409, 413),
@@ -66,20 +67,21 @@ async def upload_pages(project_id: ProjectId, user_id: UserIdDep, settings: Sett
 
 
 @router.get("/{project_id}/pages", responses=errors(404))
-def list_pages(project_id: ProjectId, user_id: UserIdDep, session: SessionDep,
-               status: Annotated[PageStatus | None, Query(examples=["completed"])] = None
-               ) -> PageList:
+async def list_pages(project_id: ProjectId, user_id: UserIdDep,
+                     status: Annotated[PageStatus | None, Query(examples=["completed"])] = None
+                     ) -> PageList:
     """The project's pages in page order with their OCR status; filter by `status`."""
-    return service.list_pages(session, user_id=user_id, project_id=project_id,
-                              status=status.value if status else None)
+    return await in_transaction_thread(service.list_pages, user_id=user_id,
+                                       project_id=project_id,
+                                       status=status.value if status else None)
 
 
 @router.get("/{project_id}/pages/{page_id}", responses=errors(404))
-def get_page(project_id: ProjectId, page_id: PageId, user_id: UserIdDep, session: SessionDep
-             ) -> PageOut:
+async def get_page(project_id: ProjectId, page_id: PageId, user_id: UserIdDep) -> PageOut:
     """One page and its OCR status."""
-    return service.page_out(service.owned_page(session, user_id=user_id,
-                                               project_id=project_id, page_id=page_id))
+    page = await in_transaction_thread(service.owned_page, user_id=user_id,
+                                       project_id=project_id, page_id=page_id)
+    return service.page_out(page)
 
 
 @router.get("/{project_id}/pages/{page_id}/result", response_model=PageResult, responses={
@@ -89,13 +91,13 @@ def get_page(project_id: ProjectId, page_id: PageId, user_id: UserIdDep, session
                                     "example": "<div class='ocr_page'>...</div>"}},
           "description": "`json`: the model; `txt`: the text; `hocr`: hOCR (text/html)."},
     **errors(400, 404)})
-def page_result(project_id: ProjectId, page_id: PageId, user_id: UserIdDep, session: SessionDep,
-                format: Annotated[Literal["json", "txt", "hocr"], Query(examples=["txt"])] = "json"
-                ) -> Response:
+async def page_result(project_id: ProjectId, page_id: PageId, user_id: UserIdDep,
+                      format: Annotated[Literal["json", "txt", "hocr"],
+                                        Query(examples=["txt"])] = "json") -> Response:
     """The page's OCR: `json` (text, mean confidence, words with boxes), `txt`, `hocr`.
     The latest successful read: a later task that is cancelled or fails leaves it."""
-    page = service.read_page(session, user_id=user_id, project_id=project_id,
-                             page_id=page_id)
+    page = await in_transaction_thread(service.read_page, user_id=user_id,
+                                       project_id=project_id, page_id=page_id)
     stem = f"project{project_id}-page{page.page_number}"
     if format == "txt":
         return PlainTextResponse(page.ocr_text, headers=_attachment(f"{stem}.txt"))

@@ -51,6 +51,10 @@ def create_project(session: Session, *, user_id: int, name: str,
     return project_out(session, project)
 
 
+def project_of(session: Session, *, project_id: int, user_id: int) -> ProjectOut:
+    return project_out(session, owned_project(session, project_id=project_id, user_id=user_id))
+
+
 def project_out(session: Session, project: Project) -> ProjectOut:
     counts = repo.status_counts(session, project_id=project.id)
     return ProjectOut(id=project.id, name=project.name, description=project.description,
