@@ -71,9 +71,9 @@ class Settings(BaseSettings):
     # Far below the soft time limit, which counts from the task's start.
     chunk_follow_on_seconds: float = 10.0
     # ... and takes as many of them at once as fit in this long at the pace of the ones
-    # before (at most 4), to record them in one transaction: at PDFium's pace a chunk's
-    # own settle cost a fifth of its reading (bench/chunk_cost.py).
-    chunk_follow_on_batch_seconds: float = 0.1
+    # before (at most 8), to record them in one transaction: a settle costs some 6 ms
+    # whatever it records, a PDFium chunk's reading some 25 (bench/RESULTS.md, session 20).
+    chunk_follow_on_batch_seconds: float = 0.2
     heartbeat_timeout_seconds: float = 120.0
     # A chunk queued this long without a claim is published again (its message was lost).
     # A broker that restarted (its run_id changed) has its queued chunks republished at

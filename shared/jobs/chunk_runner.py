@@ -130,7 +130,7 @@ class ChunkContext:
 Work = Callable[[ChunkContext], ChunkOutput]
 RetryDelay = Callable[[int], float]
 # A follow-on takes at most this many of the job's next chunks at once (see _batch_size).
-MAX_BATCH = 4
+MAX_BATCH = 8
 
 
 def exponential_backoff(attempt: int) -> float:

@@ -198,10 +198,14 @@ def _take_next(session: Session, job: Job, chunks: list[JobChunk], *, taker: str
     dropped); which of them, `_next_in_line` says. Never a retry."""
     if job.cancel_requested or job.status not in ACTIVE:
         return []
-    # Never more than half of what is free: near a job's end another worker may be done
-    # with its own and find nothing to take while this one holds chunks not yet begun.
-    free = sum(_takeable(job, c, S.PENDING) or _takeable(job, c, S.QUEUED) for c in chunks)
-    count = min(count, max(1, free // 2))
+    # While another worker runs one of the job's chunks, never more than half of what is
+    # free: near the job's end it may be done with its own and find nothing to take while
+    # this one holds chunks not yet begun. Alone on the job, a worker takes full batches
+    # to the end: halving there only added settles.
+    if any(c.status == S.RUNNING and c.worker_id != taker for c in chunks):
+        free = sum(_takeable(job, c, S.PENDING) or _takeable(job, c, S.QUEUED)
+                   for c in chunks)
+        count = min(count, max(1, free // 2))
     for status in (S.PENDING, S.QUEUED):
         # Under the job's lock the chunks read are as they are: every one picked is taken.
         taken: list[JobChunk] = []

@@ -327,11 +327,10 @@ def test_a_worker_lost_mid_chain_leaves_its_chunk_to_the_reaper(queued_job, monk
     assert db.ledger_for_job(job_id) == [("reserve", 3)]
 
 
-def test_fast_chunks_are_taken_a_few_at_a_time_and_recorded_together(queued_job, statements,
-                                                                     unpublished):
-    job_id, chunk_ids = queued_job(9, queued=1)
+def _batches_of_a_chain(first_chunk_id: int, chunk_ids: list[int]) -> list[list[int]]:
+    """The batches one follow-on chain from `first_chunk_id` ran: each the chunk indexes a
+    worker held at once."""
     index_of = {chunk_id: index for index, chunk_id in enumerate(chunk_ids)}
-    statements.clear()
     batches: list[list[int]] = []
 
     def record(context: ChunkContext) -> ChunkOutput:
@@ -341,26 +340,50 @@ def test_fast_chunks_are_taken_a_few_at_a_time_and_recorded_together(queued_job,
                                                      for chunk_id, _ in context.held]))
         return _items(context)
 
-    assert run_chunk(chunk_id=chunk_ids[0], attempt=1, work=record,
-                     follow_on=True) == "completed"
-    # At most 4 at once, and never more than half of what is left.
-    assert batches == [[0], [1, 2, 3, 4], [5, 6], [7], [8]]
-    assert statements.count("COMMIT") == 6  # the claim and five settles
+    run_chunk(chunk_id=first_chunk_id, attempt=1, work=record, follow_on=True)
+    return batches
+
+
+def test_fast_chunks_are_taken_a_few_at_a_time_and_recorded_together(queued_job, statements,
+                                                                     unpublished):
+    job_id, chunk_ids = queued_job(12, queued=1)
+    statements.clear()
+
+    # At most 8 at once; alone on the job, full batches to its end.
+    assert _batches_of_a_chain(chunk_ids[0], chunk_ids) == [
+        [0], [1, 2, 3, 4, 5, 6, 7, 8], [9, 10, 11]]
+    assert statements.count("COMMIT") == 4  # the claim and three settles
     completions = [s for s in statements if s.startswith("UPDATE job_chunk SET status")
                    and "result=" in s]
-    assert len(completions) == 5  # one statement a settle, for every chunk of its batch
+    assert len(completions) == 3  # one statement a settle, for every chunk of its batch
     with session_scope() as session:
         job = repo.get_job(session, job_id)
         assert job is not None and (job.status, job.result["item_count"]) == (
-            JobStatus.COMPLETED, 9)
-    assert db.ledger_for_job(job_id) == [("reserve", 9)]
+            JobStatus.COMPLETED, 12)
+    assert db.ledger_for_job(job_id) == [("reserve", 12)]
+
+
+def test_beside_another_worker_a_batch_is_at_most_half_of_what_is_free(queued_job,
+                                                                      unpublished):
+    """Near the job's end the other worker may be done with its own: it must find chunks
+    left to take rather than wait for this one's."""
+    job_id, chunk_ids = queued_job(10, queued=1)
+    with session_scope() as session:  # chunk 9 runs, by another worker
+        session.execute(update(JobChunk).where(JobChunk.id == chunk_ids[9]).values(
+            status=JobStatus.RUNNING, attempts=1, worker_id="other-worker",
+            started_at=utcnow(), heartbeat_at=utcnow()))
+
+    # Free after 0: 1-8, of which half; then half of the four left, and so on.
+    assert _batches_of_a_chain(chunk_ids[0], chunk_ids) == [[0], [1, 2, 3, 4], [5, 6], [7], [8]]
+    assert [c.status for c in db.chunks(job_id)] == [JobStatus.COMPLETED] * 9 + [
+        JobStatus.RUNNING]
 
 
 def test_a_chunk_lost_while_its_batch_ran_is_left_out_of_the_batchs_record(
         queued_job, statements, unpublished):
     """The batch's results go in one statement; a chunk the reaper took back meanwhile is
     not in it (stale), the others are recorded, and the chain ends there."""
-    job_id, chunk_ids = queued_job(9, queued=1)
+    job_id, chunk_ids = queued_job(12, queued=1)
     statements.clear()
 
     def work(context: ChunkContext) -> ChunkOutput:
@@ -372,14 +395,14 @@ def test_a_chunk_lost_while_its_batch_ran_is_left_out_of_the_batchs_record(
     assert run_chunk(chunk_id=chunk_ids[0], attempt=1, work=work,
                      follow_on=True) == "completed"
     chunks = db.chunks(job_id)
-    assert [(c.status, c.attempts) for c in chunks[:5]] == [
+    assert [(c.status, c.attempts) for c in chunks[:9]] == [
         (JobStatus.COMPLETED, 1), (JobStatus.COMPLETED, 1), (JobStatus.QUEUED, 1),
-        (JobStatus.COMPLETED, 1), (JobStatus.COMPLETED, 1)]
+        *[(JobStatus.COMPLETED, 1)] * 6]
     assert chunks[2].result is None
-    assert all(c.attempts == 0 for c in chunks[5:])  # none taken after a stale one
+    assert all(c.attempts == 0 for c in chunks[9:])  # none taken after a stale one
     completions = [s for s in statements if s.startswith("UPDATE job_chunk SET status")
                    and "result=" in s]
-    assert len(completions) == 2  # chunk 0's settle, then 1, 3 and 4 together
+    assert len(completions) == 2  # chunk 0's settle, then 1 and 3-8 together
 
 
 def test_slow_chunks_go_one_at_a_time(queued_job, statements, monkeypatch, unpublished):
@@ -399,12 +422,12 @@ def test_slow_chunks_go_one_at_a_time(queued_job, statements, monkeypatch, unpub
 
 
 def test_the_chunks_a_worker_holds_live_on_its_heartbeat(queued_job, unpublished):
-    job_id, chunk_ids = queued_job(8, queued=1)
+    job_id, chunk_ids = queued_job(12, queued=1)
     long_ago = utcnow() - timedelta(minutes=10)
     seen: dict[str, list] = {}
 
     def beat(context: ChunkContext) -> ChunkOutput:
-        if context.index == 1:  # the first of a batch of three
+        if context.index == 1:  # the first of a batch of eight
             with session_scope() as session:
                 session.execute(update(JobChunk).where(JobChunk.id.in_(chunk_ids[1:]))
                                 .values(heartbeat_at=long_ago))
@@ -415,38 +438,38 @@ def test_the_chunks_a_worker_holds_live_on_its_heartbeat(queued_job, unpublished
 
     assert run_chunk(chunk_id=chunk_ids[0], attempt=1, work=beat,
                      follow_on=True) == "completed"
-    assert seen["held"] == chunk_ids[2:4]
+    assert seen["held"] == chunk_ids[2:9]
     fresh = {chunk_id for chunk_id, at in seen["beats"]
              if chunk_id != chunk_ids[0] and at > long_ago}
-    assert fresh == set(chunk_ids[1:4])  # the chunk itself and its batch; not the rest
+    assert fresh == set(chunk_ids[1:9])  # the chunk itself and its batch; not the rest
 
 
 def test_a_worker_lost_mid_batch_leaves_every_chunk_it_held_to_the_reaper(queued_job,
                                                                           unpublished):
-    job_id, chunk_ids = queued_job(8, queued=1)
+    job_id, chunk_ids = queued_job(12, queued=1)
     _chain_killed_at(chunk_ids[0], index=2)
-    # Chunk 1 was done but not recorded: its batch (1-3) is recorded together.
+    # Chunk 1 was done but not recorded: its batch (1-8) is recorded together.
     assert [(c.status, c.attempts) for c in db.chunks(job_id)] == (
-        [(JobStatus.COMPLETED, 1)] + [(JobStatus.RUNNING, 1)] * 3
-        + [(JobStatus.PENDING, 0)] * 4)
-    db.quiet_heartbeats(chunk_ids[1:4])
+        [(JobStatus.COMPLETED, 1)] + [(JobStatus.RUNNING, 1)] * 8
+        + [(JobStatus.PENDING, 0)] * 3)
+    db.quiet_heartbeats(chunk_ids[1:9])
     db.reap_once()
-    assert [(c.status, c.attempts) for c in db.chunks(job_id)][1:4] == [
-        (JobStatus.QUEUED, 1)] * 3
+    assert [(c.status, c.attempts) for c in db.chunks(job_id)][1:9] == [
+        (JobStatus.QUEUED, 1)] * 8
 
-    for chunk_id in chunk_ids[1:4]:  # their messages, as the outbox would send them
+    for chunk_id in chunk_ids[1:9]:  # their messages, as the outbox would send them
         assert run_chunk(chunk_id=chunk_id, attempt=2, work=_items,
                          follow_on=True) == "completed"
     with session_scope() as session:
         job = repo.get_job(session, job_id)
         assert job is not None and job.status == JobStatus.COMPLETED
         events = repo.events_of(session, job_id=job_id, limit=500, offset=0)
-    assert [e.event_type for e in events].count("worker_lost") == 3
-    assert db.ledger_for_job(job_id) == [("reserve", 8)]
+    assert [e.event_type for e in events].count("worker_lost") == 8
+    assert db.ledger_for_job(job_id) == [("reserve", 12)]
 
 
 def test_a_batch_whose_recording_fails_is_recorded_chunk_by_chunk(queued_job, unpublished):
-    job_id, chunk_ids = queued_job(8, queued=1)
+    job_id, chunk_ids = queued_job(12, queued=1)
 
     def work(context: ChunkContext) -> ChunkOutput:
         def store(session) -> dict:
@@ -455,7 +478,7 @@ def test_a_batch_whose_recording_fails_is_recorded_chunk_by_chunk(queued_job, un
             return {"items": [f"sentence {context.index}"]}
         return ChunkOutput(store=store)
 
-    # Chunks 1-3 were one batch; chunk 3 was recorded last.
+    # Chunks 1-8 were one batch; chunk 8 was recorded last.
     assert run_chunk(chunk_id=chunk_ids[0], attempt=1, work=work,
                      follow_on=True) == "completed"
     chunks = db.chunks(job_id)
@@ -463,7 +486,7 @@ def test_a_batch_whose_recording_fails_is_recorded_chunk_by_chunk(queued_job, un
                                               JobStatus.FAILED, JobStatus.COMPLETED]
     assert chunks[2].error == "the result does not fit"
     assert [e.to_status for e in _chunk_events(job_id)] == [
-        "completed", "completed", "failed", "completed"]
+        "completed", "completed", "failed", *["completed"] * 6]
     with session_scope() as session:
         job = repo.get_job(session, job_id)
         assert job is not None and job.status == JobStatus.RUNNING  # the rest is to come
