@@ -14,11 +14,11 @@ processes, beside raw extraction of the same file by the same engine in this pro
     python -m bench.pipeline_pages --profile /tmp/prof  # extra py-spy (or cProfile) pass
 
 Each repetition measures, per size and engine: raw extraction, then ours with ONE worker
-(`celery worker -c 1`); then a second `celery worker -c 1` process is started and every
-size and engine runs with TWO workers. Medians (and min) over the repetitions. Each job
-also records the CPU seconds each process spent while it ran (gateway, job service,
-beat, workers with their pool children, the bench database's Postgres backends, this
-client).
+(`celery worker -c 1`); then a second `celery worker -c 1` process is started, warmed up
+by one job of the largest size per engine, and every size and engine runs with TWO
+workers. Medians (and min) over the repetitions. Each job also records the CPU seconds
+each process spent while it ran (gateway, job service, beat, workers with their pool
+children, the bench database's Postgres backends, this client).
 
 The machine's own ceiling for two processes, measured in the same repetition: raw
 extraction of the file in two processes at once, its throughput over one alone. Two
@@ -70,7 +70,7 @@ SENTENCES_PER_PAGE = 62  # make_flowing_document at Helvetica 10 on A4, measured
 FIRST_GUESS = {300: 18990}  # sentence counts known to give these page counts
 ENGINES = ("pypdf", "pdfium")
 TARGET_PAGES = 300
-WARM_PAGES = 50  # 20-page chunks, 3 in parallel
+WARM_PAGES = 50  # three 20-page chunks
 # Per engine: (one worker / raw time at most, two workers' speed-up over one at least).
 TARGETS = {"pypdf": (1.2, 1.7), "pdfium": (1.5, 1.6)}
 
@@ -207,8 +207,7 @@ def run(*, quick: bool = False, repetitions: int | None = None,
     sizes = (60,) if quick else sizes
     repetitions = repetitions or (1 if quick else 3)
     pdfs = {size: flowing_pdf(size, exact=not quick)[0] for size in sizes}
-    # Three chunks started at once: with two workers, each gets one.
-    warm_pdf = flowing_pdf(WARM_PAGES, exact=False)[0]
+    warm_pdf = flowing_pdf(WARM_PAGES, exact=False)[0]  # worker A's first job
     cases = [(size, engine) for size in sizes for engine in engines]
     raw: dict[tuple[int, str], list[float]] = {case: [] for case in cases}
     raw_two: dict[tuple[int, str], list[float]] = {case: [] for case in cases}
@@ -244,8 +243,12 @@ def run(*, quick: bool = False, repetitions: int | None = None,
                         one[size, engine].append(metered_job(
                             meter, client, headers, pdfs[size], engine, long_poll=long_poll))
                     worker_b = stack.start_worker("worker-b", concurrency=1)
-                    for engine in engines:  # its pool child's first chunks are slower
-                        run_job(client, headers, warm_pdf, engine, long_poll=long_poll)
+                    # As warm as worker A, which ran every job before: a new process's
+                    # first chunks and settles run cold (SQLAlchemy compiles statements,
+                    # Postgres prepares them per connection after five runs), and a
+                    # three-chunk job gave it one chunk at most.
+                    for engine in engines:
+                        run_job(client, headers, pdfs[max(sizes)], engine, long_poll=long_poll)
                     meter = CpuMeter({**pids, "worker-b": worker_b.popen.pid}, bench.name,
                                      trees=["worker-a", "worker-b"])
                     try:
