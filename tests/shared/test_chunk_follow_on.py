@@ -340,7 +340,8 @@ def _batches_of_a_chain(first_chunk_id: int, chunk_ids: list[int]) -> list[list[
                                                      for chunk_id, _ in context.held]))
         return _items(context)
 
-    run_chunk(chunk_id=first_chunk_id, attempt=1, work=record, follow_on=True)
+    assert run_chunk(chunk_id=first_chunk_id, attempt=1, work=record,
+                     follow_on=True) == "completed"
     return batches
 
 
