@@ -6,8 +6,8 @@ a task, a CLI command) commits once or rolls back.
 
 import functools
 import os
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any, Concatenate, ParamSpec, TypeVar, cast
@@ -24,9 +24,11 @@ from sqlalchemy import (
     TypeDecorator,
     create_engine,
     event,
+    make_url,
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 from shared.settings import get_settings
@@ -137,6 +139,36 @@ def get_read_engine() -> Engine:
                          pool_recycle=600)
 
 
+def writes_on_the_loop() -> bool:
+    """Whether `autocommit_on_the_loop` is there: on Postgres, not on SQLite."""
+    return make_url(get_settings().effective_database_url).get_backend_name() == "postgresql"
+
+
+@lru_cache
+def get_async_engine() -> AsyncEngine:
+    """Postgres through psycopg's async connection, in autocommit: for the one-statement
+    writes an async route makes on its event loop (`autocommit_on_the_loop`)."""
+    url = make_url(get_settings().effective_database_url).set(drivername="postgresql+psycopg")
+    return create_async_engine(url, isolation_level="AUTOCOMMIT", pool_size=POOL_SIZE,
+                               max_overflow=0, pool_recycle=600)
+
+
+@asynccontextmanager
+async def autocommit_on_the_loop() -> AsyncIterator[AsyncConnection]:
+    """A pooled async connection in autocommit mode (Postgres only): each statement is its
+    own transaction, awaited on the event loop. A worker-thread call and its session cost
+    the job service's create 0.3-0.5 ms more on this machine, a tenth of a confirm."""
+    async with get_async_engine().connect() as connection:
+        yield connection
+
+
+async def dispose_async_engine() -> None:
+    """Close the async pool's connections (at shutdown, on the loop that used them)."""
+    if get_async_engine.cache_info().currsize:
+        await get_async_engine().dispose()
+        get_async_engine.cache_clear()
+
+
 def _forget_inherited_connections() -> None:
     """In a forked child (a Celery pool process, a replacement for one that died), the
     pool still holds the parent's open connections: two processes talking over one socket
@@ -145,6 +177,8 @@ def _forget_inherited_connections() -> None:
     for engine in (get_engine, get_read_engine):
         if engine.cache_info().currsize:
             engine().dispose(close=False)
+    if get_async_engine.cache_info().currsize:
+        get_async_engine().sync_engine.dispose(close=False)
 
 
 os.register_at_fork(after_in_child=_forget_inherited_connections)

@@ -13,7 +13,7 @@ from services.jobs.jobs.router import router as jobs_router
 from services.jobs.jobs.signals import JobSignals
 from services.jobs.metrics.router import router as metrics_router
 from shared.api_docs import mount_docs_assets, redoc_page, swagger_page
-from shared.db import in_transaction_thread
+from shared.db import dispose_async_engine, in_transaction_thread
 from shared.gc_tuning import freeze_startup_objects
 from shared.logging import configure_logging
 from shared.request_context import RequestContext, bind_path_ids
@@ -29,6 +29,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     freeze_startup_objects()
     yield
     await signals.stop()
+    await dispose_async_engine()
 
 
 def create_app() -> FastAPI:

@@ -6,6 +6,10 @@ credit row is locked only while Postgres runs that statement. With a transaction
 several round trips, every create of one user queued on that row lock for as long as the
 creating thread took to get the GIL back, send the next statement and commit.
 
+The job service awaits that statement on its event loop for a job that needs nothing
+else (`create_job_reserving_on_the_loop`); every other create runs it on a worker thread,
+in the session of the rest of its work.
+
 SQLite (the embedded default) has no data-modifying CTEs; there the same rows are
 written statement by statement in the caller's transaction.
 """
@@ -15,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import (
     Integer,
+    Row,
     Select,
     bindparam,
     insert,
@@ -28,7 +33,7 @@ from sqlalchemy.orm import Session, make_transient_to_detached
 
 from shared.credits import ledger
 from shared.credits.models import CreditAccount, CreditLedgerEntry, LedgerEntryType
-from shared.db import autocommit_connection, is_postgres, table_of
+from shared.db import autocommit_connection, autocommit_on_the_loop, is_postgres, table_of
 from shared.jobs import repository as repo
 from shared.jobs.models import Job, JobEvent, JobStatus
 
@@ -38,15 +43,10 @@ def create_job_reserving(session: Session, *, amount: int, **values: Any) -> Job
 
     A duplicate (user, Idempotency-Key) raises IntegrityError, as the unique index says.
     """
-    values = {**_job_defaults(), **values, "status": JobStatus.PENDING,
-              "estimated_credits": amount, "reserved_credits": amount}
+    values = _job_values(amount, values)
     if not is_postgres(session):
         return _create_step_by_step(session, amount=amount, values=values)
-    # Columns left out are NULL (a JSON column given None would hold JSON 'null').
-    values = {name: value for name, value in values.items() if value is not None}
-    statement = _create_statement(tuple(sorted(values)))
-    params = {**{f"job_{k}": v for k, v in values.items()}, "amount": amount,
-              "now": values["created_at"], "reserve_detail": _reserve_detail(amount)}
+    statement, params = _statement_and_params(amount, values)
     if session.in_transaction():
         # The session holds a connection already (an Idempotency-Key lookup, a planner's
         # lock). A second one from the same pool could wait forever: every connection held
@@ -57,10 +57,39 @@ def create_job_reserving(session: Session, *, amount: int, **values: Any) -> Job
             row = connection.execute(statement, params).one_or_none()
     if row is None:
         raise ledger.shortfall(session, user_id=values["user_id"], amount=amount)
-    # The committed row, as a persistent object of `session`, without reading it back.
+    job = _job_of(row)
+    session.add(job)
+    return job
+
+
+async def create_job_reserving_on_the_loop(*, amount: int, **values: Any) -> Job | None:
+    """`create_job_reserving`'s one statement, awaited on the event loop (Postgres only,
+    `db.writes_on_the_loop`); None when the credits are short (nothing written). The job
+    belongs to no session."""
+    statement, params = _statement_and_params(amount, _job_values(amount, values))
+    async with autocommit_on_the_loop() as connection:
+        row = (await connection.execute(statement, params)).one_or_none()
+    return None if row is None else _job_of(row)
+
+
+def _job_values(amount: int, values: dict[str, Any]) -> dict[str, Any]:
+    return {**_job_defaults(), **values, "status": JobStatus.PENDING,
+            "estimated_credits": amount, "reserved_credits": amount}
+
+
+def _statement_and_params(amount: int, values: dict[str, Any]
+                          ) -> tuple[Select[Any], dict[str, Any]]:
+    # Columns left out are NULL (a JSON column given None would hold JSON 'null').
+    values = {name: value for name, value in values.items() if value is not None}
+    params = {**{f"job_{k}": v for k, v in values.items()}, "amount": amount,
+              "now": values["created_at"], "reserve_detail": _reserve_detail(amount)}
+    return _create_statement(tuple(sorted(values))), params
+
+
+def _job_of(row: Row[Any]) -> Job:
+    """The committed row as a detached Job, without reading it back."""
     job = Job(**row._mapping)
     make_transient_to_detached(job)
-    session.add(job)
     return job
 
 

@@ -1,17 +1,23 @@
-"""Creating a job with its reservation (one statement on Postgres), against the real database."""
+"""Creating a job with its reservation (one statement on Postgres), against the real database:
+in a session on a worker thread, and awaited on an event loop (the job service's plain
+creates)."""
 
-from collections.abc import Callable
+import asyncio
+from collections.abc import Callable, Coroutine
+from typing import Any, TypeVar
 
 import pytest
 from sqlalchemy import event, func, select
 from sqlalchemy.exc import IntegrityError
 
 from shared.credits.models import CreditLedgerEntry
-from shared.db import get_engine, session_scope
+from shared.db import dispose_async_engine, get_engine, session_scope
 from shared.errors import ConveyorError, ErrorCode
-from shared.jobs.creation import create_job_reserving
+from shared.jobs.creation import create_job_reserving, create_job_reserving_on_the_loop
 from shared.jobs.models import Job, JobEvent, JobKind, JobStatus
 from tests.support.credits import balance, entries, run_together
+
+T = TypeVar("T")
 
 
 def create(user_id: int, amount: int, **values: object) -> Job:
@@ -20,15 +26,43 @@ def create(user_id: int, amount: int, **values: object) -> Job:
                                     page_count=amount, **values)
 
 
+def create_on_the_loop(user_id: int, amount: int, **values: object) -> Job:
+    """As `create`, awaited on an event loop; short of credits it answers None, which is
+    raised here as the 402 the job service makes of it."""
+    job = _on_a_loop(_create_on_the_loop(user_id, amount, **values))
+    if job is None:
+        raise ConveyorError(ErrorCode.INSUFFICIENT_CREDITS, "short")
+    return job
+
+
+async def _create_on_the_loop(user_id: int, amount: int, **values: object) -> Job | None:
+    return await create_job_reserving_on_the_loop(amount=amount, user_id=user_id,
+                                                  kind=JobKind.PDF, page_count=amount, **values)
+
+
+def _on_a_loop(coroutine: Coroutine[Any, Any, T]) -> T:
+    async def run() -> T:
+        try:
+            return await coroutine
+        finally:  # the pool's connections belong to this loop
+            await dispose_async_engine()
+    return asyncio.run(run())
+
+
+CREATES = pytest.mark.parametrize("create_job", [create, create_on_the_loop],
+                                  ids=["in a session", "on the loop"])
+
+
 def jobs_of(user_id: int) -> list[Job]:
     with session_scope() as session:
         return list(session.scalars(select(Job).where(Job.user_id == user_id)))
 
 
-def test_job_events_and_reservation_are_written_together(make_user):
+@CREATES
+def test_job_events_and_reservation_are_written_together(make_user, create_job):
     user_id = make_user(10)
 
-    job = create(user_id, 4, original_filename="a.pdf", input_sha256="f" * 64)
+    job = create_job(user_id, 4, original_filename="a.pdf", input_sha256="f" * 64)
 
     assert (job.status, job.estimated_credits, job.reserved_credits) == (JobStatus.PENDING, 4, 4)
     assert (job.original_filename, job.page_count, job.params) == ("a.pdf", 4, {})
@@ -64,6 +98,15 @@ def test_a_refused_reservation_writes_nothing(make_user):
     assert [e[1] for e in entries(user_id)] == ["signup"]
 
 
+def test_on_the_loop_a_refused_reservation_is_none_and_writes_nothing(make_user):
+    user_id = make_user(3)
+
+    assert _on_a_loop(_create_on_the_loop(user_id, 4)) is None
+    assert jobs_of(user_id) == []
+    assert balance(user_id) == (3, 0)
+    assert [e[1] for e in entries(user_id)] == ["signup"]
+
+
 def test_concurrent_creates_never_overdraw(make_user):
     user_id = make_user(10)
 
@@ -77,6 +120,20 @@ def test_concurrent_creates_never_overdraw(make_user):
     assert sorted(j.id for j in jobs_of(user_id)) == sorted(j.id for j in created)
     reserves = [e for e in entries(user_id) if e[1] == "reserve"]
     assert sorted(job_id for job_id, _t, _a in reserves) == sorted(j.id for j in created)
+
+
+def test_concurrent_creates_on_one_loop_never_overdraw(make_user):
+    user_id = make_user(10)
+
+    async def thirty() -> list[Job | None]:
+        return await asyncio.gather(*(_create_on_the_loop(user_id, 1) for _ in range(30)))
+
+    outcomes = _on_a_loop(thirty())
+
+    created = [o for o in outcomes if o is not None]
+    assert (len(created), outcomes.count(None)) == (10, 20)
+    assert balance(user_id) == (0, 10)
+    assert sorted(j.id for j in jobs_of(user_id)) == sorted(j.id for j in created)
 
 
 def _most_checked_out_during(run: Callable[[], object]) -> int:

@@ -2,7 +2,8 @@
 
 Every route runs its whole unit of work, commit included, in one worker-thread call
 (`in_transaction_thread`): see that function for the deadlock this avoids. A job's view,
-which clients poll, only reads: it runs without a transaction (`in_read_thread`).
+which clients poll, only reads: it runs without a transaction (`in_read_thread`). A plain
+create is one statement, awaited on the event loop (`service.create`).
 """
 
 from typing import Annotated
@@ -34,7 +35,7 @@ MAX_WAIT_SECONDS = 30.0
 @router.post("/jobs", status_code=201)
 async def create_job(body: CreateJob) -> JobView:
     """Create a job and reserve its estimated credits."""
-    return await in_transaction_thread(service.create_job, body)
+    return await service.create(body)
 
 
 @router.get("/users/{user_id}/jobs")

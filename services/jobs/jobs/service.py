@@ -2,6 +2,7 @@
 
 import logging
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
@@ -10,8 +11,9 @@ from sqlalchemy.orm import Session
 from services.jobs.jobs import repository as view_repo
 from services.jobs.jobs import views
 from services.jobs.planners import WorkPlan, plan_work, validate_units
+from shared.credits import ledger
 from shared.credits.prices import estimate_credits
-from shared.db import utcnow
+from shared.db import in_transaction_thread, utcnow, writes_on_the_loop
 from shared.errors import ConveyorError, ErrorCode
 from shared.jobs import creation, lifecycle
 from shared.jobs import repository as repo
@@ -111,6 +113,34 @@ def user_event_feed(session: Session, *, user_id: int, after_id: int | None,
     return EventFeed(events=events, last_id=events[-1].id if len(events) == limit else settled)
 
 
+async def create(request: CreateJob) -> JobView:
+    """Insert the job and reserve its estimate (402 when short); `start`: queue it too.
+
+    A job that is only its row and reservation (no Idempotency-Key to look up, nothing to
+    start, no pages to claim) is one statement, awaited on the event loop; any other
+    create runs on a worker thread, in one transaction."""
+    if _is_plain(request):
+        return await _create_plain(request)
+    return await in_transaction_thread(create_job, request)
+
+
+def _is_plain(request: CreateJob) -> bool:
+    return (not request.idempotency_key and not request.start
+            and request.kind not in PAGE_KINDS and writes_on_the_loop())
+
+
+async def _create_plain(request: CreateJob) -> JobView:
+    validate_units(request.kind, request.units)
+    estimate = estimate_credits(request.kind, request.units)
+    job = await creation.create_job_reserving_on_the_loop(amount=estimate,
+                                                          **_job_fields(request))
+    if job is None:  # nothing was written; the 402 names the balance
+        raise await in_transaction_thread(_shortfall, user_id=request.user_id,
+                                          amount=estimate)
+    _log_created(job, estimate)
+    return views.view_of(job, [])  # a new job has no chunks
+
+
 def create_job(session: Session, request: CreateJob) -> JobView:
     """Insert the job and reserve its estimate in one transaction (402 when short)."""
     replay = _idempotent_replay(session, request)
@@ -123,19 +153,11 @@ def create_job(session: Session, request: CreateJob) -> JobView:
                      ) if request.start else None
     estimate = estimate_credits(request.kind, request.units)
     try:
-        job = creation.create_job_reserving(
-            session, amount=estimate, user_id=request.user_id, kind=request.kind,
-            original_filename=request.original_filename, input_path=request.input_path,
-            input_sha256=request.input_sha256, input_size=request.input_size,
-            page_count=request.page_count, params=request.params,
-            idempotency_key=request.idempotency_key,
-            request_fingerprint=request.request_fingerprint,
-            webhook_endpoint_id=request.webhook_endpoint_id)
+        job = creation.create_job_reserving(session, amount=estimate, **_job_fields(request))
     except IntegrityError as exc:  # the same key raced in from a parallel request
         raise ConveyorError(ErrorCode.IDEMPOTENCY_CONFLICT,
                             "a request with this Idempotency-Key is in progress") from exc
-    bind(job_id=job.id, user_id=job.user_id)  # the request's later lines name the new job
-    log.info("%s job created, %d credits reserved", job.kind.value, estimate)
+    _log_created(job, estimate)
     if job.kind in PAGE_KINDS:  # queued with the job, before any worker can see it
         pages = PageTaskParams.model_validate(job.params).pages
         pages_repo.assign_to_job(session, page_ids=[page.page_id for page in pages],
@@ -144,6 +166,26 @@ def create_job(session: Session, request: CreateJob) -> JobView:
         # Nobody else knows the job yet: no need to lock it, read it back or plan it again.
         return _start(session, job, plan)
     return views.job_view(session, job)
+
+
+def _job_fields(request: CreateJob) -> dict[str, Any]:
+    """The job row's columns the request gives."""
+    return {"user_id": request.user_id, "kind": request.kind,
+            "original_filename": request.original_filename, "input_path": request.input_path,
+            "input_sha256": request.input_sha256, "input_size": request.input_size,
+            "page_count": request.page_count, "params": request.params,
+            "idempotency_key": request.idempotency_key,
+            "request_fingerprint": request.request_fingerprint,
+            "webhook_endpoint_id": request.webhook_endpoint_id}
+
+
+def _log_created(job: Job, estimate: int) -> None:
+    bind(job_id=job.id, user_id=job.user_id)  # the request's later lines name the new job
+    log.info("%s job created, %d credits reserved", job.kind.value, estimate)
+
+
+def _shortfall(session: Session, *, user_id: int, amount: int) -> ConveyorError:
+    return ledger.shortfall(session, user_id=user_id, amount=amount)
 
 
 def _idempotent_replay(session: Session, request: CreateJob) -> JobView | None:
