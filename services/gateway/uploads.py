@@ -23,7 +23,7 @@ async def upload_blocks(upload: UploadFile) -> AsyncIterator[bytes]:
         yield block
 
 
-async def store_upload(upload: UploadFile, *, max_bytes: int, area: str = "uploads",
+async def store_upload(upload: UploadFile, *, max_bytes: int, area: str = storage.UPLOADS_AREA,
                        suffix: str = "") -> storage.StoredFile:
     """Save an upload under a generated name (413 past max_bytes).
 
@@ -47,7 +47,7 @@ def image_suffix(info: ImageInfo) -> str:
 
 
 async def store_image(upload: UploadFile, *, max_bytes: int, max_pixels: int,
-                      area: str = "uploads", decode: bool = True
+                      area: str = storage.UPLOADS_AREA, decode: bool = True
                       ) -> tuple[storage.StoredFile, ImageInfo]:
     """Save an uploaded image under a generated name; refuse what is not a usable image.
 

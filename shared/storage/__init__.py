@@ -11,6 +11,7 @@ Workers read inputs with `local_file` (a cached copy under `s3`) or `read_bytes`
 write results with `write_bytes` / `write_bytes_in`.
 """
 
+import contextlib
 import hashlib
 import logging
 import os
@@ -20,6 +21,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
+from typing import BinaryIO
 
 from sqlalchemy import event
 from sqlalchemy.orm import Session
@@ -29,16 +31,19 @@ from shared.settings import Settings, get_settings
 from shared.storage.cache import LocalCopies
 from shared.storage.local import LocalStore
 from shared.storage.s3 import S3Store
+from shared.storage.spares import SpareFiles
 from shared.storage.store import ObjectMissing, ObjectStore, StorageUnavailable
 
-__all__ = ["ObjectMissing", "ObjectStore", "StorageUnavailable", "StoredFile", "backend",
-           "delete", "discard", "local_file", "publish", "read_bytes", "remove_older_than",
-           "save_stream", "with_suffix", "write_bytes", "write_bytes_in"]
+__all__ = ["UPLOADS_AREA", "ObjectMissing", "ObjectStore", "StorageUnavailable", "StoredFile",
+           "backend", "delete", "discard", "local_file", "publish", "read_bytes",
+           "remove_older_than", "save_stream", "with_suffix", "write_bytes", "write_bytes_in"]
 
 log = logging.getLogger(__name__)
 
 _WRITTEN_KEY = "storage_files_written"
 STAGING_DIR = "staging"
+# Uploads that jobs refer to; swept once no job needs them (`remove_older_than`).
+UPLOADS_AREA = "uploads"
 CACHE_DIR = "cache"
 
 
@@ -100,15 +105,18 @@ def staged_path(key: str) -> Path:
     return local.path_of(key if _is_local() else f"{STAGING_DIR}/{key}")
 
 
+# Empty staged files made ahead, for the uploads the sweep of old files looks after.
+_SPARES = SpareFiles(keep=16, new_key=new_relative_path, place=staged_path)
+
+
 async def save_stream(chunks: AsyncIterator[bytes], *, area: str, suffix: str,
                       max_bytes: int) -> StoredFile:
     """Write a stream to a new staged file, hashing as it goes; 413 past `max_bytes`."""
-    relative_path = new_relative_path(area, suffix)
+    relative_path, out = _new_staged_file(area, suffix)
     path = staged_path(relative_path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     digest, size, head = hashlib.sha256(), 0, b""
     try:
-        with path.open("wb") as out:
+        with out:
             async for block in chunks:
                 size += len(block)
                 if size > max_bytes:
@@ -121,6 +129,18 @@ async def save_stream(chunks: AsyncIterator[bytes], *, area: str, suffix: str,
         raise
     return StoredFile(relative_path=relative_path, size=size, sha256=digest.hexdigest(),
                       head=head)
+
+
+def _new_staged_file(area: str, suffix: str) -> tuple[str, BinaryIO]:
+    """A new empty staged file, open for writing: a spare if one is ready (`spares`)."""
+    spare = _SPARES.take(area, suffix) if area == UPLOADS_AREA else None
+    if spare is not None:
+        with contextlib.suppress(FileNotFoundError):  # swept away meanwhile
+            return spare, open(os.open(staged_path(spare), os.O_WRONLY), "wb")
+    relative_path = new_relative_path(area, suffix)
+    path = staged_path(relative_path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return relative_path, path.open("wb")
 
 
 def with_suffix(stored: StoredFile, suffix: str) -> StoredFile:

@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import select
 
 from shared.jobs.models import Job, JobEvent
+from shared.storage import STAGING_DIR
 from tests.support.api import (
     User,
     balance,
@@ -83,9 +84,13 @@ def _files_under(folder: Path) -> list[Path]:
 
 
 def _assert_no_shared_disk(stack: Stack) -> None:
-    """The gateway keeps nothing (its staged uploads are gone once published); workers keep
-    only copies of what they fetched, in their cache."""
-    for folder in _data_dirs(stack, "gateway") + _data_dirs(stack, "jobs"):
+    """The gateway keeps no upload (its staged uploads are gone once published; what stays
+    is empty files made ahead for the next ones, `shared/storage/spares.py`), the job
+    service nothing; workers keep only copies of what they fetched, in their cache."""
+    for folder in _data_dirs(stack, "gateway"):
+        assert all(path.relative_to(folder).parts[0] == STAGING_DIR and not path.stat().st_size
+                   for path in _files_under(folder)), _files_under(folder)
+    for folder in _data_dirs(stack, "jobs"):
         assert _files_under(folder) == [], folder
     for name in ("worker-pdf", "worker-ocr", "worker-color", "worker-crawl"):
         for folder in _data_dirs(stack, name):

@@ -46,7 +46,7 @@ def clean_old_files() -> int:
     max_age = get_settings().file_retention_hours * 3600
     with session_scope() as session:
         in_use = repo.input_paths_in_use(session)
-    removed = storage.remove_older_than("uploads", max_age_seconds=max_age, keep=in_use)
+    removed = storage.remove_older_than(storage.UPLOADS_AREA, max_age_seconds=max_age, keep=in_use)
     removed += remove_expired_images()
     if removed:
         log.info("cleanup removed %d files", removed)
