@@ -156,8 +156,9 @@ def get_async_engine() -> AsyncEngine:
 @asynccontextmanager
 async def autocommit_on_the_loop() -> AsyncIterator[AsyncConnection]:
     """A pooled async connection in autocommit mode (Postgres only): each statement is its
-    own transaction, awaited on the event loop. A worker-thread call and its session cost
-    the job service's create 0.3-0.5 ms more on this machine, a tenth of a confirm."""
+    own transaction, awaited on the event loop. The job service's plain create, awaited
+    here rather than run in a worker thread and a session, answered 1.06x faster at one
+    client and 1.12x at ten (bench/RESULTS.md, session 21)."""
     async with get_async_engine().connect() as connection:
         yield connection
 

@@ -135,7 +135,7 @@ async def _create_plain(request: CreateJob) -> JobView:
     job = await creation.create_job_reserving_on_the_loop(amount=estimate,
                                                           **_job_fields(request))
     if job is None:  # nothing was written; the 402 names the balance
-        raise await in_transaction_thread(_shortfall, user_id=request.user_id,
+        raise await in_transaction_thread(ledger.shortfall, user_id=request.user_id,
                                           amount=estimate)
     _log_created(job, estimate)
     return views.view_of(job, [])  # a new job has no chunks
@@ -182,10 +182,6 @@ def _job_fields(request: CreateJob) -> dict[str, Any]:
 def _log_created(job: Job, estimate: int) -> None:
     bind(job_id=job.id, user_id=job.user_id)  # the request's later lines name the new job
     log.info("%s job created, %d credits reserved", job.kind.value, estimate)
-
-
-def _shortfall(session: Session, *, user_id: int, amount: int) -> ConveyorError:
-    return ledger.shortfall(session, user_id=user_id, amount=amount)
 
 
 def _idempotent_replay(session: Session, request: CreateJob) -> JobView | None:
