@@ -92,6 +92,17 @@ async def _one(client: httpx.AsyncClient, target: Target, pdf: bytes, n: int
     return status == "201", status, (time.perf_counter() - started) * 1000
 
 
+def _count(stats: RunStats, statuses: Counter[str], ok: bool, status: str, ms: float) -> None:
+    """One answer into a run's tallies: its status, and its latency if it was accepted."""
+    stats.sent += 1
+    statuses[status] += 1
+    if ok:
+        stats.ok += 1
+        stats.latencies_ms.append(ms)
+    else:
+        stats.errors += 1
+
+
 async def measure(target: Target, pdf: bytes, *, concurrency: int, total: int,
                   time_limit: float = TIME_LIMIT_SECONDS) -> RunStats:
     """`total` requests from `concurrency` concurrent clients, each with its own connection.
@@ -115,14 +126,7 @@ async def measure(target: Target, pdf: bytes, *, concurrency: int, total: int,
             for n in counter:  # shared iterator: every request index is taken exactly once
                 if time.monotonic() > deadline:
                     return
-                ok, status, ms = await _one(client, target, pdf, n)
-                stats.sent += 1
-                statuses[status] += 1
-                if ok:
-                    stats.ok += 1
-                    stats.latencies_ms.append(ms)
-                else:
-                    stats.errors += 1
+                _count(stats, statuses, *await _one(client, target, pdf, n))
 
         meter = CpuMeter(target.cpu_pids, target.database)
         meter.start()
@@ -157,14 +161,7 @@ async def measure_taking_turns(targets: list[Target], pdf: bytes, *, total: int,
                 meter.start()
                 started = time.perf_counter()
                 for n in range(turn_number * turn, min(total, (turn_number + 1) * turn)):
-                    ok, status, ms = await _one(clients[i], target, pdf, n)
-                    run.sent += 1
-                    statuses[i][status] += 1
-                    if ok:
-                        run.ok += 1
-                        run.latencies_ms.append(ms)
-                    else:
-                        run.errors += 1
+                    _count(run, statuses[i], *await _one(clients[i], target, pdf, n))
                 run.seconds += time.perf_counter() - started
                 for name, seconds in meter.stop().items():
                     run.cpu_s[name] = run.cpu_s.get(name, 0.0) + seconds
