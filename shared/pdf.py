@@ -1,5 +1,6 @@
-"""Opening a PDF with pypdf: the gateway counts an upload's pages, the PDF worker reads
-them, and both refuse a damaged or password-protected file with the same codes."""
+"""Opening a PDF with pypdf: the PDF worker reads its pages, the gateway counts the pages
+of an upload PDFium cannot open, and both refuse a damaged or password-protected file
+with the same codes."""
 
 from collections.abc import Iterator
 from contextlib import contextmanager

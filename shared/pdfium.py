@@ -1,5 +1,6 @@
-"""Opening a PDF with PDFium (pypdfium2): the OCR worker renders its pages, the PDF worker
-renders scans and, as one of its text engines, reads text layers.
+"""Opening a PDF with PDFium (pypdfium2): the gateway counts an upload's pages, the OCR
+worker renders them, the PDF worker renders scans and, as one of its text engines, reads
+text layers.
 
 PDFium is not thread-safe: every call into it holds `PDFIUM_LOCK`, so a threaded worker
 pool stays correct (Celery's default prefork pool never waits on it).
