@@ -253,7 +253,7 @@ def _batch_size(seconds_per_chunk: float) -> int:
 
 def _claim(chunk_id: int, attempt: int) -> ChunkContext | None:
     with session_scope() as session:
-        job = repo.lock_job_for_chunk(session, chunk_id)
+        job = repo.lock_job_to_claim(session, chunk_id=chunk_id, attempt=attempt)
         if job is None:
             return None
         chunk = repo.claim_chunk(session, chunk_id=chunk_id, attempt=attempt,

@@ -137,6 +137,22 @@ _LOCK_JOB_OF_CHUNK = (
     .with_for_update(key_share=True).execution_options(populate_existing=True))
 
 
+def lock_job_to_claim(session: Session, *, chunk_id: int, attempt: int) -> Job | None:
+    """Lock the job of a chunk that is queued for `attempt`; None, locking nothing, when
+    it is not: a message whose chunk a worker went on with, or a duplicate, then costs
+    one read instead of a row lock and a flushed commit, and never waits for that job's
+    lock. The claim's UPDATE checks again, under the lock."""
+    return session.scalars(_LOCK_JOB_TO_CLAIM, {"chunk_id": chunk_id,
+                                                "attempts_before": attempt - 1}).one_or_none()
+
+
+_LOCK_JOB_TO_CLAIM = (
+    select(Job).where(Job.id == select(JobChunk.job_id).where(
+        JobChunk.id == bindparam("chunk_id"), JobChunk.status == JobStatus.QUEUED,
+        JobChunk.attempts == bindparam("attempts_before")).scalar_subquery())
+    .with_for_update(key_share=True).execution_options(populate_existing=True))
+
+
 def find_by_idempotency_key(session: Session, *, user_id: int, key: str) -> Job | None:
     return session.scalars(
         select(Job).where(Job.user_id == user_id, Job.idempotency_key == key)).first()

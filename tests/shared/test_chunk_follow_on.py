@@ -5,6 +5,7 @@ transaction of their own. On the real Postgres."""
 
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
@@ -97,6 +98,18 @@ def test_one_task_runs_the_jobs_chunks_back_to_back_without_messages(queued_job)
     # The message of the queued chunk comes late: a duplicate, dropped.
     assert run_chunk(chunk_id=chunk_ids[1], attempt=1, work=_items) == "skipped"
     assert db.ledger_for_job(job_id) == [("reserve", 6)]
+
+
+def test_a_message_whose_chunk_was_taken_does_not_wait_for_the_jobs_lock(queued_job,
+                                                                          unpublished):
+    job_id, chunk_ids = queued_job(3, queued=2)
+    assert run_chunk(chunk_id=chunk_ids[0], attempt=1, work=_items,
+                     follow_on=True) == "completed"  # chunk 1 too: its message is stale
+    with ThreadPoolExecutor(1) as other_thread, session_scope() as holder:
+        # Another transaction holds the job's lock meanwhile (a record, say).
+        assert repo.get_job(holder, job_id, for_update=True) is not None
+        late = other_thread.submit(run_chunk, chunk_id=chunk_ids[1], attempt=1, work=_items)
+        assert late.result(timeout=10) == "skipped"
 
 
 def _chain_order(first_chunk_id: int) -> list[int]:
