@@ -15,8 +15,8 @@ processes, beside raw extraction of the same file by the same engine in this pro
 
 Each repetition measures, per size and engine: raw extraction, then ours with ONE worker
 (`celery worker -c 1`); then a second `celery worker -c 1` process is started, warmed up
-by one job of the largest size per engine, and every size and engine runs with TWO
-workers. Medians (and min) over the repetitions. Each job also records the CPU seconds
+by WARM_B_JOBS jobs of the largest size per engine, and every size and engine runs with
+TWO workers. Medians (and min) over the repetitions. Each job also records the CPU seconds
 each process spent while it ran (gateway, job service, beat, workers with their pool
 children, the bench database's Postgres backends, this client).
 
@@ -71,6 +71,13 @@ FIRST_GUESS = {300: 18990}  # sentence counts known to give these page counts
 ENGINES = ("pypdf", "pdfium")
 TARGET_PAGES = 300
 WARM_PAGES = 50  # three 20-page chunks
+# Jobs of the largest size per engine that the second worker runs before it is measured.
+# With one, it was measurably colder than the first worker, which ran every job before
+# (PDFium, 300 pages, two over one: 1.59x and 1.58x with one, 1.67x and 1.69x with three,
+# runs alternating; bench/RESULTS.md, session 22): a 300-page PDFium job gives it some ten
+# chunks and a handful of records, about the five runs after which psycopg prepares a
+# statement on a connection.
+WARM_B_JOBS = 3
 # Per engine: (one worker / raw time at most, two workers' speed-up over one at least).
 TARGETS = {"pypdf": (1.2, 1.7), "pdfium": (1.5, 1.6)}
 
@@ -245,10 +252,11 @@ def run(*, quick: bool = False, repetitions: int | None = None,
                     worker_b = stack.start_worker("worker-b", concurrency=1)
                     # As warm as worker A, which ran every job before: a new process's
                     # first chunks and settles run cold (SQLAlchemy compiles statements,
-                    # Postgres prepares them per connection after five runs), and a
-                    # three-chunk job gave it one chunk at most.
-                    for engine in engines:
-                        run_job(client, headers, pdfs[max(sizes)], engine, long_poll=long_poll)
+                    # psycopg prepares them per connection after five runs).
+                    for _ in range(WARM_B_JOBS):
+                        for engine in engines:
+                            run_job(client, headers, pdfs[max(sizes)], engine,
+                                    long_poll=long_poll)
                     meter = CpuMeter({**pids, "worker-b": worker_b.popen.pid}, bench.name,
                                      trees=["worker-a", "worker-b"])
                     try:
