@@ -11,7 +11,9 @@ from functools import lru_cache
 from typing import Any, cast
 
 from sqlalchemy import (
+    ColumnElement,
     CursorResult,
+    Select,
     String,
     Update,
     bindparam,
@@ -131,10 +133,15 @@ def lock_job_for_chunk(session: Session, chunk_id: int) -> Job | None:
     return session.scalars(_LOCK_JOB_OF_CHUNK, {"chunk_id": chunk_id}).one_or_none()
 
 
-_LOCK_JOB_OF_CHUNK = (
-    select(Job).where(Job.id == select(JobChunk.job_id).where(JobChunk.id == bindparam("chunk_id"))
-                      .scalar_subquery())
-    .with_for_update(key_share=True).execution_options(populate_existing=True))
+def _locking_job_of_chunk(*chunk_is: ColumnElement[bool]) -> Select[Job]:
+    """SELECT ... FOR NO KEY UPDATE of the job of chunk `:chunk_id`, when the chunk is as
+    `chunk_is` says (no row, and no lock, otherwise)."""
+    chunk_job = select(JobChunk.job_id).where(JobChunk.id == bindparam("chunk_id"), *chunk_is)
+    return (select(Job).where(Job.id == chunk_job.scalar_subquery())
+            .with_for_update(key_share=True).execution_options(populate_existing=True))
+
+
+_LOCK_JOB_OF_CHUNK = _locking_job_of_chunk()
 
 
 def lock_job_to_claim(session: Session, *, chunk_id: int, attempt: int) -> Job | None:
@@ -146,11 +153,8 @@ def lock_job_to_claim(session: Session, *, chunk_id: int, attempt: int) -> Job |
                                                 "attempts_before": attempt - 1}).one_or_none()
 
 
-_LOCK_JOB_TO_CLAIM = (
-    select(Job).where(Job.id == select(JobChunk.job_id).where(
-        JobChunk.id == bindparam("chunk_id"), JobChunk.status == JobStatus.QUEUED,
-        JobChunk.attempts == bindparam("attempts_before")).scalar_subquery())
-    .with_for_update(key_share=True).execution_options(populate_existing=True))
+_LOCK_JOB_TO_CLAIM = _locking_job_of_chunk(JobChunk.status == JobStatus.QUEUED,
+                                           JobChunk.attempts == bindparam("attempts_before"))
 
 
 def find_by_idempotency_key(session: Session, *, user_id: int, key: str) -> Job | None:
