@@ -66,6 +66,12 @@ TASK_QUEUES: dict[TaskName, Queue] = {
 }
 
 
+# Chunk tasks whose worker goes on with its job's next chunks once one is done (the chunk
+# runner's follow-on): a job of theirs needs a message only for each worker that can join
+# it; one more would find its chunk taken.
+FOLLOWS_ON: frozenset[TaskName] = frozenset({TaskName.PDF_PROCESS_CHUNK})
+
+
 def _transport_options(settings: Settings) -> dict[str, object]:
     if settings.is_embedded:
         # kombu's SQLAlchemy transport hands every option to create_engine: pass none.

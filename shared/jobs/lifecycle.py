@@ -12,7 +12,7 @@ from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
-from shared.celery_app import TaskName
+from shared.celery_app import FOLLOWS_ON, TASK_QUEUES, TaskName
 from shared.credits import ledger
 from shared.credits.prices import (
     BILLED_FOR_PARTIAL_WORK,
@@ -28,6 +28,7 @@ from shared.jobs.states import ACTIVE, CANCELLABLE, TERMINAL
 from shared.pages import repository as pages_repo
 from shared.settings import get_settings
 from shared.webhooks import events as webhook_events
+from shared.worker_heartbeat import live_slots
 
 S = JobStatus
 QUEUED_STEP = "Queued"  # a started job's step until a worker reports one
@@ -105,14 +106,36 @@ def queue_chunk(session: Session, *, job: Job, chunk: JobChunk, source: JobStatu
 
 
 def fill_parallel_slots(session: Session, job: Job, chunks: list[JobChunk] | None = None) -> int:
-    """Queue pending chunks until `job.parallelism` chunks are in flight."""
+    """Queue pending chunks until `job.parallelism` chunks are in flight; for a task that
+    follows on, also no more than its live workers can take (`_free_pool_processes`)."""
     chunks = repo.chunks_of(session, job.id) if chunks is None else chunks
-    in_flight = sum(1 for c in chunks if c.status in ACTIVE)
     waiting = [c for c in chunks if c.status == S.PENDING]
+    room = job.parallelism - sum(1 for c in chunks if c.status in ACTIVE)
+    if not waiting or room <= 0:
+        return 0
+    if job.chunk_task is not None and job.chunk_task in FOLLOWS_ON:
+        room = min(room, _free_pool_processes(session, TaskName(job.chunk_task), chunks))
     queued = 0
-    for chunk in waiting[: max(0, job.parallelism - in_flight)]:
+    for chunk in waiting[:room]:
         queued += queue_chunk(session, job=job, chunk=chunk, source=S.PENDING)
     return queued
+
+
+def _free_pool_processes(session: Session, task: TaskName, chunks: Sequence[JobChunk]) -> int:
+    """How many more of a job's chunks should have task messages when its task follows on:
+    one for each pool process of the live workers on the task's queue that is not on the
+    job yet. A process is on it when it runs the job's chunks (a batch taken ahead is
+    still one process) or when one of the job's messages waits for it. Never none while
+    nothing of the job is in flight, so that a job goes on while no heartbeat is fresh
+    (workers starting, or the database slow); workers that join later get messages as
+    the job's chunks settle.
+
+    More messages would find their chunks taken by the workers that follow on: each is
+    a claim and a task's overhead for nothing (three per 300-page PDF with two workers)."""
+    on_the_job = (len({c.worker_id for c in chunks if c.status == S.RUNNING})
+                  + sum(1 for c in chunks if c.status in (S.QUEUED, S.RETRYING)))
+    live = live_slots(session, queue=TASK_QUEUES[task].value)
+    return max(live - on_the_job, 1 if on_the_job == 0 else 0)
 
 
 def start_job(session: Session, *, job: Job, chunk_specs: list[dict[str, Any]],
@@ -132,8 +155,10 @@ def start_job(session: Session, *, job: Job, chunk_specs: list[dict[str, Any]],
                        status=S.PENDING, attempts=0, units_done=0)
               for index, (spec, units) in enumerate(zip(chunk_specs, units_per_chunk,
                                                         strict=True))]
-    # The first `parallelism` chunks are written queued, their messages with them: what
+    # The first chunks are written queued, their messages with them: what
     # `fill_parallel_slots` would do, without an UPDATE and an INSERT per chunk.
+    if chunk_task in FOLLOWS_ON:
+        parallelism = min(parallelism, _free_pool_processes(session, chunk_task, []))
     first = chunks[:parallelism]
     for chunk in first:
         chunk.status, chunk.queued_at = S.QUEUED, now

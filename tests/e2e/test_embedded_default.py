@@ -3,9 +3,11 @@ Redis), passing the same seed flow as the Postgres stack."""
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 import time
+from contextlib import closing
 
 import httpx
 import pytest
@@ -131,7 +133,7 @@ def test_embedded_default_recolours_an_upload(embedded):
 def test_ready_counts_workers_by_their_heartbeats(embedded):
     """The SQLite broker cannot broadcast: the workers' rows in the database say who is
     alive, and readiness says that is how it knows."""
-    base, _, _ = embedded
+    base, _, data_dir = embedded
     body: dict = {}
     for _ in range(20):
         body = httpx.get(f"{base}/health/ready", timeout=10).json()
@@ -141,3 +143,8 @@ def test_ready_counts_workers_by_their_heartbeats(embedded):
     assert (body["status"], body["workers_seen_by"]) == ("ready", "database_heartbeats"), body
     assert all(body["workers"][queue] >= 1 for queue in
                ("pdf", "ocr", "color", "crawl", "maintenance")), body
+    # Each row also says how many pool processes its worker has (`-c`): a PDF job gets no
+    # more task messages than that.
+    with closing(sqlite3.connect(data_dir / "conveyor.db")) as database:
+        rows = database.execute("SELECT queues, slots FROM worker_heartbeat").fetchall()
+    assert sorted(rows) == [("color,crawl,ocr,pdf", 2), ("maintenance", 1)]

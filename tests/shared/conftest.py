@@ -8,6 +8,7 @@ import pytest
 from shared.auth.accounts import create_user
 from shared.credits import ledger
 from shared.db import session_scope
+from shared.jobs import outbox
 from shared.jobs.models import Job, JobChunk, JobKind, JobStatus
 
 
@@ -50,3 +51,15 @@ def queued_job(database: str) -> Callable[..., tuple[int, list[int]]]:
             return job.id, [c.id for c in chunks]
 
     return make
+
+
+@pytest.fixture
+def unpublished(monkeypatch) -> None:
+    """Messages stay in the outbox: a live worker of the test session (e2e) must not run
+    a chunk of these jobs while a test looks at them."""
+
+    class Stub:
+        def submit(self, messages: object) -> None:
+            pass
+
+    monkeypatch.setattr(outbox, "_publisher", Stub)

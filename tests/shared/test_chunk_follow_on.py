@@ -9,15 +9,15 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event, func, select, update
+from sqlalchemy import event, update
 
 from shared.celery_app import TaskName
 from shared.db import get_engine, session_scope, utcnow
 from shared.errors import ConveyorError, ErrorCode, TransientError
-from shared.jobs import lifecycle, outbox
+from shared.jobs import lifecycle
 from shared.jobs import repository as repo
 from shared.jobs.chunk_runner import ChunkContext, ChunkOutput, run_chunk
-from shared.jobs.models import JobChunk, JobStatus, OutboxMessage
+from shared.jobs.models import JobChunk, JobStatus
 from shared.settings import get_settings
 from tests.support import db
 
@@ -26,28 +26,9 @@ def _items(context: ChunkContext) -> ChunkOutput:
     return ChunkOutput(result={"items": [f"sentence {context.index}"]})
 
 
-def _messages_for(chunk_ids: list[int], task: TaskName = TaskName.PDF_PROCESS_CHUNK) -> int:
-    with session_scope() as session:
-        return session.scalar(select(func.count()).select_from(OutboxMessage).where(
-            OutboxMessage.task_name == task.value,
-            OutboxMessage.kwargs["chunk_id"].as_integer().in_(chunk_ids))) or 0
-
-
 def _writes_progress(statement: str) -> bool:
     return (statement.startswith("UPDATE job SET")
             and "progress_percent=" in statement.split(" WHERE ", 1)[0])
-
-
-@pytest.fixture
-def unpublished(monkeypatch) -> None:
-    """Messages stay in the outbox: a live worker of the test session (e2e) must not run
-    a chunk of these jobs while a test looks at them."""
-
-    class Stub:
-        def submit(self, messages: object) -> None:
-            pass
-
-    monkeypatch.setattr(outbox, "_publisher", Stub)
 
 
 @pytest.fixture
@@ -79,7 +60,7 @@ def test_one_task_runs_the_jobs_chunks_back_to_back_without_messages(queued_job)
     # Chunk 1 was queued with a message (not published here); the pending ones came first.
     assert {c.status for c in chunks} == {JobStatus.COMPLETED}
     assert [c.attempts for c in chunks] == [1] * 6
-    assert _messages_for(chunk_ids) == 0
+    assert db.outbox_messages_for(chunk_ids) == 0
     with session_scope() as session:
         job = repo.get_job(session, job_id)
         assert job is not None and job.status == JobStatus.COMPLETED
@@ -161,7 +142,7 @@ def test_a_chunk_naming_another_task_is_left_to_that_task(queued_job, unpublishe
     assert [c.status for c in db.chunks(job_id)] == [
         JobStatus.COMPLETED, JobStatus.QUEUED, JobStatus.COMPLETED]
     # Queued for its own task instead.
-    assert _messages_for([chunk_ids[1]], TaskName.CRAWL_CHUNK_WEB) == 1
+    assert db.outbox_messages_for([chunk_ids[1]], TaskName.CRAWL_CHUNK_WEB) == 1
 
 
 def test_after_its_follow_on_time_a_worker_hands_the_next_chunk_to_the_queue(
@@ -173,7 +154,7 @@ def test_after_its_follow_on_time_a_worker_hands_the_next_chunk_to_the_queue(
                      follow_on=True) == "completed"
     statuses = [c.status for c in db.chunks(job_id)]
     assert statuses == [JobStatus.COMPLETED, JobStatus.QUEUED, JobStatus.PENDING]
-    assert _messages_for(chunk_ids) == 1
+    assert db.outbox_messages_for(chunk_ids) == 1
 
 
 def test_the_follow_on_time_is_judged_when_a_chunk_ends_not_when_it_starts(
@@ -228,7 +209,7 @@ def test_a_follow_on_stops_when_the_job_is_cancelled(queued_job):
                      follow_on=True) == "stale"
     statuses = [c.status for c in db.chunks(job_id)]
     assert statuses == [JobStatus.COMPLETED] + [JobStatus.CANCELLED] * 4
-    assert _messages_for(chunk_ids) == 0
+    assert db.outbox_messages_for(chunk_ids) == 0
     assert db.ledger_for_job(job_id) == [("reserve", 5), ("release", 5)]
 
 

@@ -4,11 +4,12 @@ the reaper's view of chunks gone quiet."""
 import time
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
+from shared.celery_app import TaskName
 from shared.credits.models import CreditLedgerEntry
 from shared.db import session_scope, utcnow
-from shared.jobs.models import JobChunk
+from shared.jobs.models import JobChunk, OutboxMessage
 from shared.jobs.reaper import ReapReport, reap_stale_jobs
 from shared.jobs.repository import get_job_by_uuid
 from shared.pages.models import Page
@@ -21,6 +22,15 @@ def chunks(job_id: int) -> list[JobChunk]:
     with session_scope() as session:
         return list(session.scalars(
             select(JobChunk).where(JobChunk.job_id == job_id).order_by(JobChunk.index)))
+
+
+def outbox_messages_for(chunk_ids: list[int],
+                        task: TaskName = TaskName.PDF_PROCESS_CHUNK) -> int:
+    """Task messages of `task` for these chunks waiting in the outbox."""
+    with session_scope() as session:
+        return session.scalar(select(func.count()).select_from(OutboxMessage).where(
+            OutboxMessage.task_name == task.value,
+            OutboxMessage.kwargs["chunk_id"].as_integer().in_(chunk_ids))) or 0
 
 
 def ledger_for_job(job_id: int) -> list[tuple[str, int]]:

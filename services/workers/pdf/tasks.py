@@ -3,7 +3,7 @@
 from celery import shared_task
 
 from services.workers.pdf.processing import process_pdf_chunk
-from shared.celery_app import TaskName
+from shared.celery_app import FOLLOWS_ON, TaskName
 from shared.jobs.chunk_runner import run_chunk
 
 
@@ -13,4 +13,4 @@ def process_chunk(chunk_id: int, attempt: int) -> str:
     the job's next ones while its follow-on time lasts: at PDFium's speed a broker round
     trip between chunks costs more than a chunk's pages."""
     return run_chunk(chunk_id=chunk_id, attempt=attempt, work=process_pdf_chunk,
-                     follow_on=True)
+                     follow_on=TaskName.PDF_PROCESS_CHUNK in FOLLOWS_ON)
