@@ -1,10 +1,10 @@
 """Worker heartbeats in the database: which workers are alive, on which queues, with how
 many pool processes.
 
-Readiness asks the workers themselves over the broker where it can broadcast (Redis).
-The embedded default's SQLite broker cannot, so each worker's main process writes one
-row, refreshed every HEARTBEAT_INTERVAL_SECONDS and removed when it stops; a worker whose
-row is older than three intervals is taken for gone (killed without a goodbye). The
+Each worker's main process writes one row, refreshed every HEARTBEAT_INTERVAL_SECONDS
+and removed when it stops; a worker whose row is older than three intervals is taken for
+gone (killed without a goodbye). Readiness counts the rows where the broker cannot
+broadcast (the embedded default's SQLite broker; on Redis it asks the workers). The
 lifecycle reads the pool sizes: a job whose worker follows on gets no more task messages
 than there are pool processes to take them (`shared.jobs.lifecycle`).
 """
