@@ -10,6 +10,7 @@ from shared.credits import ledger
 from shared.db import session_scope
 from shared.jobs import outbox
 from shared.jobs.models import Job, JobChunk, JobKind, JobStatus
+from shared.settings import get_settings
 
 
 @pytest.fixture
@@ -63,3 +64,15 @@ def unpublished(monkeypatch) -> None:
             pass
 
     monkeypatch.setattr(outbox, "_publisher", Stub)
+
+
+@pytest.fixture
+def own_reaper(monkeypatch) -> None:
+    """Chunks quieted by `db.quiet_heartbeats` are lost to this process's reaper
+    (`db.reap_once`) only. Its timeout is halved here and the heartbeats are made just
+    older than that, so the session beat's reaper, which runs every second by the whole
+    timeout, leaves them alone meanwhile: it would queue them again with a real message,
+    and a live worker of the session would run that attempt before the test does."""
+    settings = get_settings()
+    monkeypatch.setattr(settings, "heartbeat_timeout_seconds",
+                        settings.heartbeat_timeout_seconds / 2)

@@ -299,7 +299,7 @@ def _chain_killed_at(first_chunk_id: int, index: int) -> None:
 
 
 def test_a_worker_lost_mid_chain_leaves_its_chunk_to_the_reaper(queued_job, monkeypatch,
-                                                                unpublished):
+                                                                unpublished, own_reaper):
     monkeypatch.setattr(get_settings(), "chunk_follow_on_batch_seconds", 0.0)  # one by one
     job_id, chunk_ids = queued_job(3, queued=1)
     _chain_killed_at(chunk_ids[0], index=1)
@@ -375,7 +375,7 @@ def test_beside_another_worker_a_batch_is_at_most_half_of_what_is_free(queued_jo
 
 
 def test_a_chunk_lost_while_its_batch_ran_is_left_out_of_the_batchs_record(
-        queued_job, statements, unpublished):
+        queued_job, statements, unpublished, own_reaper):
     """The batch's results go in one statement; a chunk the reaper took back meanwhile is
     not in it (stale), the others are recorded, and the chain ends there."""
     job_id, chunk_ids = queued_job(12, queued=1)
@@ -390,10 +390,17 @@ def test_a_chunk_lost_while_its_batch_ran_is_left_out_of_the_batchs_record(
     assert run_chunk(chunk_id=chunk_ids[0], attempt=1, work=work,
                      follow_on=True) == "completed"
     chunks = db.chunks(job_id)
-    assert [(c.status, c.attempts) for c in chunks[:9]] == [
-        (JobStatus.COMPLETED, 1), (JobStatus.COMPLETED, 1), (JobStatus.QUEUED, 1),
-        *[(JobStatus.COMPLETED, 1)] * 6]
+    assert [(c.status, c.attempts) for i, c in enumerate(chunks[:9]) if i != 2] == [
+        (JobStatus.COMPLETED, 1)] * 8
     assert chunks[2].result is None
+    # Chunk 2 was taken ahead, then lost to the reaper, and never completed. Its next
+    # attempt's message sits in the outbox, which the session beat relays after a second:
+    # what a live worker of the session made of that attempt since is not this test's.
+    with session_scope() as session:
+        events = repo.events_of(session, job_id=job_id, limit=500, offset=0)
+    assert [(e.event_type, e.to_status) for e in events if e.chunk_index == 2][:2] == [
+        ("attempt", "running"), ("worker_lost", None)]
+    assert not any(e.chunk_index == 2 and e.to_status == "completed" for e in events)
     assert all(c.attempts == 0 for c in chunks[9:])  # none taken after a stale one
     completions = [s for s in statements if s.startswith("UPDATE job_chunk SET status")
                    and "result=" in s]
@@ -440,7 +447,8 @@ def test_the_chunks_a_worker_holds_live_on_its_heartbeat(queued_job, unpublished
 
 
 def test_a_worker_lost_mid_batch_leaves_every_chunk_it_held_to_the_reaper(queued_job,
-                                                                          unpublished):
+                                                                          unpublished,
+                                                                          own_reaper):
     job_id, chunk_ids = queued_job(12, queued=1)
     _chain_killed_at(chunk_ids[0], index=2)
     # Chunk 1 was done but not recorded: its batch (1-8) is recorded together.

@@ -12,6 +12,7 @@ from sqlalchemy import delete, update
 
 from shared.auth.accounts import create_user
 from shared.celery_app import Queue, TaskName
+from shared.credits import ledger
 from shared.db import session_scope, utcnow
 from shared.jobs import lifecycle
 from shared.jobs import repository as repo
@@ -52,9 +53,10 @@ def _start(parallelism: int, task: TaskName = TaskName.PDF_PROCESS_CHUNK
         user = create_user(session, email=f"pool-{uuid.uuid4().hex[:8]}@example.com",
                            password="long enough pw", signup_credits=100)
         job = Job(user_id=user.id, kind=JobKind.PDF, status=JobStatus.PENDING,
-                  estimated_credits=CHUNKS, reserved_credits=0)
+                  estimated_credits=CHUNKS, reserved_credits=CHUNKS)
         session.add(job)
         session.flush()
+        ledger.reserve(session, user_id=user.id, job_id=job.id, amount=CHUNKS)
         chunks = lifecycle.start_job(
             session, job=job, chunk_specs=[{"first_page": i + 1, "last_page": i + 1}
                                            for i in range(CHUNKS)],

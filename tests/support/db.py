@@ -61,8 +61,9 @@ def page_source_path(page_id: int) -> str:
 
 
 def quiet_heartbeats(chunk_ids: list[int]) -> None:
-    """Make the chunks' last heartbeat older than the reaper's timeout."""
-    quiet = utcnow() - timedelta(seconds=get_settings().heartbeat_timeout_seconds + 5)
+    """Make the chunks' last heartbeat older than this process's reaper timeout, and only
+    just: with the `own_reaper` fixture, the session beat's reaper leaves them alone."""
+    quiet = utcnow() - timedelta(seconds=get_settings().heartbeat_timeout_seconds + 1)
     with session_scope() as session:
         session.execute(update(JobChunk).where(JobChunk.id.in_(chunk_ids))
                         .values(heartbeat_at=quiet))
