@@ -8,6 +8,7 @@ from sqlalchemy import insert
 
 from services.jobs.jobs.service import user_event_feed
 from shared.auth.accounts import create_user
+from shared.credits import ledger
 from shared.db import get_engine, session_scope, utcnow
 from shared.jobs import repository as repo
 from shared.jobs.models import Job, JobEvent, JobKind, JobStatus
@@ -21,6 +22,7 @@ def _user_with_job() -> tuple[int, int]:
                   estimated_credits=1, reserved_credits=1)
         session.add(job)
         session.flush()
+        ledger.reserve(session, user_id=user.id, job_id=job.id, amount=1)
         return user.id, job.id
 
 

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from services.jobs.jobs import service
 from shared.auth.accounts import create_user
+from shared.credits import ledger
 from shared.db import build_engine, in_read, session_scope
 from shared.errors import ConveyorError, ErrorCode
 from shared.jobs.contract import JobView
@@ -89,6 +90,7 @@ def _write_job(session: Session, *, status: JobStatus = S.RUNNING,
               reserved_credits=70, started_at=STARTED, **fields)
     session.add(job)
     session.flush()
+    ledger.reserve(session, user_id=user_id, job_id=job.id, amount=70)
     session.add_all(
         JobChunk(job_id=job.id, index=index, status=chunk_status, units_total=10,
                  units_done=done, task_id=task_id, metrics=metrics, error=error,
@@ -168,6 +170,7 @@ def test_a_job_without_chunks_counts_none(database):
                   estimated_credits=5, reserved_credits=5)
         session.add(job)
         session.flush()
+        ledger.reserve(session, user_id=user_id, job_id=job.id, amount=5)
         job_id = job.id
     view = _view(user_id, job_id)
     assert view["chunks"] == {"total": 0, "units_done": 0, "units_total": 0, "pending": 0,
